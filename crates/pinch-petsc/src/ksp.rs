@@ -1,0 +1,110 @@
+//! Krylov linear solvers (`KSP`), configured from the options database.
+
+use std::ffi::{CStr, CString};
+use std::marker::PhantomData;
+
+use crate::error::{Error, Result, check, check_in_drop};
+use crate::ffi;
+use crate::mat::Mat;
+use crate::session::{Session, type_name};
+use crate::vector::Vector;
+
+/// What a converged solve reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KspInfo {
+    /// Iterations performed.
+    pub iterations: i32,
+    /// Final residual norm as measured by the solver.
+    pub residual_norm: f64,
+    /// PETSc's name of the converged reason, e.g. `CONVERGED_RTOL`.
+    pub reason: String,
+}
+
+/// A linear solver for `A x = b`.
+///
+/// As in the PETSc tutorials, the code states only facts about the problem; the method, the
+/// preconditioner and the tolerances are the user's to choose with `-<prefix>ksp_*`/`-<prefix>pc_*`.
+pub struct Ksp<'s> {
+    raw: ffi::KSP,
+    prefix: String,
+    _session: PhantomData<&'s Session>,
+}
+
+impl<'s> Ksp<'s> {
+    /// A solver for `operator` whose options carry `prefix` (e.g. `"shear_"` → `-shear_ksp_type`).
+    pub fn new(session: &'s Session, operator: &Mat<'s>, prefix: &str) -> Result<Self> {
+        let mut raw: ffi::KSP = std::ptr::null_mut();
+        check!(KSPCreate(session.comm(), &mut raw));
+        let ksp = Ksp { raw, prefix: prefix.to_owned(), _session: PhantomData };
+        // KSP takes its own reference to the operator.
+        check!(KSPSetOperators(raw, operator.raw, operator.raw));
+        let prefix_c = CString::new(prefix).map_err(|_| Error::NulInOption(prefix.to_owned()))?;
+        check!(KSPSetOptionsPrefix(raw, prefix_c.as_ptr()));
+        Ok(ksp)
+    }
+
+    /// Default tolerances (the options database still overrides them).
+    pub fn set_tolerances(&mut self, relative: f64, absolute: f64, max_iterations: i32) -> Result<()> {
+        check!(KSPSetTolerances(self.raw, relative, absolute, ffi::PETSC_DEFAULT as f64, max_iterations));
+        Ok(())
+    }
+
+    /// Applies the options database (`-<prefix>ksp_*`, `-<prefix>pc_*`); call it last, as the command line wins.
+    pub fn set_from_options(&mut self) -> Result<()> {
+        check!(KSPSetFromOptions(self.raw));
+        Ok(())
+    }
+
+    /// Solves `A x = b`; a solve that does not converge is an [`Error::KspDiverged`].
+    pub fn solve(&mut self, b: &Vector<'s>, x: &mut Vector<'s>) -> Result<KspInfo> {
+        check!(KSPSolve(self.raw, b.raw, x.raw));
+        let mut reason: ffi::KSPConvergedReason = 0;
+        let mut iterations: ffi::PetscInt = 0;
+        let mut residual_norm = 0.0;
+        check!(KSPGetConvergedReason(self.raw, &mut reason));
+        check!(KSPGetIterationNumber(self.raw, &mut iterations));
+        check!(KSPGetResidualNorm(self.raw, &mut residual_norm));
+        let info = KspInfo { iterations, residual_norm, reason: reason_name(reason) };
+        if reason < 0 {
+            return Err(Error::KspDiverged {
+                prefix: self.prefix.clone(),
+                reason: info.reason,
+                iterations,
+                residual_norm,
+            });
+        }
+        Ok(info)
+    }
+
+    /// The Krylov method in use, e.g. `cg`.
+    pub fn method(&self) -> Result<String> {
+        let mut name: ffi::KSPType = std::ptr::null();
+        check!(KSPGetType(self.raw, &mut name));
+        Ok(type_name(name))
+    }
+
+    /// The preconditioner in use, e.g. `gamg`.
+    pub fn preconditioner(&self) -> Result<String> {
+        let mut pc: ffi::PC = std::ptr::null_mut();
+        let mut name: ffi::PCType = std::ptr::null();
+        check!(KSPGetPC(self.raw, &mut pc));
+        check!(PCGetType(pc, &mut name));
+        Ok(type_name(name))
+    }
+}
+
+fn reason_name(reason: ffi::KSPConvergedReason) -> String {
+    // SAFETY: KSPConvergedReasons is PETSc's static table, indexable by every KSPConvergedReason value.
+    let name = unsafe { *ffi::KSPConvergedReasons.offset(reason as isize) };
+    if name.is_null() {
+        return format!("reason {reason}");
+    }
+    // SAFETY: entries are static NUL-terminated strings.
+    unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+}
+
+impl Drop for Ksp<'_> {
+    fn drop(&mut self) {
+        check_in_drop!(KSPDestroy(&mut self.raw));
+    }
+}

@@ -1,0 +1,183 @@
+//! Distributed sparse matrices (`Mat` of type `MATAIJ` with a block size).
+
+use std::marker::PhantomData;
+use std::ops::Range;
+
+use crate::error::{Error, Result, check, check_in_drop};
+use crate::ffi;
+use crate::nullspace::NullSpace;
+use crate::session::Session;
+use crate::vector::Vector;
+
+/// The exact nonzero pattern size of each locally owned block row, for preallocation.
+///
+/// `diagonal[i]` counts the nonzero blocks of block row `i` whose block column is owned by this rank,
+/// `off_diagonal[i]` those owned by other ranks (PETSc's `d_nnz`/`o_nnz` in units of blocks).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockPreallocation {
+    /// Nonzero blocks in the diagonal (locally owned columns) part, per local block row.
+    pub diagonal: Vec<i32>,
+    /// Nonzero blocks in the off-diagonal (remote columns) part, per local block row.
+    pub off_diagonal: Vec<i32>,
+}
+
+/// Storage figures of an assembled matrix, summed over all ranks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MatStorage {
+    /// Nonzeros allocated.
+    pub nonzeros_allocated: f64,
+    /// Nonzeros used.
+    pub nonzeros_used: f64,
+    /// Memory PETSc reports for the matrix, in bytes.
+    pub memory_bytes: f64,
+}
+
+/// A square distributed sparse matrix in AIJ format with a block size (3 for particle Hessians).
+///
+/// The nonzero pattern is fixed at creation by an exact [`BlockPreallocation`]; inserting outside it
+/// is an error rather than a silent, slow reallocation.
+pub struct Mat<'s> {
+    pub(crate) raw: ffi::Mat,
+    block_size: usize,
+    _session: PhantomData<&'s Session>,
+}
+
+impl<'s> Mat<'s> {
+    /// A square AIJ matrix with `block_size`-sized blocks, `preallocation.diagonal.len()` block rows on
+    /// this rank, and exactly the preallocated pattern.
+    pub fn new_aij(session: &'s Session, block_size: usize, preallocation: &BlockPreallocation) -> Result<Self> {
+        let local_block_rows = preallocation.diagonal.len();
+        if preallocation.off_diagonal.len() != local_block_rows {
+            return Err(Error::Size(format!(
+                "preallocation has {} diagonal and {} off-diagonal block-row counts",
+                local_block_rows,
+                preallocation.off_diagonal.len()
+            )));
+        }
+        let local_rows = (local_block_rows * block_size) as ffi::PetscInt;
+        let mut raw: ffi::Mat = std::ptr::null_mut();
+        check!(MatCreate(session.comm(), &mut raw));
+        let matrix = Mat { raw, block_size, _session: PhantomData };
+        let decide = ffi::PETSC_DETERMINE as ffi::PetscInt;
+        check!(MatSetSizes(raw, local_rows, local_rows, decide, decide));
+        check!(MatSetBlockSize(raw, block_size as ffi::PetscInt));
+        check!(MatSetType(raw, ffi::MATAIJ.as_ptr().cast()));
+        check!(MatXAIJSetPreallocation(
+            raw,
+            block_size as ffi::PetscInt,
+            preallocation.diagonal.as_ptr(),
+            preallocation.off_diagonal.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null()
+        ));
+        check!(MatSetOption(raw, ffi::MAT_NEW_NONZERO_ALLOCATION_ERR, ffi::PETSC_TRUE));
+        Ok(matrix)
+    }
+
+    /// The block size.
+    pub fn block_size(&self) -> usize {
+        self.block_size
+    }
+
+    /// Adds a dense `block_size × block_size` block (row-major) at block position (`block_row`, `block_col`).
+    pub fn add_block(&mut self, block_row: usize, block_col: usize, values: &[f64]) -> Result<()> {
+        debug_assert_eq!(values.len(), self.block_size * self.block_size);
+        let (row, col) = (block_row as ffi::PetscInt, block_col as ffi::PetscInt);
+        check!(MatSetValuesBlocked(self.raw, 1, &row, 1, &col, values.as_ptr(), ffi::ADD_VALUES));
+        Ok(())
+    }
+
+    /// Inserts (overwrites) scalar entries: `values` is row-major `rows.len() × cols.len()`.
+    pub fn set_values(&mut self, rows: &[i32], cols: &[i32], values: &[f64]) -> Result<()> {
+        debug_assert_eq!(values.len(), rows.len() * cols.len());
+        check!(MatSetValues(
+            self.raw,
+            rows.len() as ffi::PetscInt,
+            rows.as_ptr(),
+            cols.len() as ffi::PetscInt,
+            cols.as_ptr(),
+            values.as_ptr(),
+            ffi::INSERT_VALUES
+        ));
+        Ok(())
+    }
+
+    /// Finishes assembly (communicates entries set for rows owned by other ranks).
+    pub fn assemble(&mut self) -> Result<()> {
+        check!(MatAssemblyBegin(self.raw, ffi::MAT_FINAL_ASSEMBLY));
+        check!(MatAssemblyEnd(self.raw, ffi::MAT_FINAL_ASSEMBLY));
+        Ok(())
+    }
+
+    /// Zeroes all values and keeps the nonzero pattern, for a refill.
+    pub fn zero_entries(&mut self) -> Result<()> {
+        check!(MatZeroEntries(self.raw));
+        Ok(())
+    }
+
+    /// Declares the matrix symmetric (lets solvers use Cholesky/ICC and symmetric eigensolvers).
+    pub fn set_symmetric(&mut self) -> Result<()> {
+        check!(MatSetOption(self.raw, ffi::MAT_SYMMETRIC, ffi::PETSC_TRUE));
+        check!(MatSetOption(self.raw, ffi::MAT_SYMMETRY_ETERNAL, ffi::PETSC_TRUE));
+        Ok(())
+    }
+
+    /// Attaches the null space: Krylov solvers then solve in its orthogonal complement.
+    pub fn set_null_space(&mut self, null_space: &NullSpace<'s>) -> Result<()> {
+        check!(MatSetNullSpace(self.raw, null_space.raw));
+        Ok(())
+    }
+
+    /// Attaches a near-null space (used by algebraic multigrid to build coarse spaces).
+    pub fn set_near_null_space(&mut self, null_space: &NullSpace<'s>) -> Result<()> {
+        check!(MatSetNearNullSpace(self.raw, null_space.raw));
+        Ok(())
+    }
+
+    /// `y = A x`.
+    pub fn mult(&self, x: &Vector<'s>, y: &mut Vector<'s>) -> Result<()> {
+        check!(MatMult(self.raw, x.raw, y.raw));
+        Ok(())
+    }
+
+    /// A zeroed vector laid out like the matrix's rows.
+    pub fn create_vector(&self) -> Result<Vector<'s>> {
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        check!(MatCreateVecs(self.raw, &mut raw, std::ptr::null_mut()));
+        let mut vector = Vector::from_raw(raw);
+        vector.set_all(0.0)?;
+        Ok(vector)
+    }
+
+    /// The global row indices owned by this rank.
+    pub fn ownership_range(&self) -> Result<Range<usize>> {
+        let (mut lo, mut hi): (ffi::PetscInt, ffi::PetscInt) = (0, 0);
+        check!(MatGetOwnershipRange(self.raw, &mut lo, &mut hi));
+        Ok(lo as usize..hi as usize)
+    }
+
+    /// The global number of rows (= columns).
+    pub fn rows(&self) -> Result<usize> {
+        let (mut m, mut n): (ffi::PetscInt, ffi::PetscInt) = (0, 0);
+        check!(MatGetSize(self.raw, &mut m, &mut n));
+        Ok(m as usize)
+    }
+
+    /// Nonzeros and memory, summed over ranks.
+    pub fn storage(&self) -> Result<MatStorage> {
+        // SAFETY: MatInfo is a plain struct of doubles that MatGetInfo fills in.
+        let mut info: ffi::MatInfo = unsafe { std::mem::zeroed() };
+        check!(MatGetInfo(self.raw, ffi::MAT_GLOBAL_SUM, &mut info));
+        Ok(MatStorage {
+            nonzeros_allocated: info.nz_allocated,
+            nonzeros_used: info.nz_used,
+            memory_bytes: info.memory,
+        })
+    }
+}
+
+impl Drop for Mat<'_> {
+    fn drop(&mut self) {
+        check_in_drop!(MatDestroy(&mut self.raw));
+    }
+}

@@ -1,0 +1,2 @@
+#include <petscksp.h>
+#include <slepceps.h>
