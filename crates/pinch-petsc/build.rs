@@ -26,7 +26,12 @@ fn main() {
     let mpi = probe("ompi-c", false);
 
     let mut builder = bindgen::Builder::default().header("wrapper.h");
-    for dir in petsc.include_paths.iter().chain(&slepc.include_paths).chain(&mpi.include_paths) {
+    for dir in petsc
+        .include_paths
+        .iter()
+        .chain(&slepc.include_paths)
+        .chain(&mpi.include_paths)
+    {
         builder = builder.clang_arg(format!("-I{}", dir.display()));
     }
     let bindings = builder
@@ -37,7 +42,7 @@ fn main() {
         .allowlist_type("(Petsc|Mat|Vec|KSP|PC|EPS|ST|Insert|Norm).*")
         // Reuse rsmpi's MPI handle types, so `Communicator::as_raw()` passes straight in.
         .blocklist_type("MPI_.*|ompi_.*")
-        .raw_line("pub use mpi::ffi::{MPI_Comm, MPI_Datatype, MPI_Request, MPI_Offset, MPI_File, MPI_Op};")
+        .raw_line("pub use mpi::ffi::{MPI_Comm, MPI_Datatype, MPI_Request, MPI_Offset, MPI_File};")
         .prepend_enum_name(false)
         .default_enum_style(bindgen::EnumVariation::Consts)
         .layout_tests(false)
@@ -46,5 +51,7 @@ fn main() {
         .generate()
         .expect("bindgen failed on the PETSc/SLEPc headers");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("petsc_bindings.rs");
-    bindings.write_to_file(&out).expect("cannot write the PETSc bindings");
+    bindings
+        .write_to_file(&out)
+        .expect("cannot write the PETSc bindings");
 }

@@ -42,7 +42,12 @@ impl<'s> Eps<'s> {
     pub fn new(session: &'s Session, operator: &Mat<'s>, prefix: &str) -> Result<Self> {
         let mut raw: ffi::EPS = std::ptr::null_mut();
         check!(EPSCreate(session.comm(), &mut raw));
-        let eps = Eps { raw, prefix: prefix.to_owned(), requested: 1, _session: PhantomData };
+        let eps = Eps {
+            raw,
+            prefix: prefix.to_owned(),
+            requested: 1,
+            _session: PhantomData,
+        };
         check!(EPSSetOperators(raw, operator.raw, std::ptr::null_mut()));
         check!(EPSSetProblemType(raw, ffi::EPS_HEP));
         let prefix_c = CString::new(prefix).map_err(|_| Error::NulInOption(prefix.to_owned()))?;
@@ -53,7 +58,12 @@ impl<'s> Eps<'s> {
     /// The number of eigenpairs wanted (the options database may override it with `-<prefix>eps_nev`).
     pub fn set_count(&mut self, count: usize) -> Result<()> {
         let default = ffi::PETSC_DEFAULT as ffi::PetscInt;
-        check!(EPSSetDimensions(self.raw, count as ffi::PetscInt, default, default));
+        check!(EPSSetDimensions(
+            self.raw,
+            count as ffi::PetscInt,
+            default,
+            default
+        ));
         Ok(())
     }
 
@@ -78,7 +88,11 @@ impl<'s> Eps<'s> {
     /// Vectors whose span is excluded from the search (e.g. the translations of a Hessian).
     pub fn set_deflation_space(&mut self, vectors: &[Vector<'s>]) -> Result<()> {
         let mut raws: Vec<ffi::Vec> = vectors.iter().map(|v| v.raw).collect();
-        check!(EPSSetDeflationSpace(self.raw, raws.len() as ffi::PetscInt, raws.as_mut_ptr()));
+        check!(EPSSetDeflationSpace(
+            self.raw,
+            raws.len() as ffi::PetscInt,
+            raws.as_mut_ptr()
+        ));
         Ok(())
     }
 
@@ -91,7 +105,13 @@ impl<'s> Eps<'s> {
     /// Solves; fewer converged pairs than requested is an [`Error::EpsNotConverged`].
     pub fn solve(&mut self) -> Result<EpsInfo> {
         check!(EPSSolve(self.raw));
-        let (mut converged, mut iterations, mut nev, mut ncv, mut mpd): (ffi::PetscInt, ffi::PetscInt, ffi::PetscInt, ffi::PetscInt, ffi::PetscInt) = (0, 0, 0, 0, 0);
+        let (mut converged, mut iterations, mut nev, mut ncv, mut mpd): (
+            ffi::PetscInt,
+            ffi::PetscInt,
+            ffi::PetscInt,
+            ffi::PetscInt,
+            ffi::PetscInt,
+        ) = (0, 0, 0, 0, 0);
         let mut reason: ffi::EPSConvergedReason = 0;
         check!(EPSGetConverged(self.raw, &mut converged));
         check!(EPSGetIterationNumber(self.raw, &mut iterations));
@@ -100,29 +120,56 @@ impl<'s> Eps<'s> {
         self.requested = nev as usize;
         let reason = reason_name(reason);
         if converged < nev {
-            return Err(Error::EpsNotConverged { prefix: self.prefix.clone(), reason, converged, requested: nev, iterations });
+            return Err(Error::EpsNotConverged {
+                prefix: self.prefix.clone(),
+                reason,
+                converged,
+                requested: nev,
+                iterations,
+            });
         }
-        Ok(EpsInfo { converged: converged as usize, iterations, reason })
+        Ok(EpsInfo {
+            converged: converged as usize,
+            iterations,
+            reason,
+        })
     }
 
     /// The `index`-th converged eigenvalue (in the solver's order: for the smallest, ascending).
     pub fn eigenvalue(&self, index: usize) -> Result<f64> {
         let (mut re, mut im) = (0.0, 0.0);
-        check!(EPSGetEigenvalue(self.raw, index as ffi::PetscInt, &mut re, &mut im));
+        check!(EPSGetEigenvalue(
+            self.raw,
+            index as ffi::PetscInt,
+            &mut re,
+            &mut im
+        ));
         Ok(re)
     }
 
     /// The `index`-th eigenvalue, with its eigenvector written into `vector`.
     pub fn eigenpair(&self, index: usize, vector: &mut Vector<'s>) -> Result<f64> {
         let (mut re, mut im) = (0.0, 0.0);
-        check!(EPSGetEigenpair(self.raw, index as ffi::PetscInt, &mut re, &mut im, vector.raw, std::ptr::null_mut()));
+        check!(EPSGetEigenpair(
+            self.raw,
+            index as ffi::PetscInt,
+            &mut re,
+            &mut im,
+            vector.raw,
+            std::ptr::null_mut()
+        ));
         Ok(re)
     }
 
     /// The relative residual error ‖A x − λ x‖ / |λ| of the `index`-th pair.
     pub fn relative_error(&self, index: usize) -> Result<f64> {
         let mut error = 0.0;
-        check!(EPSComputeError(self.raw, index as ffi::PetscInt, ffi::EPS_ERROR_RELATIVE, &mut error));
+        check!(EPSComputeError(
+            self.raw,
+            index as ffi::PetscInt,
+            ffi::EPS_ERROR_RELATIVE,
+            &mut error
+        ));
         Ok(error)
     }
 
@@ -150,7 +197,9 @@ fn reason_name(reason: ffi::EPSConvergedReason) -> String {
         return format!("reason {reason}");
     }
     // SAFETY: entries are static NUL-terminated strings.
-    unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl Drop for Eps<'_> {

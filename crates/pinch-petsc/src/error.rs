@@ -21,7 +21,9 @@ pub enum Error {
         specific: String,
     },
     /// MPI was already initialised (or finalised) when a session was requested.
-    #[error("MPI could not be initialised: it has already been initialised or finalised in this process")]
+    #[error(
+        "MPI could not be initialised: it has already been initialised or finalised in this process"
+    )]
     MpiUnavailable,
     /// A second session was requested in a process that already had one.
     #[error("a PETSc/SLEPc session already exists in this process (only one is possible)")]
@@ -30,7 +32,9 @@ pub enum Error {
     #[error("PETSc option {0:?} contains a NUL byte")]
     NulInOption(String),
     /// A Krylov solve stopped without converging.
-    #[error("KSP solve (prefix {prefix:?}) did not converge: {reason} after {iterations} iterations, residual norm {residual_norm:e}")]
+    #[error(
+        "KSP solve (prefix {prefix:?}) did not converge: {reason} after {iterations} iterations, residual norm {residual_norm:e}"
+    )]
     KspDiverged {
         /// Options prefix of the solver.
         prefix: String,
@@ -42,7 +46,9 @@ pub enum Error {
         residual_norm: f64,
     },
     /// An eigensolve stopped without converging to the requested number of pairs.
-    #[error("EPS solve (prefix {prefix:?}) stopped with {reason}: {converged} of {requested} eigenpairs converged after {iterations} iterations")]
+    #[error(
+        "EPS solve (prefix {prefix:?}) stopped with {reason}: {converged} of {requested} eigenpairs converged after {iterations} iterations"
+    )]
     EpsNotConverged {
         /// Options prefix of the solver.
         prefix: String,
@@ -61,7 +67,11 @@ pub enum Error {
 }
 
 fn specific_suffix(specific: &str) -> String {
-    if specific.is_empty() { String::new() } else { format!(": {specific}") }
+    if specific.is_empty() {
+        String::new()
+    } else {
+        format!(": {specific}")
+    }
 }
 
 /// Result of a PETSc/SLEPc operation.
@@ -79,10 +89,18 @@ impl Error {
                 String::new()
             } else {
                 // SAFETY: checked non-null; PETSc's message buffers are NUL-terminated.
-                unsafe { CStr::from_ptr(p) }.to_string_lossy().trim().to_owned()
+                unsafe { CStr::from_ptr(p) }
+                    .to_string_lossy()
+                    .trim()
+                    .to_owned()
             }
         };
-        Error::Petsc { function, code, generic: text(generic), specific: text(specific) }
+        Error::Petsc {
+            function,
+            code,
+            generic: text(generic),
+            specific: text(specific),
+        }
     }
 }
 

@@ -35,7 +35,11 @@ impl<'s> Ksp<'s> {
     pub fn new(session: &'s Session, operator: &Mat<'s>, prefix: &str) -> Result<Self> {
         let mut raw: ffi::KSP = std::ptr::null_mut();
         check!(KSPCreate(session.comm(), &mut raw));
-        let ksp = Ksp { raw, prefix: prefix.to_owned(), _session: PhantomData };
+        let ksp = Ksp {
+            raw,
+            prefix: prefix.to_owned(),
+            _session: PhantomData,
+        };
         // KSP takes its own reference to the operator.
         check!(KSPSetOperators(raw, operator.raw, operator.raw));
         let prefix_c = CString::new(prefix).map_err(|_| Error::NulInOption(prefix.to_owned()))?;
@@ -44,8 +48,19 @@ impl<'s> Ksp<'s> {
     }
 
     /// Default tolerances (the options database still overrides them).
-    pub fn set_tolerances(&mut self, relative: f64, absolute: f64, max_iterations: i32) -> Result<()> {
-        check!(KSPSetTolerances(self.raw, relative, absolute, ffi::PETSC_DEFAULT as f64, max_iterations));
+    pub fn set_tolerances(
+        &mut self,
+        relative: f64,
+        absolute: f64,
+        max_iterations: i32,
+    ) -> Result<()> {
+        check!(KSPSetTolerances(
+            self.raw,
+            relative,
+            absolute,
+            ffi::PETSC_DEFAULT as f64,
+            max_iterations
+        ));
         Ok(())
     }
 
@@ -64,7 +79,11 @@ impl<'s> Ksp<'s> {
         check!(KSPGetConvergedReason(self.raw, &mut reason));
         check!(KSPGetIterationNumber(self.raw, &mut iterations));
         check!(KSPGetResidualNorm(self.raw, &mut residual_norm));
-        let info = KspInfo { iterations, residual_norm, reason: reason_name(reason) };
+        let info = KspInfo {
+            iterations,
+            residual_norm,
+            reason: reason_name(reason),
+        };
         if reason < 0 {
             return Err(Error::KspDiverged {
                 prefix: self.prefix.clone(),
@@ -100,7 +119,9 @@ fn reason_name(reason: ffi::KSPConvergedReason) -> String {
         return format!("reason {reason}");
     }
     // SAFETY: entries are static NUL-terminated strings.
-    unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl Drop for Ksp<'_> {

@@ -45,7 +45,11 @@ pub struct Mat<'s> {
 impl<'s> Mat<'s> {
     /// A square AIJ matrix with `block_size`-sized blocks, `preallocation.diagonal.len()` block rows on
     /// this rank, and exactly the preallocated pattern.
-    pub fn new_aij(session: &'s Session, block_size: usize, preallocation: &BlockPreallocation) -> Result<Self> {
+    pub fn new_aij(
+        session: &'s Session,
+        block_size: usize,
+        preallocation: &BlockPreallocation,
+    ) -> Result<Self> {
         let local_block_rows = preallocation.diagonal.len();
         if preallocation.off_diagonal.len() != local_block_rows {
             return Err(Error::Size(format!(
@@ -57,7 +61,11 @@ impl<'s> Mat<'s> {
         let local_rows = (local_block_rows * block_size) as ffi::PetscInt;
         let mut raw: ffi::Mat = std::ptr::null_mut();
         check!(MatCreate(session.comm(), &mut raw));
-        let matrix = Mat { raw, block_size, _session: PhantomData };
+        let matrix = Mat {
+            raw,
+            block_size,
+            _session: PhantomData,
+        };
         let decide = ffi::PETSC_DETERMINE as ffi::PetscInt;
         check!(MatSetSizes(raw, local_rows, local_rows, decide, decide));
         check!(MatSetBlockSize(raw, block_size as ffi::PetscInt));
@@ -70,7 +78,11 @@ impl<'s> Mat<'s> {
             std::ptr::null(),
             std::ptr::null()
         ));
-        check!(MatSetOption(raw, ffi::MAT_NEW_NONZERO_ALLOCATION_ERR, ffi::PETSC_TRUE));
+        check!(MatSetOption(
+            raw,
+            ffi::MAT_NEW_NONZERO_ALLOCATION_ERR,
+            ffi::PETSC_TRUE
+        ));
         Ok(matrix)
     }
 
@@ -83,7 +95,15 @@ impl<'s> Mat<'s> {
     pub fn add_block(&mut self, block_row: usize, block_col: usize, values: &[f64]) -> Result<()> {
         debug_assert_eq!(values.len(), self.block_size * self.block_size);
         let (row, col) = (block_row as ffi::PetscInt, block_col as ffi::PetscInt);
-        check!(MatSetValuesBlocked(self.raw, 1, &row, 1, &col, values.as_ptr(), ffi::ADD_VALUES));
+        check!(MatSetValuesBlocked(
+            self.raw,
+            1,
+            &row,
+            1,
+            &col,
+            values.as_ptr(),
+            ffi::ADD_VALUES
+        ));
         Ok(())
     }
 
@@ -118,7 +138,11 @@ impl<'s> Mat<'s> {
     /// Declares the matrix symmetric (lets solvers use Cholesky/ICC and symmetric eigensolvers).
     pub fn set_symmetric(&mut self) -> Result<()> {
         check!(MatSetOption(self.raw, ffi::MAT_SYMMETRIC, ffi::PETSC_TRUE));
-        check!(MatSetOption(self.raw, ffi::MAT_SYMMETRY_ETERNAL, ffi::PETSC_TRUE));
+        check!(MatSetOption(
+            self.raw,
+            ffi::MAT_SYMMETRY_ETERNAL,
+            ffi::PETSC_TRUE
+        ));
         Ok(())
     }
 

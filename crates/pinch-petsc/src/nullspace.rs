@@ -26,7 +26,9 @@ impl<'s> NullSpace<'s> {
             }
             let norm = w.norm()?;
             if norm == 0.0 {
-                return Err(Error::Size("null-space vectors are linearly dependent".into()));
+                return Err(Error::Size(
+                    "null-space vectors are linearly dependent".into(),
+                ));
             }
             w.scale(1.0 / norm)?;
             basis.push(w);
@@ -34,13 +36,26 @@ impl<'s> NullSpace<'s> {
         let raws: Vec<ffi::Vec> = basis.iter().map(|v| v.raw).collect();
         let mut raw: ffi::MatNullSpace = std::ptr::null_mut();
         // PETSc takes its own references to the vectors; `basis` may be dropped afterwards.
-        check!(MatNullSpaceCreate(session.comm(), ffi::PETSC_FALSE, raws.len() as ffi::PetscInt, raws.as_ptr(), &mut raw));
-        Ok(NullSpace { raw, _session: PhantomData })
+        check!(MatNullSpaceCreate(
+            session.comm(),
+            ffi::PETSC_FALSE,
+            raws.len() as ffi::PetscInt,
+            raws.as_ptr(),
+            &mut raw
+        ));
+        Ok(NullSpace {
+            raw,
+            _session: PhantomData,
+        })
     }
 
     /// The space of vectors constant in each of the `block_size` components (for particles: the
     /// `block_size = 3` uniform translations), laid out like `template`.
-    pub fn componentwise_constants(session: &'s Session, template: &Vector<'s>, block_size: usize) -> Result<Self> {
+    pub fn componentwise_constants(
+        session: &'s Session,
+        template: &Vector<'s>,
+        block_size: usize,
+    ) -> Result<Self> {
         let start = template.ownership_range()?.start;
         let mut vectors = Vec::with_capacity(block_size);
         for component in 0..block_size {
@@ -48,7 +63,11 @@ impl<'s> NullSpace<'s> {
             {
                 let mut local = v.local_mut()?;
                 for (k, value) in local.iter_mut().enumerate() {
-                    *value = if (start + k) % block_size == component { 1.0 } else { 0.0 };
+                    *value = if (start + k) % block_size == component {
+                        1.0
+                    } else {
+                        0.0
+                    };
                 }
             }
             vectors.push(v);

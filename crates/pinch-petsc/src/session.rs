@@ -48,10 +48,14 @@ impl Session {
             .ok_or(Error::MpiUnavailable)?;
 
         let mut argv = Vec::with_capacity(options.len() + 2);
-        for arg in std::iter::once(program).chain(["-no_signal_handler"]).chain(options.iter().map(String::as_str)) {
+        for arg in std::iter::once(program)
+            .chain(["-no_signal_handler"])
+            .chain(options.iter().map(String::as_str))
+        {
             argv.push(CString::new(arg).map_err(|_| Error::NulInOption(arg.to_owned()))?);
         }
-        let mut argv_pointers: Vec<*mut c_char> = argv.iter().map(|a| a.as_ptr() as *mut c_char).collect();
+        let mut argv_pointers: Vec<*mut c_char> =
+            argv.iter().map(|a| a.as_ptr() as *mut c_char).collect();
         argv_pointers.push(std::ptr::null_mut());
         let mut argc = (argv_pointers.len() - 1) as i32;
         let mut argv_pointer = argv_pointers.as_mut_ptr();
@@ -59,7 +63,12 @@ impl Session {
         // SAFETY: PETSC_COMM_WORLD is a plain global that PETSc reads during initialisation; it is set
         // before `SlepcInitialize` and never again. The world communicator lives until MPI_Finalize.
         unsafe { ffi::PETSC_COMM_WORLD = universe.world().as_raw() };
-        check!(SlepcInitialize(&mut argc, &mut argv_pointer, std::ptr::null(), std::ptr::null()));
+        check!(SlepcInitialize(
+            &mut argc,
+            &mut argv_pointer,
+            std::ptr::null(),
+            std::ptr::null()
+        ));
         // From here on a failing PETSc call returns its code (turned into `Error`) instead of printing a
         // traceback; the message stays available through `PetscErrorMessage`.
         let session = Session {
@@ -68,7 +77,10 @@ impl Session {
             _argv_pointers: argv_pointers,
             _not_send: PhantomData,
         };
-        check!(PetscPushErrorHandler(Some(ffi::PetscReturnErrorHandler), std::ptr::null_mut()));
+        check!(PetscPushErrorHandler(
+            Some(ffi::PetscReturnErrorHandler),
+            std::ptr::null_mut()
+        ));
         Ok(session)
     }
 
@@ -97,7 +109,11 @@ impl Session {
         if self.option(name)?.is_none() {
             let name_c = CString::new(name).map_err(|_| Error::NulInOption(name.to_owned()))?;
             let value_c = CString::new(value).map_err(|_| Error::NulInOption(value.to_owned()))?;
-            check!(PetscOptionsSetValue(std::ptr::null_mut(), name_c.as_ptr(), value_c.as_ptr()));
+            check!(PetscOptionsSetValue(
+                std::ptr::null_mut(),
+                name_c.as_ptr(),
+                value_c.as_ptr()
+            ));
         }
         Ok(())
     }
@@ -119,7 +135,11 @@ impl Session {
             return Ok(None);
         }
         // SAFETY: PETSc NUL-terminates within the buffer length it was given.
-        Ok(Some(unsafe { CStr::from_ptr(buffer.as_ptr()) }.to_string_lossy().into_owned()))
+        Ok(Some(
+            unsafe { CStr::from_ptr(buffer.as_ptr()) }
+                .to_string_lossy()
+                .into_owned(),
+        ))
     }
 }
 
@@ -140,5 +160,7 @@ pub(crate) fn type_name(name: *const c_char) -> String {
         return String::new();
     }
     // SAFETY: PETSc type names are static NUL-terminated strings.
-    unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned()
 }

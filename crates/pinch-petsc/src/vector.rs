@@ -17,14 +17,22 @@ impl<'s> Vector<'s> {
     /// A zeroed vector with `local_len` entries on this rank (the global length is their sum).
     pub fn new(session: &'s Session, local_len: usize) -> Result<Self> {
         let mut raw: ffi::Vec = std::ptr::null_mut();
-        check!(VecCreateMPI(session.comm(), local_len as ffi::PetscInt, ffi::PETSC_DETERMINE as ffi::PetscInt, &mut raw));
+        check!(VecCreateMPI(
+            session.comm(),
+            local_len as ffi::PetscInt,
+            ffi::PETSC_DETERMINE as ffi::PetscInt,
+            &mut raw
+        ));
         let mut vector = Vector::from_raw(raw);
         vector.set_all(0.0)?;
         Ok(vector)
     }
 
     pub(crate) fn from_raw(raw: ffi::Vec) -> Self {
-        Vector { raw, _session: PhantomData }
+        Vector {
+            raw,
+            _session: PhantomData,
+        }
     }
 
     /// A new zeroed vector with the same layout.
@@ -72,7 +80,12 @@ impl<'s> Vector<'s> {
         let mut data: *const f64 = std::ptr::null();
         check!(VecGetArrayRead(self.raw, &mut data));
         let len = self.ownership_range()?.len();
-        Ok(LocalEntries { vector: self.raw, data, len, _borrow: PhantomData })
+        Ok(LocalEntries {
+            vector: self.raw,
+            data,
+            len,
+            _borrow: PhantomData,
+        })
     }
 
     /// Write access to the locally owned entries.
@@ -80,7 +93,12 @@ impl<'s> Vector<'s> {
         let len = self.ownership_range()?.len();
         let mut data: *mut f64 = std::ptr::null_mut();
         check!(VecGetArray(self.raw, &mut data));
-        Ok(LocalEntriesMut { vector: self.raw, data, len, _borrow: PhantomData })
+        Ok(LocalEntriesMut {
+            vector: self.raw,
+            data,
+            len,
+            _borrow: PhantomData,
+        })
     }
 
     /// The global dot product `self · other`.
@@ -123,8 +141,20 @@ impl<'s> Vector<'s> {
         check!(VecScatterCreateToAll(self.raw, &mut scatter, &mut all));
         let all = Vector::from_raw(all);
         let result = (|| {
-            check!(VecScatterBegin(scatter, self.raw, all.raw, ffi::INSERT_VALUES, ffi::SCATTER_FORWARD));
-            check!(VecScatterEnd(scatter, self.raw, all.raw, ffi::INSERT_VALUES, ffi::SCATTER_FORWARD));
+            check!(VecScatterBegin(
+                scatter,
+                self.raw,
+                all.raw,
+                ffi::INSERT_VALUES,
+                ffi::SCATTER_FORWARD
+            ));
+            check!(VecScatterEnd(
+                scatter,
+                self.raw,
+                all.raw,
+                ffi::INSERT_VALUES,
+                ffi::SCATTER_FORWARD
+            ));
             let n = all.len()?;
             let mut data: *const f64 = std::ptr::null();
             check!(VecGetArrayRead(all.raw, &mut data));

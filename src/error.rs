@@ -1,0 +1,85 @@
+//! The errors pinch reports to its users. Each names the file (or option) and the field at fault.
+
+use thiserror::Error;
+
+use crate::model::{ConfigurationError, ParameterError};
+
+/// An error that ends a pinch command.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A file could not be read at all.
+    #[error("{path}: cannot read: {error}")]
+    Read {
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        error: std::io::Error,
+    },
+    /// A TOML file has a syntax error, a value of the wrong type or an unknown key.
+    #[error("{path}: {message}")]
+    Toml {
+        /// The file.
+        path: String,
+        /// The parser's message (it names the key and the line).
+        message: String,
+    },
+    /// A parameter value cannot be used.
+    #[error("{origin}: invalid parameter {error}")]
+    Parameter {
+        /// The file or command-line option the value came from.
+        origin: String,
+        /// The field and the reason.
+        error: ParameterError,
+    },
+    /// A configuration file holds an unusable configuration.
+    #[error("{path}: {error}")]
+    Configuration {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        error: ConfigurationError,
+    },
+    /// An extended XYZ file cannot be parsed.
+    #[error("{path}, line {line}: {message}")]
+    Xyz {
+        /// The file.
+        path: String,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An HDF5 file cannot be read or is not laid out as pinch expects.
+    #[error("{path}: {message}")]
+    Hdf5 {
+        /// The file.
+        path: String,
+        /// What is wrong, including the HDF5 library's message.
+        message: String,
+    },
+    /// A file cannot be recognised as any format pinch reads.
+    #[error("{path}: {message}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What was expected.
+        message: String,
+    },
+    /// An output file cannot be written; nothing was left at its final path.
+    #[error("{path}: cannot write: {message}")]
+    Write {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A PETSc or SLEPc operation failed.
+    #[error("{0}")]
+    Petsc(#[from] pinch_petsc::Error),
+    /// A self-check of the solver stack found wrong results.
+    #[error("self-test failed: {0}")]
+    SelfTest(String),
+}
+
+/// Result of a pinch operation.
+pub type Result<T> = std::result::Result<T, Error>;

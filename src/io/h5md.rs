@@ -1,0 +1,320 @@
+//! Configuration files in H5MD (HDF5), readable with plain h5py.
+//!
+//! Layout (see `docs/FORMAT.md`):
+//!
+//! ```text
+//! /h5md                       version = [1, 1]; groups author{name}, creator{name, version}
+//! /particles/all/box          dimension = 3, boundary = ["periodic"] * 3; dataset edges (3,)
+//! /particles/all/position     (N, 3) f64, wrapped into [0, L)
+//! /particles/all/diameter     (N,) f64: the particle sizes λ_i
+//! /parameters/model           one attribute per model parameter (ModelParameters)
+//! /parameters/provenance      program, version, git_commit, command_line, seed, created, mpi_ranks
+//! /observables                scalar datasets: n_particles, energy_per_particle, max_force, pressure, ...
+//! ```
+
+use std::path::Path;
+
+use hdf5::types::VarLenUnicode;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::io::atomic::AtomicOutput;
+use crate::model::{Configuration, ModelParameters};
+use crate::provenance::Provenance;
+
+/// The particle group's name in `/particles`.
+pub const PARTICLE_GROUP: &str = "all";
+
+/// What a pinch HDF5 file holds.
+#[derive(Clone, Debug)]
+pub struct StoredConfiguration {
+    /// The configuration.
+    pub configuration: Configuration,
+    /// The model parameters it was made with, if recorded.
+    pub model: Option<ModelParameters>,
+    /// Its provenance, if recorded, as stored.
+    pub provenance: Option<Value>,
+    /// Scalar observables stored in `/observables`, by name.
+    pub observables: Map<String, Value>,
+}
+
+fn string(value: &str) -> VarLenUnicode {
+    // Only NUL bytes are unrepresentable; command lines and names never hold them.
+    value
+        .replace('\0', "")
+        .parse()
+        .expect("a string without NUL bytes is valid VarLenUnicode")
+}
+
+fn write_attributes(location: &hdf5::Location, values: &Value) -> hdf5::Result<()> {
+    let Value::Object(map) = values else {
+        return Ok(());
+    };
+    for (name, value) in map {
+        match value {
+            Value::Number(n) if n.is_f64() => location
+                .new_attr::<f64>()
+                .create(name.as_str())?
+                .write_scalar(&n.as_f64().unwrap())?,
+            Value::Number(n) if n.is_u64() => location
+                .new_attr::<u64>()
+                .create(name.as_str())?
+                .write_scalar(&n.as_u64().unwrap())?,
+            Value::Number(n) => location
+                .new_attr::<i64>()
+                .create(name.as_str())?
+                .write_scalar(&n.as_i64().unwrap())?,
+            Value::String(s) => location
+                .new_attr::<VarLenUnicode>()
+                .create(name.as_str())?
+                .write_scalar(&string(s))?,
+            Value::Bool(b) => location
+                .new_attr::<bool>()
+                .create(name.as_str())?
+                .write_scalar(b)?,
+            Value::Null => {}
+            other => location
+                .new_attr::<VarLenUnicode>()
+                .create(name.as_str())?
+                .write_scalar(&string(&other.to_string()))?,
+        }
+    }
+    Ok(())
+}
+
+fn read_attributes(location: &hdf5::Location) -> hdf5::Result<Map<String, Value>> {
+    let mut map = Map::new();
+    for name in location.attr_names()? {
+        let attribute = location.attr(&name)?;
+        let descriptor = attribute.dtype()?.to_descriptor()?;
+        use hdf5::types::TypeDescriptor as T;
+        let value = match descriptor {
+            T::Float(_) => serde_json::Number::from_f64(attribute.read_scalar::<f64>()?)
+                .map_or(Value::Null, Value::Number),
+            T::Unsigned(_) => Value::from(attribute.read_scalar::<u64>()?),
+            T::Integer(_) => Value::from(attribute.read_scalar::<i64>()?),
+            T::Boolean => Value::from(attribute.read_scalar::<bool>()?),
+            T::VarLenUnicode => Value::from(attribute.read_scalar::<VarLenUnicode>()?.as_str()),
+            _ => continue,
+        };
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+/// Writes `configuration` with its model parameters, provenance and scalar `observables` to `path`,
+/// atomically (the file appears only when complete).
+pub fn write(
+    path: &Path,
+    configuration: &Configuration,
+    model: &ModelParameters,
+    provenance: &Provenance,
+    observables: &Map<String, Value>,
+) -> Result<()> {
+    let output = AtomicOutput::new(path)?;
+    write_to(output.path(), configuration, model, provenance, observables).map_err(|e| {
+        Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    })?;
+    output.commit()
+}
+
+fn write_to(
+    path: &Path,
+    configuration: &Configuration,
+    model: &ModelParameters,
+    provenance: &Provenance,
+    observables: &Map<String, Value>,
+) -> hdf5::Result<()> {
+    let file = hdf5::File::create(path)?;
+    let h5md = file.create_group("h5md")?;
+    h5md.new_attr::<i32>()
+        .shape([2])
+        .create("version")?
+        .write_raw(&[1, 1])?;
+    let author = h5md.create_group("author")?;
+    author
+        .new_attr::<VarLenUnicode>()
+        .create("name")?
+        .write_scalar(&string(
+            &std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+        ))?;
+    let creator = h5md.create_group("creator")?;
+    creator
+        .new_attr::<VarLenUnicode>()
+        .create("name")?
+        .write_scalar(&string("pinch"))?;
+    creator
+        .new_attr::<VarLenUnicode>()
+        .create("version")?
+        .write_scalar(&string(&provenance.version))?;
+
+    let particles = file
+        .create_group("particles")?
+        .create_group(PARTICLE_GROUP)?;
+    let n = configuration.len();
+    let box_group = particles.create_group("box")?;
+    box_group
+        .new_attr::<i32>()
+        .create("dimension")?
+        .write_scalar(&3)?;
+    let periodic = [string("periodic"), string("periodic"), string("periodic")];
+    box_group
+        .new_attr::<VarLenUnicode>()
+        .shape([3])
+        .create("boundary")?
+        .write_raw(&periodic)?;
+    box_group
+        .new_dataset::<f64>()
+        .shape([3])
+        .create("edges")?
+        .write_raw(&[configuration.box_length; 3])?;
+    let flat: Vec<f64> = configuration.positions.iter().flatten().copied().collect();
+    particles
+        .new_dataset::<f64>()
+        .shape([n, 3])
+        .create("position")?
+        .write_raw(&flat)?;
+    particles
+        .new_dataset::<f64>()
+        .shape([n])
+        .create("diameter")?
+        .write_raw(&configuration.sizes)?;
+
+    let parameters = file.create_group("parameters")?;
+    let model_group = parameters.create_group("model")?;
+    write_attributes(
+        &model_group,
+        &serde_json::to_value(model).expect("parameters serialise"),
+    )?;
+    let provenance_group = parameters.create_group("provenance")?;
+    write_attributes(
+        &provenance_group,
+        &serde_json::to_value(provenance).expect("provenance serialises"),
+    )?;
+
+    let group = file.create_group("observables")?;
+    for (name, value) in observables {
+        match value {
+            Value::Number(v) if v.is_f64() => group
+                .new_dataset::<f64>()
+                .create(name.as_str())?
+                .write_scalar(&v.as_f64().unwrap())?,
+            Value::Number(v) if v.is_u64() => group
+                .new_dataset::<u64>()
+                .create(name.as_str())?
+                .write_scalar(&v.as_u64().unwrap())?,
+            Value::Number(v) => group
+                .new_dataset::<i64>()
+                .create(name.as_str())?
+                .write_scalar(&v.as_i64().unwrap())?,
+            Value::Bool(v) => group
+                .new_dataset::<bool>()
+                .create(name.as_str())?
+                .write_scalar(v)?,
+            _ => {}
+        }
+    }
+    file.close()
+}
+
+/// Reads a configuration file written by pinch (or any H5MD file with the same particle layout).
+pub fn read(path: &Path) -> Result<StoredConfiguration> {
+    let name = path.display().to_string();
+    let fail = |message: String| Error::Hdf5 {
+        path: name.clone(),
+        message,
+    };
+    let file =
+        hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
+    let dataset = |member: &str| {
+        file.dataset(member).map_err(|_| {
+            fail(format!(
+                "missing dataset {member} (not a pinch/H5MD configuration file?)"
+            ))
+        })
+    };
+    let read_f64 = |member: &str, shape: &[usize]| -> Result<Vec<f64>> {
+        let ds = dataset(member)?;
+        if ds.shape() != shape {
+            return Err(fail(format!(
+                "dataset {member} has shape {:?}, expected {shape:?}",
+                ds.shape()
+            )));
+        }
+        ds.read_raw::<f64>()
+            .map_err(|e| fail(format!("cannot read {member}: {e}")))
+    };
+    let group = format!("/particles/{PARTICLE_GROUP}");
+    let position_shape = dataset(&format!("{group}/position"))?.shape();
+    let n = match position_shape.as_slice() {
+        [n, 3] => *n,
+        other => {
+            return Err(fail(format!(
+                "dataset {group}/position has shape {other:?}, expected (N, 3)"
+            )));
+        }
+    };
+    let edges = read_f64(&format!("{group}/box/edges"), &[3])?;
+    if edges[1] != edges[0] || edges[2] != edges[0] {
+        return Err(fail(format!(
+            "box edges {edges:?} are not those of a cubic box; pinch supports cubic boxes only"
+        )));
+    }
+    let flat = read_f64(&format!("{group}/position"), &[n, 3])?;
+    let sizes = read_f64(&format!("{group}/diameter"), &[n])?;
+    let configuration = Configuration {
+        box_length: edges[0],
+        positions: flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(),
+        sizes,
+    };
+    configuration
+        .check()
+        .map_err(|error| Error::Configuration {
+            path: name.clone(),
+            error,
+        })?;
+
+    let model = match file.group("parameters/model") {
+        Ok(g) => {
+            let attributes = read_attributes(&g)
+                .map_err(|e| fail(format!("cannot read /parameters/model: {e}")))?;
+            let parameters: ModelParameters = serde_json::from_value(Value::Object(attributes))
+                .map_err(|e| fail(format!("/parameters/model: {e}")))?;
+            parameters.validate().map_err(|error| Error::Parameter {
+                origin: format!("{name}:/parameters/model"),
+                error,
+            })?;
+            Some(parameters)
+        }
+        Err(_) => None,
+    };
+    let provenance = match file.group("parameters/provenance") {
+        Ok(g) => Some(Value::Object(read_attributes(&g).map_err(|e| {
+            fail(format!("cannot read /parameters/provenance: {e}"))
+        })?)),
+        Err(_) => None,
+    };
+    let mut observables = Map::new();
+    if let Ok(g) = file.group("observables") {
+        for member in g.member_names().map_err(|e| fail(e.to_string()))? {
+            let Ok(ds) = g.dataset(&member) else { continue };
+            if ds.ndim() == 0 {
+                if let Ok(v) = ds.read_scalar::<f64>() {
+                    observables.insert(
+                        member,
+                        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                    );
+                }
+            }
+        }
+    }
+    Ok(StoredConfiguration {
+        configuration,
+        model,
+        provenance,
+        observables,
+    })
+}

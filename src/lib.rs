@@ -1,0 +1,14 @@
+//! pinch: pinching glasses to reveal their soft spots.
+//!
+//! The pipeline, one module per stage: [`model`] (the glass former) → … → [`io`] (files). The PETSc and
+//! SLEPc bindings live in the `pinch-petsc` crate, which holds all of the project's `unsafe` code.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod error;
+pub mod io;
+pub mod model;
+pub mod provenance;
+pub mod rng;
+pub mod selftest;

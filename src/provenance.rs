@@ -1,0 +1,37 @@
+//! Where a result came from: program, version, commit, command line, seed, time and MPI layout.
+
+use serde::{Deserialize, Serialize};
+
+/// Provenance recorded in every file pinch writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Always "pinch".
+    pub program: String,
+    /// The crate version.
+    pub version: String,
+    /// The git commit the binary was built from (with "-dirty" for uncommitted changes), or "unknown".
+    pub git_commit: String,
+    /// The full command line.
+    pub command_line: String,
+    /// The random seed, for commands that draw random numbers.
+    pub seed: Option<u64>,
+    /// When the file was written (RFC 3339, UTC).
+    pub created: String,
+    /// The number of MPI ranks of the run that wrote the file.
+    pub mpi_ranks: i32,
+}
+
+impl Provenance {
+    /// The provenance of the running command.
+    pub fn of_this_run(seed: Option<u64>, mpi_ranks: i32) -> Self {
+        Provenance {
+            program: "pinch".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            git_commit: env!("PINCH_GIT_COMMIT").into(),
+            command_line: std::env::args().collect::<Vec<_>>().join(" "),
+            seed,
+            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            mpi_ranks,
+        }
+    }
+}
