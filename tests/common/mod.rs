@@ -1,0 +1,52 @@
+//! Helpers for the command-line tests: run the built `pinch` binary, alone or under `mpirun`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const PINCH: &str = env!("CARGO_BIN_EXE_pinch");
+
+/// Runs `pinch` with `args` in `directory`.
+pub fn pinch(directory: &Path, args: &[&str]) -> Output {
+    Command::new(PINCH).args(args).current_dir(directory).env_remove("PETSC_OPTIONS").output().expect("pinch runs")
+}
+
+/// Runs `pinch` under `mpirun -n ranks`.
+pub fn pinch_mpi(directory: &Path, ranks: usize, args: &[&str]) -> Output {
+    let mut command = Command::new("mpirun");
+    command
+        .args(["-n", &ranks.to_string()])
+        .args(if ranks > 2 { &["--oversubscribe"][..] } else { &[] })
+        .arg(PINCH)
+        .args(args)
+        .current_dir(directory)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env_remove("PETSC_OPTIONS");
+    command.output().expect("mpirun runs (install openmpi-bin with scripts/setup)")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+pub fn success(output: &Output) -> String {
+    assert!(output.status.success(), "pinch failed ({:?}):\n{}\n{}", output.status, stdout(output), stderr(output));
+    stdout(output)
+}
+
+/// The repository root.
+pub fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Parses the JSON on stdout.
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_str(&success(output)).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
+}
