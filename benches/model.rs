@@ -1,1 +1,61 @@
-fn main() {}
+//! Throughput of the serial reference evaluation (energy, forces, virial) on infinite-temperature
+//! configurations, in particle-force evaluations per second on one core. Results are printed and written
+//! to `bench-results/model.json` (or the path in `PINCH_BENCH_OUT`).
+//!
+//! Run: `cargo bench --bench model` (or `scripts/bench`). Sizes: `PINCH_BENCH_SIZES=2000,16000`.
+
+use std::time::{Duration, Instant};
+
+use pinch::model::{ModelParameters, evaluate, random_configuration};
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("PINCH_BENCH_SIZES")
+        .unwrap_or_else(|_| "2000,16000,128000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("PINCH_BENCH_SIZES holds particle counts")
+        })
+        .collect();
+    let parameters = ModelParameters::default();
+    let potential = parameters.potential();
+    let mut rows = Vec::new();
+    println!(
+        "{:>9} {:>10} {:>8} {:>12} {:>16} {:>10}",
+        "N", "pairs", "calls", "seconds", "particles/s", "ns/pair"
+    );
+    for n in sizes {
+        let configuration = random_configuration(&parameters, n, 1);
+        let pairs = evaluate(&configuration, &potential).interacting_pairs;
+        let (mut calls, start) = (0usize, Instant::now());
+        while calls < 3 || start.elapsed() < Duration::from_secs(2) {
+            std::hint::black_box(evaluate(std::hint::black_box(&configuration), &potential));
+            calls += 1;
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let throughput = (n * calls) as f64 / seconds;
+        let ns_per_pair = seconds * 1e9 / (pairs * calls) as f64;
+        println!(
+            "{n:>9} {pairs:>10} {calls:>8} {seconds:>12.3} {throughput:>16.4e} {ns_per_pair:>10.2}"
+        );
+        rows.push(serde_json::json!({
+            "n_particles": n, "interacting_pairs": pairs, "calls": calls, "seconds": seconds,
+            "particle_force_evaluations_per_second": throughput, "ns_per_pair": ns_per_pair,
+        }));
+    }
+    let out =
+        std::env::var("PINCH_BENCH_OUT").unwrap_or_else(|_| "bench-results/model.json".into());
+    let path = std::path::Path::new(&out);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("create the results directory");
+    }
+    let report = serde_json::json!({
+        "benchmark": "serial reference evaluation (cell list, full stencil), 1 core",
+        "provenance": pinch::provenance::Provenance::of_this_run(Some(1), 1),
+        "results": rows,
+    });
+    std::fs::write(path, serde_json::to_string_pretty(&report).unwrap())
+        .expect("write the results");
+    println!("results written to {}", path.display());
+}

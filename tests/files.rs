@@ -9,17 +9,34 @@ use pinch::io::h5md;
 fn import_export_round_trip_is_bit_exact() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    success(&pinch(d, &["generate", "-n", "1500", "--seed", "7", "-o", "a.h5"]));
+    success(&pinch(
+        d,
+        &["generate", "-n", "1500", "--seed", "7", "-o", "a.h5"],
+    ));
     success(&pinch(d, &["export", "a.h5", "a.xyz"]));
     success(&pinch(d, &["import", "a.xyz", "b.h5"]));
     success(&pinch(d, &["export", "b.h5", "b.xyz"]));
-    let (a, b) = (h5md::read(&d.join("a.h5")).unwrap(), h5md::read(&d.join("b.h5")).unwrap());
-    assert_eq!(a.configuration.box_length.to_bits(), b.configuration.box_length.to_bits());
+    let (a, b) = (
+        h5md::read(&d.join("a.h5")).unwrap(),
+        h5md::read(&d.join("b.h5")).unwrap(),
+    );
+    assert_eq!(
+        a.configuration.box_length.to_bits(),
+        b.configuration.box_length.to_bits()
+    );
     let bits = |c: &pinch::model::Configuration| -> Vec<u64> {
-        c.positions.iter().flatten().chain(&c.sizes).map(|x| x.to_bits()).collect()
+        c.positions
+            .iter()
+            .flatten()
+            .chain(&c.sizes)
+            .map(|x| x.to_bits())
+            .collect()
     };
     assert_eq!(bits(&a.configuration), bits(&b.configuration));
-    assert_eq!(std::fs::read(d.join("a.xyz")).unwrap(), std::fs::read(d.join("b.xyz")).unwrap());
+    assert_eq!(
+        std::fs::read(d.join("a.xyz")).unwrap(),
+        std::fs::read(d.join("b.xyz")).unwrap()
+    );
 }
 
 #[test]
@@ -27,7 +44,10 @@ fn generate_is_reproducible_and_seed_dependent() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for (name, seed) in [("a.xyz", "3"), ("b.xyz", "3"), ("c.xyz", "4")] {
-        success(&pinch(d, &["generate", "-n", "500", "--seed", seed, "-o", name]));
+        success(&pinch(
+            d,
+            &["generate", "-n", "500", "--seed", seed, "-o", name],
+        ));
     }
     let read = |n: &str| std::fs::read(d.join(n)).unwrap();
     assert_eq!(read("a.xyz"), read("b.xyz"));
@@ -38,7 +58,10 @@ fn generate_is_reproducible_and_seed_dependent() {
 fn inspect_reports_the_stored_and_evaluated_observables() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    success(&pinch(d, &["generate", "-n", "2000", "--seed", "1", "-o", "g.h5"]));
+    success(&pinch(
+        d,
+        &["generate", "-n", "2000", "--seed", "1", "-o", "g.h5"],
+    ));
     let report = json(&pinch(d, &["inspect", "g.h5", "--json"]));
     assert_eq!(report["n_particles"], 2000);
     let box_length = report["box_length"].as_f64().unwrap();
@@ -52,11 +75,17 @@ fn inspect_reports_the_stored_and_evaluated_observables() {
     // The same configuration as extended XYZ gives the same numbers.
     success(&pinch(d, &["export", "g.h5", "g.xyz"]));
     let from_xyz = json(&pinch(d, &["inspect", "g.xyz", "--json"]));
-    assert_eq!(from_xyz["energy_per_particle"], report["energy_per_particle"]);
+    assert_eq!(
+        from_xyz["energy_per_particle"],
+        report["energy_per_particle"]
+    );
     assert_eq!(from_xyz["pressure"], report["pressure"]);
     // A different model changes the energy.
     std::fs::write(d.join("short.toml"), "cutoff = 1.4\n").unwrap();
-    let short = json(&pinch(d, &["inspect", "g.h5", "--json", "--model", "short.toml"]));
+    let short = json(&pinch(
+        d,
+        &["inspect", "g.h5", "--json", "--model", "short.toml"],
+    ));
     assert_ne!(short["energy_per_particle"], report["energy_per_particle"]);
     assert_eq!(short["model"]["cutoff"], 1.4);
     // Without --json: a readable table.
@@ -78,5 +107,8 @@ fn every_command_documents_itself() {
         assert!(generate.contains(option), "generate --help lacks {option}");
     }
     let selftest = success(&pinch(dir.path(), &["selftest", "--help"]));
-    assert!(selftest.contains("PETSC_OPTIONS") && selftest.contains("--grid"), "{selftest}");
+    assert!(
+        selftest.contains("PETSC_OPTIONS") && selftest.contains("--grid"),
+        "{selftest}"
+    );
 }

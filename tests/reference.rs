@@ -8,8 +8,13 @@ use std::process::Command;
 use common::*;
 
 fn python() -> std::path::PathBuf {
-    let python = std::env::var_os("PINCH_PYTHON").map_or_else(|| repository().join(".venv/bin/python"), Into::into);
-    assert!(python.exists(), "{} not found: run scripts/setup to create the Python environment", python.display());
+    let python = std::env::var_os("PINCH_PYTHON")
+        .map_or_else(|| repository().join(".venv/bin/python"), Into::into);
+    assert!(
+        python.exists(),
+        "{} not found: run scripts/setup to create the Python environment",
+        python.display()
+    );
     python
 }
 
@@ -24,10 +29,17 @@ fn jittered_lattice(m: usize) -> pinch::model::Configuration {
     let mut positions = Vec::with_capacity(n);
     for i in 0..n {
         let cell = [i / (m * m), (i / m) % m, i % m];
-        let x = cell.map(|c| pinch::model::wrap_coordinate((c as f64 + 0.5) * spacing + 0.3 * (rng.random::<f64>() - 0.5), box_length));
+        let x = cell.map(|c| {
+            pinch::model::wrap_coordinate(
+                (c as f64 + 0.5) * spacing + 0.3 * (rng.random::<f64>() - 0.5),
+                box_length,
+            )
+        });
         positions.push(x);
     }
-    let sizes = parameters.size_distribution().sample(n, pinch::model::SizeSet::Quantile, &mut rng);
+    let sizes = parameters
+        .size_distribution()
+        .sample(n, pinch::model::SizeSet::Quantile, &mut rng);
     pinch::model::Configuration::new(box_length, positions, sizes).unwrap()
 }
 
@@ -37,29 +49,67 @@ fn energy_pressure_and_forces_agree_with_matscipy() {
     let d = dir.path();
     // Random (T = ∞) configurations, dominated by close overlaps, and a jittered cubic lattice at the
     // model's density, where most pairs sit in the smoothed tail of the potential.
-    let cases = [("1.48", Some(("1", "2000"))), ("1.4", Some(("2", "1200"))), ("1.48", None), ("1.4", None)];
+    let cases = [
+        ("1.48", Some(("1", "2000"))),
+        ("1.4", Some(("2", "1200"))),
+        ("1.48", None),
+        ("1.4", None),
+    ];
     for (cutoff, random) in cases {
         std::fs::write(d.join("model.toml"), format!("cutoff = {cutoff}\n")).unwrap();
         match random {
             Some((seed, n)) => {
-                success(&pinch(d, &["generate", "-n", n, "--seed", seed, "--model", "model.toml", "-o", "c.xyz"]));
+                success(&pinch(
+                    d,
+                    &[
+                        "generate",
+                        "-n",
+                        n,
+                        "--seed",
+                        seed,
+                        "--model",
+                        "model.toml",
+                        "-o",
+                        "c.xyz",
+                    ],
+                ));
             }
             None => pinch::io::write_xyz(&d.join("c.xyz"), &jittered_lattice(12)).unwrap(),
         }
-        let ours = json(&pinch(d, &["inspect", "c.xyz", "--json", "--model", "model.toml"]));
+        let ours = json(&pinch(
+            d,
+            &["inspect", "c.xyz", "--json", "--model", "model.toml"],
+        ));
         let output = Command::new(python())
             .arg(repository().join("tests/python/reference_energy.py"))
             .args(["c.xyz", cutoff, "0.1", "3", "1.0", "2.22"])
             .current_dir(d)
             .output()
             .unwrap();
-        assert!(output.status.success(), "matscipy reference failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "matscipy reference failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let reference: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         for key in ["energy_per_particle", "pressure", "max_force"] {
-            let (a, b) = (ours[key].as_f64().unwrap(), reference[key].as_f64().unwrap());
-            eprintln!("x_c = {cutoff}, {}: {key}", if random.is_some() { "random" } else { "lattice" });
+            let (a, b) = (
+                ours[key].as_f64().unwrap(),
+                reference[key].as_f64().unwrap(),
+            );
+            eprintln!(
+                "x_c = {cutoff}, {}: {key}",
+                if random.is_some() {
+                    "random"
+                } else {
+                    "lattice"
+                }
+            );
             eprintln!("  {key}: pinch {a:.15e}, matscipy {b:.15e}");
-            assert!((a - b).abs() <= 1e-10 * b.abs(), "x_c = {cutoff}: {key}: pinch {a} vs matscipy {b}");
+            assert!(
+                (a - b).abs() <= 1e-10 * b.abs(),
+                "x_c = {cutoff}: {key}: pinch {a} vs matscipy {b}"
+            );
         }
     }
 }

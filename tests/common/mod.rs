@@ -9,7 +9,12 @@ pub const PINCH: &str = env!("CARGO_BIN_EXE_pinch");
 
 /// Runs `pinch` with `args` in `directory`.
 pub fn pinch(directory: &Path, args: &[&str]) -> Output {
-    Command::new(PINCH).args(args).current_dir(directory).env_remove("PETSC_OPTIONS").output().expect("pinch runs")
+    Command::new(PINCH)
+        .args(args)
+        .current_dir(directory)
+        .env_remove("PETSC_OPTIONS")
+        .output()
+        .expect("pinch runs")
 }
 
 /// Runs `pinch` under `mpirun -n ranks`.
@@ -17,14 +22,20 @@ pub fn pinch_mpi(directory: &Path, ranks: usize, args: &[&str]) -> Output {
     let mut command = Command::new("mpirun");
     command
         .args(["-n", &ranks.to_string()])
-        .args(if ranks > 2 { &["--oversubscribe"][..] } else { &[] })
+        .args(if ranks > 2 {
+            &["--oversubscribe"][..]
+        } else {
+            &[]
+        })
         .arg(PINCH)
         .args(args)
         .current_dir(directory)
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env_remove("PETSC_OPTIONS");
-    command.output().expect("mpirun runs (install openmpi-bin with scripts/setup)")
+    command
+        .output()
+        .expect("mpirun runs (install openmpi-bin with scripts/setup)")
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -37,7 +48,13 @@ pub fn stderr(output: &Output) -> String {
 
 /// Asserts success and returns stdout.
 pub fn success(output: &Output) -> String {
-    assert!(output.status.success(), "pinch failed ({:?}):\n{}\n{}", output.status, stdout(output), stderr(output));
+    assert!(
+        output.status.success(),
+        "pinch failed ({:?}):\n{}\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
     stdout(output)
 }
 
@@ -48,5 +65,6 @@ pub fn repository() -> PathBuf {
 
 /// Parses the JSON on stdout.
 pub fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_str(&success(output)).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
+    serde_json::from_str(&success(output))
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
 }
