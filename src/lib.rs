@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod domain;
 pub mod error;
 pub mod io;
 pub mod model;

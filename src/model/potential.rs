@@ -113,6 +113,32 @@ impl PairPotential {
         (value, slope * inverse_size2)
     }
 
+    /// (φ, φ'/r) for a pair at squared distance `r2` given 1/λ_ij², or `None` beyond the cutoff: the
+    /// form the force kernel uses, with 1/λ_ij² stored in the neighbour list.
+    #[inline(always)]
+    pub fn energy_and_slope_scaled(&self, r2: f64, inverse_size2: f64) -> Option<(f64, f64)> {
+        let s = r2 * inverse_size2;
+        if s >= self.cutoff_squared {
+            return None;
+        }
+        let inverse = 1.0 / s;
+        let inverse2 = inverse * inverse;
+        let inverse5 = inverse2 * inverse2 * inverse;
+        let mut value = inverse5;
+        let mut slope = -10.0 * inverse5 * inverse;
+        // Horner forms of Σ c_ℓ s^ℓ and Σ 2ℓ c_ℓ s^{ℓ−1}.
+        let c = &self.coefficients;
+        let mut polynomial = 0.0;
+        let mut derivative = 0.0;
+        for l in (1..c.len()).rev() {
+            polynomial = polynomial * s + c[l];
+            derivative = derivative * s + 2.0 * l as f64 * c[l];
+        }
+        value += polynomial * s + c[0];
+        slope += derivative;
+        Some((value, slope * inverse_size2))
+    }
+
     /// (φ'(r)/r, φ''(r)) for a pair at squared distance `r2`: what a Hessian block needs.
     #[inline]
     pub fn slope_and_curvature(&self, r2: f64, pair_size: f64) -> (f64, f64) {

@@ -1,0 +1,63 @@
+//! Point-to-point exchanges between neighbouring domains and deterministic global reductions.
+
+use mpi::collective::SystemOperation;
+use mpi::point_to_point::send_receive_into;
+use mpi::topology::{Communicator, SimpleCommunicator};
+use mpi::traits::*;
+
+use super::exact_sum::{ExactSum, LIMBS};
+
+/// Sends `outgoing` to rank `to` while receiving from rank `from` (which may be this rank itself);
+/// returns what was received. Message sizes are exchanged first.
+pub fn exchange(comm: &SimpleCommunicator, to: usize, from: usize, outgoing: &[f64]) -> Vec<f64> {
+    if to == comm.rank() as usize && from == to {
+        return outgoing.to_vec();
+    }
+    let count = outgoing.len() as u64;
+    let mut incoming_count = 0u64;
+    send_receive_into(
+        &count,
+        &comm.process_at_rank(to as i32),
+        &mut incoming_count,
+        &comm.process_at_rank(from as i32),
+    );
+    let mut incoming = vec![0.0; incoming_count as usize];
+    send_receive_into(
+        outgoing,
+        &comm.process_at_rank(to as i32),
+        &mut incoming[..],
+        &comm.process_at_rank(from as i32),
+    );
+    incoming
+}
+
+/// The exact global sums of several quantities, each given as the local [`ExactSum`]: one
+/// `MPI_Allreduce` of integers, so the result does not depend on how the values are spread over ranks.
+pub fn exact_sums<const K: usize>(comm: &SimpleCommunicator, local: &[ExactSum; K]) -> [f64; K] {
+    let mut words = Vec::with_capacity(K * (LIMBS + 1));
+    for sum in local {
+        words.extend_from_slice(&sum.to_words());
+    }
+    let mut total = vec![0i64; words.len()];
+    comm.all_reduce_into(&words[..], &mut total[..], SystemOperation::sum());
+    std::array::from_fn(|k| {
+        let chunk: &[i64; LIMBS + 1] = total[k * (LIMBS + 1)..(k + 1) * (LIMBS + 1)]
+            .try_into()
+            .unwrap();
+        ExactSum::from_words(chunk).value()
+    })
+}
+
+/// The global maximum (order-independent, so already deterministic).
+pub fn max(comm: &SimpleCommunicator, value: f64) -> f64 {
+    let mut result = 0.0;
+    comm.all_reduce_into(&value, &mut result, SystemOperation::max());
+    result
+}
+
+/// The global sum of an integer count.
+pub fn count(comm: &SimpleCommunicator, value: u64) -> u64 {
+    let mut result = 0u64;
+    comm.all_reduce_into(&value, &mut result, SystemOperation::sum());
+    result
+}

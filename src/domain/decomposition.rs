@@ -1,0 +1,193 @@
+//! The Cartesian grid of ranks over the periodic box.
+
+use thiserror::Error;
+
+/// Why a run cannot be decomposed.
+#[derive(Debug, Error, PartialEq)]
+pub enum DecompositionError {
+    /// A domain would be narrower than the halo, so ghosts would have to come from beyond the
+    /// nearest neighbour.
+    #[error(
+        "{ranks} MPI ranks split the box (edge {box_length:.4}) into a {grid:?} grid whose domains ({width:.4} wide) are \
+         narrower than the interaction range plus skin ({halo:.4}); use fewer ranks or more particles"
+    )]
+    TooManyRanks {
+        /// Ranks.
+        ranks: usize,
+        /// Box edge.
+        box_length: f64,
+        /// The chosen grid.
+        grid: [usize; 3],
+        /// Narrowest domain width.
+        width: f64,
+        /// Required width.
+        halo: f64,
+    },
+}
+
+/// Ranks arranged as a `grid[0] × grid[1] × grid[2]` Cartesian grid over a cubic periodic box, rank
+/// r at grid coordinates (r / (g1 g2), (r / g2) mod g1, r mod g2). Domain boundaries sit at
+/// c·L/g along each axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decomposition {
+    /// Ranks per axis.
+    pub grid: [usize; 3],
+    /// This rank's grid coordinates.
+    pub coordinates: [usize; 3],
+    /// The box edge L.
+    pub box_length: f64,
+}
+
+impl Decomposition {
+    /// The most cubic grid for `ranks` ranks (smallest g0 + g1 + g2, then g0 ≥ g1 ≥ g2): any count,
+    /// primes included (a prime p gives p × 1 × 1).
+    pub fn grid_for(ranks: usize) -> [usize; 3] {
+        let mut best = [ranks, 1, 1];
+        for a in 1..=ranks {
+            if ranks % a != 0 {
+                continue;
+            }
+            for b in 1..=ranks / a {
+                if (ranks / a) % b != 0 {
+                    continue;
+                }
+                let mut g = [a, b, ranks / a / b];
+                g.sort_unstable_by(|x, y| y.cmp(x));
+                if g.iter().sum::<usize>() < best.iter().sum::<usize>()
+                    || (g.iter().sum::<usize>() == best.iter().sum::<usize>() && g > best)
+                {
+                    best = g;
+                }
+            }
+        }
+        best
+    }
+
+    /// The decomposition of a box of edge `box_length` over `ranks` ranks, as seen by `rank`; every
+    /// domain must be at least `halo` wide.
+    pub fn new(
+        ranks: usize,
+        rank: usize,
+        box_length: f64,
+        halo: f64,
+    ) -> Result<Self, DecompositionError> {
+        let grid = Self::grid_for(ranks);
+        let width = box_length / grid[0] as f64;
+        if width < halo {
+            return Err(DecompositionError::TooManyRanks {
+                ranks,
+                box_length,
+                grid,
+                width,
+                halo,
+            });
+        }
+        let coordinates = [
+            rank / (grid[1] * grid[2]),
+            (rank / grid[2]) % grid[1],
+            rank % grid[2],
+        ];
+        Ok(Decomposition {
+            grid,
+            coordinates,
+            box_length,
+        })
+    }
+
+    /// The rank at grid `coordinates`.
+    pub fn rank_at(&self, coordinates: [usize; 3]) -> usize {
+        (coordinates[0] * self.grid[1] + coordinates[1]) * self.grid[2] + coordinates[2]
+    }
+
+    /// The rank of the neighbouring domain one step `up` (or down) along `axis`, periodically.
+    pub fn neighbour(&self, axis: usize, up: bool) -> usize {
+        let g = self.grid[axis];
+        let mut c = self.coordinates;
+        c[axis] = if up {
+            (c[axis] + 1) % g
+        } else {
+            (c[axis] + g - 1) % g
+        };
+        self.rank_at(c)
+    }
+
+    /// The grid coordinate along `axis` of the domain owning coordinate `x` (taken modulo L).
+    #[inline]
+    pub fn owner_coordinate(&self, axis: usize, x: f64) -> usize {
+        let g = self.grid[axis];
+        let wrapped = crate::model::wrap_coordinate(x, self.box_length);
+        ((wrapped / self.box_length * g as f64) as usize).min(g - 1)
+    }
+
+    /// The rank owning position `x`.
+    pub fn owner(&self, x: [f64; 3]) -> usize {
+        self.rank_at([0, 1, 2].map(|axis| self.owner_coordinate(axis, x[axis])))
+    }
+
+    /// The lower and upper boundary of this rank's domain along `axis`.
+    pub fn bounds(&self, axis: usize) -> (f64, f64) {
+        let g = self.grid[axis] as f64;
+        let c = self.coordinates[axis] as f64;
+        (c * self.box_length / g, (c + 1.0) * self.box_length / g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_are_as_cubic_as_the_rank_count_allows() {
+        assert_eq!(Decomposition::grid_for(1), [1, 1, 1]);
+        assert_eq!(Decomposition::grid_for(2), [2, 1, 1]);
+        assert_eq!(Decomposition::grid_for(3), [3, 1, 1]);
+        assert_eq!(Decomposition::grid_for(4), [2, 2, 1]);
+        assert_eq!(Decomposition::grid_for(8), [2, 2, 2]);
+        assert_eq!(Decomposition::grid_for(12), [3, 2, 2]);
+        assert_eq!(Decomposition::grid_for(13), [13, 1, 1]);
+        assert_eq!(Decomposition::grid_for(1000), [10, 10, 10]);
+    }
+
+    #[test]
+    fn every_position_has_exactly_one_owner_and_neighbours_wrap() {
+        let ranks = 12;
+        let decompositions: Vec<_> = (0..ranks)
+            .map(|r| Decomposition::new(ranks, r, 30.0, 3.0).unwrap())
+            .collect();
+        for (r, d) in decompositions.iter().enumerate() {
+            assert_eq!(d.rank_at(d.coordinates), r);
+            for axis in 0..3 {
+                let up = &decompositions[d.neighbour(axis, true)];
+                assert_eq!(
+                    decompositions[up.neighbour(axis, false)].coordinates,
+                    d.coordinates
+                );
+            }
+        }
+        for x in [
+            [0.0, 0.0, 0.0],
+            [29.999999, 15.0, 7.5],
+            [10.0, 14.999, 22.5],
+            [-0.1, 30.1, 60.0],
+        ] {
+            let owner = decompositions[0].owner(x);
+            assert!(decompositions.iter().all(|d| d.owner(x) == owner));
+            let d = &decompositions[owner];
+            for axis in 0..3 {
+                let (lo, hi) = d.bounds(axis);
+                let w = crate::model::wrap_coordinate(x[axis], 30.0);
+                assert!(
+                    lo <= w && w < hi || (w - hi).abs() < 1e-9,
+                    "axis {axis}: {w} not in [{lo}, {hi})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn too_many_ranks_is_an_error() {
+        let error = Decomposition::new(5, 0, 15.0, 3.6).unwrap_err();
+        assert!(error.to_string().contains("use fewer ranks"), "{error}");
+        assert!(Decomposition::new(4, 0, 15.0, 3.6).is_ok());
+    }
+}

@@ -1,0 +1,594 @@
+//! The distributed particle engine.
+//!
+//! Each rank owns the particles inside its domain ([`Decomposition`]) and keeps copies ("ghosts") of
+//! every particle within the halo width h = x_c·max λ + skin of its domain, taken from its neighbours in
+//! three stages (x, then y, then z, forwarding what earlier stages brought, so edge and corner
+//! neighbours are covered too). A ghost that crosses the periodic boundary is stored as a shifted image
+//! x + s, s ∈ {−L, 0, L}³, so pair vectors are plain differences x_j − x_i.
+//!
+//! **Why results do not depend on the number of ranks.** Every pair vector is computed as
+//! (x_j + s) − x_i from the same bits on any decomposition (the owner of j adds the shift, one axis at a
+//! time, exactly once per axis); every particle sums its pair terms over a *full* neighbour list sorted
+//! by global particle id, so in the same order everywhere; and global sums are exact ([`ExactSum`]),
+//! maxima are order-independent. Forces, energies and everything computed from them element-wise
+//! (FIRE steps, for example) are therefore bitwise identical on 1, 2, 3, … ranks.
+//!
+//! Lists are rebuilt (with migration of particles to their new owners and new ghosts) when some particle
+//! has moved more than half the skin since the last build, a decision taken on the global maximum.
+
+use mpi::topology::{Communicator, SimpleCommunicator};
+
+use super::communication;
+use super::decomposition::{Decomposition, DecompositionError};
+use super::exact_sum::ExactSum;
+use super::neighbours::NeighbourList;
+use crate::model::{Configuration, PairPotential, wrap_coordinate};
+
+/// The default Verlet skin [λ_min].
+pub const DEFAULT_SKIN: f64 = 0.3;
+
+/// One stage of the ghost exchange: what this rank sends along one axis in one direction.
+#[derive(Clone, Debug)]
+struct Stage {
+    to: usize,
+    from: usize,
+    /// Indices (into locals + ghosts) of the particles sent.
+    send: Vec<u32>,
+    /// The shift added to the sent positions along the stage's axis.
+    axis: usize,
+    shift: f64,
+    /// Where the received ghosts start, and how many.
+    received_at: usize,
+    received: usize,
+}
+
+/// The distributed particles of one configuration and the machinery to evaluate the model on them.
+pub struct Engine<'c> {
+    comm: &'c SimpleCommunicator,
+    decomposition: Decomposition,
+    potential: PairPotential,
+    skin: f64,
+    halo: f64,
+    n_global: usize,
+    /// Global ids, positions and sizes: the first `n_local` are owned, the rest are ghosts.
+    ids: Vec<u64>,
+    positions: Vec<[f64; 3]>,
+    sizes: Vec<f64>,
+    n_local: usize,
+    stages: Vec<Stage>,
+    list: NeighbourList,
+    positions_at_build: Vec<[f64; 3]>,
+    builds: usize,
+}
+
+/// Energy, forces and virial evaluated on the engine.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// Total potential energy (exact global sum) [ε].
+    pub energy: f64,
+    /// Forces on the local particles, in local order [ε/λ_min].
+    pub forces: Vec<[f64; 3]>,
+    /// Virial tensor Σ_pairs (φ'/r) r_α r_β in the order xx, yy, zz, xy, xz, yz (exact global sums) [ε].
+    pub virial: [f64; 6],
+}
+
+impl<'c> Engine<'c> {
+    /// Distributes `configuration` (which every rank holds) over the ranks of `comm`.
+    pub fn new(
+        comm: &'c SimpleCommunicator,
+        configuration: &Configuration,
+        potential: PairPotential,
+        skin: f64,
+    ) -> Result<Self, DecompositionError> {
+        let range = potential.range(configuration.largest_size());
+        let halo = range + skin;
+        let decomposition = Decomposition::new(
+            comm.size() as usize,
+            comm.rank() as usize,
+            configuration.box_length,
+            halo,
+        )?;
+        let rank = comm.rank() as usize;
+        let mut engine = Engine {
+            comm,
+            decomposition,
+            potential,
+            skin,
+            halo,
+            n_global: configuration.len(),
+            ids: Vec::new(),
+            positions: Vec::new(),
+            sizes: Vec::new(),
+            n_local: 0,
+            stages: Vec::new(),
+            list: NeighbourList::default(),
+            positions_at_build: Vec::new(),
+            builds: 0,
+        };
+        for (id, (&x, &size)) in configuration
+            .positions
+            .iter()
+            .zip(&configuration.sizes)
+            .enumerate()
+        {
+            if engine.decomposition.owner(x) == rank {
+                engine.ids.push(id as u64);
+                engine.positions.push(x);
+                engine.sizes.push(size);
+            }
+        }
+        engine.n_local = engine.ids.len();
+        engine.rebuild();
+        Ok(engine)
+    }
+
+    /// The communicator.
+    pub fn comm(&self) -> &'c SimpleCommunicator {
+        self.comm
+    }
+
+    /// The decomposition.
+    pub fn decomposition(&self) -> &Decomposition {
+        &self.decomposition
+    }
+
+    /// The pair potential.
+    pub fn potential(&self) -> &PairPotential {
+        &self.potential
+    }
+
+    /// Total number of particles.
+    pub fn n_global(&self) -> usize {
+        self.n_global
+    }
+
+    /// Number of particles this rank owns.
+    pub fn n_local(&self) -> usize {
+        self.n_local
+    }
+
+    /// Global ids of the local particles.
+    pub fn local_ids(&self) -> &[u64] {
+        &self.ids[..self.n_local]
+    }
+
+    /// Positions of the local particles.
+    pub fn local_positions(&self) -> &[[f64; 3]] {
+        &self.positions[..self.n_local]
+    }
+
+    /// Sizes of the local particles.
+    pub fn local_sizes(&self) -> &[f64] {
+        &self.sizes[..self.n_local]
+    }
+
+    /// Moves the local particles by `displacements` (local order). Ghosts follow at the next
+    /// evaluation.
+    pub fn displace(&mut self, displacements: &[[f64; 3]]) {
+        for (x, d) in self.positions[..self.n_local].iter_mut().zip(displacements) {
+            for a in 0..3 {
+                x[a] += d[a];
+            }
+        }
+    }
+
+    /// How many times the lists have been built.
+    pub fn builds(&self) -> usize {
+        self.builds
+    }
+
+    /// The neighbour list (rows of local particles; entries index locals and ghosts).
+    pub fn neighbour_list(&self) -> &NeighbourList {
+        &self.list
+    }
+
+    /// Positions of locals and ghosts.
+    pub fn all_positions(&self) -> &[[f64; 3]] {
+        &self.positions
+    }
+
+    /// Global ids of locals and ghosts.
+    pub fn all_ids(&self) -> &[u64] {
+        &self.ids
+    }
+
+    /// Brings ghosts up to date: rebuilds lists (with migration) if some particle moved more than half
+    /// the skin, otherwise sends the new ghost positions along the existing stages.
+    pub fn update(&mut self) {
+        let mut largest = 0.0f64;
+        for (x, x0) in self.positions[..self.n_local]
+            .iter()
+            .zip(&self.positions_at_build)
+        {
+            let d2 = (0..3).map(|a| (x[a] - x0[a]).powi(2)).sum::<f64>();
+            largest = largest.max(d2);
+        }
+        if communication::max(self.comm, largest) > 0.25 * self.skin * self.skin {
+            self.rebuild();
+        } else {
+            self.forward_positions();
+        }
+    }
+
+    fn forward_positions(&mut self) {
+        for stage in 0..self.stages.len() {
+            let s = &self.stages[stage];
+            let mut outgoing = Vec::with_capacity(3 * s.send.len());
+            for &i in &s.send {
+                let mut x = self.positions[i as usize];
+                x[s.axis] += s.shift;
+                outgoing.extend_from_slice(&x);
+            }
+            let incoming = communication::exchange(self.comm, s.to, s.from, &outgoing);
+            debug_assert_eq!(incoming.len(), 3 * s.received);
+            for (k, chunk) in incoming.chunks_exact(3).enumerate() {
+                self.positions[s.received_at + k] = [chunk[0], chunk[1], chunk[2]];
+            }
+        }
+    }
+
+    /// Sends a per-particle value of the locals to the ghosts (e.g. matrix row indices), along the
+    /// stages of the last build; `values` holds locals and ghosts and is resized to fit.
+    pub fn forward_values(&self, values: &mut Vec<f64>) {
+        values.resize(self.positions.len(), 0.0);
+        for s in &self.stages {
+            let outgoing: Vec<f64> = s.send.iter().map(|&i| values[i as usize]).collect();
+            let incoming = communication::exchange(self.comm, s.to, s.from, &outgoing);
+            values[s.received_at..s.received_at + s.received].copy_from_slice(&incoming);
+        }
+    }
+
+    /// Wraps positions into the box, migrates particles to their owners, sorts the locals spatially,
+    /// finds ghosts and builds the neighbour lists.
+    fn rebuild(&mut self) {
+        self.ids.truncate(self.n_local);
+        self.positions.truncate(self.n_local);
+        self.sizes.truncate(self.n_local);
+        let l = self.decomposition.box_length;
+        for x in &mut self.positions {
+            for c in x.iter_mut() {
+                *c = wrap_coordinate(*c, l);
+            }
+        }
+        self.migrate();
+        self.sort_locals();
+        self.find_ghosts();
+        self.list = NeighbourList::build(
+            &self.potential,
+            self.skin,
+            self.halo,
+            &self.decomposition,
+            &self.ids,
+            &self.positions,
+            &self.sizes,
+            self.n_local,
+        );
+        self.positions_at_build = self.positions[..self.n_local].to_vec();
+        self.builds += 1;
+    }
+
+    /// Moves every local particle that left the domain to the neighbour owning it, axis by axis.
+    fn migrate(&mut self) {
+        for axis in 0..3 {
+            if self.decomposition.grid[axis] == 1 {
+                continue;
+            }
+            let mine = self.decomposition.coordinates[axis];
+            let g = self.decomposition.grid[axis];
+            let (mut down, mut up) = (Vec::new(), Vec::new());
+            let mut k = 0;
+            while k < self.ids.len() {
+                let owner = self
+                    .decomposition
+                    .owner_coordinate(axis, self.positions[k][axis]);
+                if owner == mine {
+                    k += 1;
+                    continue;
+                }
+                let record = [
+                    self.ids[k] as f64,
+                    self.positions[k][0],
+                    self.positions[k][1],
+                    self.positions[k][2],
+                    self.sizes[k],
+                ];
+                if owner == (mine + 1) % g {
+                    up.extend_from_slice(&record)
+                } else {
+                    down.extend_from_slice(&record)
+                }
+                self.ids.swap_remove(k);
+                self.positions.swap_remove(k);
+                self.sizes.swap_remove(k);
+            }
+            let (lower, upper) = (
+                self.decomposition.neighbour(axis, false),
+                self.decomposition.neighbour(axis, true),
+            );
+            let from_lower = communication::exchange(self.comm, upper, lower, &up);
+            let from_upper = communication::exchange(self.comm, lower, upper, &down);
+            for record in from_lower.chunks_exact(5).chain(from_upper.chunks_exact(5)) {
+                self.ids.push(record[0] as u64);
+                self.positions.push([record[1], record[2], record[3]]);
+                self.sizes.push(record[4]);
+            }
+        }
+        self.n_local = self.ids.len();
+    }
+
+    /// Orders the local particles by cell (for memory locality), then by id (for determinism).
+    fn sort_locals(&mut self) {
+        let cell = |x: &[f64; 3]| -> u64 {
+            let c = x.map(|v| (v / self.halo).floor().max(0.0) as u64);
+            (c[0] * 4096 + c[1]) * 4096 + c[2]
+        };
+        let mut order: Vec<usize> = (0..self.n_local).collect();
+        order.sort_unstable_by_key(|&k| (cell(&self.positions[k]), self.ids[k]));
+        self.ids = order.iter().map(|&k| self.ids[k]).collect();
+        self.positions = order.iter().map(|&k| self.positions[k]).collect();
+        self.sizes = order.iter().map(|&k| self.sizes[k]).collect();
+    }
+
+    /// Collects ghosts within the halo width of the domain faces, in six stages.
+    fn find_ghosts(&mut self) {
+        self.stages.clear();
+        let l = self.decomposition.box_length;
+        for axis in 0..3 {
+            let (lo, hi) = self.decomposition.bounds(axis);
+            let c = self.decomposition.coordinates[axis];
+            let g = self.decomposition.grid[axis];
+            let candidates = self.positions.len();
+            for up in [false, true] {
+                // Downward: particles near the lower face go to the lower neighbour (shifted by +L if
+                // that neighbour is across the periodic boundary); upward likewise.
+                let send: Vec<u32> = (0..candidates)
+                    .filter(|&k| {
+                        if up {
+                            self.positions[k][axis] >= hi - self.halo
+                        } else {
+                            self.positions[k][axis] < lo + self.halo
+                        }
+                    })
+                    .map(|k| k as u32)
+                    .collect();
+                let shift = match (up, c) {
+                    (false, 0) => l,
+                    (true, c) if c == g - 1 => -l,
+                    _ => 0.0,
+                };
+                let to = self.decomposition.neighbour(axis, up);
+                let from = self.decomposition.neighbour(axis, !up);
+                let mut outgoing = Vec::with_capacity(5 * send.len());
+                for &k in &send {
+                    let k = k as usize;
+                    let mut x = self.positions[k];
+                    x[axis] += shift;
+                    outgoing.extend_from_slice(&[
+                        self.ids[k] as f64,
+                        x[0],
+                        x[1],
+                        x[2],
+                        self.sizes[k],
+                    ]);
+                }
+                let incoming = communication::exchange(self.comm, to, from, &outgoing);
+                let received_at = self.positions.len();
+                for record in incoming.chunks_exact(5) {
+                    self.ids.push(record[0] as u64);
+                    self.positions.push([record[1], record[2], record[3]]);
+                    self.sizes.push(record[4]);
+                }
+                self.stages.push(Stage {
+                    to,
+                    from,
+                    send,
+                    axis,
+                    shift,
+                    received_at,
+                    received: incoming.len() / 5,
+                });
+            }
+        }
+    }
+
+    /// Energy, forces (on the local particles) and virial. Updates ghosts first.
+    pub fn evaluate(&mut self) -> Evaluation {
+        self.update();
+        let (forces, energies, virials) =
+            super::forces::evaluate(&self.potential, &self.list, &self.positions, self.n_local);
+        let mut sums: [ExactSum; 7] = Default::default();
+        for (e, w) in energies.iter().zip(&virials) {
+            sums[0].add(*e);
+            for a in 0..6 {
+                sums[a + 1].add(w[a]);
+            }
+        }
+        let totals = communication::exact_sums(self.comm, &sums);
+        Evaluation {
+            energy: totals[0],
+            forces,
+            virial: [
+                totals[1], totals[2], totals[3], totals[4], totals[5], totals[6],
+            ],
+        }
+    }
+
+    /// The exact global sum of one value per local particle.
+    pub fn sum(&self, local: impl IntoIterator<Item = f64>) -> f64 {
+        let mut sum = ExactSum::new();
+        local.into_iter().for_each(|v| sum.add(v));
+        communication::exact_sums(self.comm, &[sum])[0]
+    }
+
+    /// The exact global sums of several values per local particle.
+    pub fn sums<const K: usize>(&self, local: impl IntoIterator<Item = [f64; K]>) -> [f64; K] {
+        let mut sums: [ExactSum; K] = std::array::from_fn(|_| ExactSum::new());
+        for values in local {
+            for (s, v) in sums.iter_mut().zip(values) {
+                s.add(v);
+            }
+        }
+        communication::exact_sums(self.comm, &sums)
+    }
+
+    /// The global maximum of one value per local particle (−∞ for none).
+    pub fn max(&self, local: impl IntoIterator<Item = f64>) -> f64 {
+        communication::max(
+            self.comm,
+            local.into_iter().fold(f64::NEG_INFINITY, f64::max),
+        )
+    }
+
+    /// The number of particles on all ranks and the exact sum of their sizes: conserved quantities.
+    pub fn census(&self) -> (u64, f64) {
+        (
+            communication::count(self.comm, self.n_local as u64),
+            self.sum(self.local_sizes().iter().copied()),
+        )
+    }
+
+    /// Gathers per-particle vectors of the local particles to rank 0, in global id order (`None`
+    /// elsewhere).
+    pub fn gather(&self, local: &[[f64; 3]]) -> Option<Vec<[f64; 3]>> {
+        use mpi::traits::*;
+        let mut outgoing = Vec::with_capacity(4 * self.n_local);
+        for (id, v) in self.local_ids().iter().zip(local) {
+            outgoing.extend_from_slice(&[*id as f64, v[0], v[1], v[2]]);
+        }
+        let root = self.comm.process_at_rank(0);
+        let count = outgoing.len() as i32;
+        if self.comm.rank() == 0 {
+            let mut counts = vec![0i32; self.comm.size() as usize];
+            root.gather_into_root(&count, &mut counts[..]);
+            let displacements: Vec<i32> = counts
+                .iter()
+                .scan(0, |acc, &c| {
+                    let d = *acc;
+                    *acc += c;
+                    Some(d)
+                })
+                .collect();
+            let mut all = vec![0.0; counts.iter().map(|&c| c as usize).sum()];
+            let mut partition =
+                mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
+            root.gather_varcount_into_root(&outgoing[..], &mut partition);
+            let mut result = vec![[f64::NAN; 3]; self.n_global];
+            let mut seen = vec![false; self.n_global];
+            for record in all.chunks_exact(4) {
+                let id = record[0] as usize;
+                assert!(!seen[id], "particle {id} is held by two ranks");
+                seen[id] = true;
+                result[id] = [record[1], record[2], record[3]];
+            }
+            assert!(seen.iter().all(|&s| s), "a particle is held by no rank");
+            Some(result)
+        } else {
+            root.gather_into(&count);
+            root.gather_varcount_into(&outgoing[..]);
+            None
+        }
+    }
+
+    /// The configuration gathered on rank 0 (positions wrapped into the box), `None` elsewhere. Collective.
+    pub fn gather_configuration(&self) -> Option<Configuration> {
+        let positions = self.gather(self.local_positions());
+        let sizes = self.gather(
+            &self
+                .local_sizes()
+                .iter()
+                .map(|&s| [s, 0.0, 0.0])
+                .collect::<Vec<_>>(),
+        );
+        let (positions, sizes) = (positions?, sizes?);
+        let l = self.decomposition.box_length;
+        Some(Configuration {
+            box_length: l,
+            positions: positions
+                .into_iter()
+                .map(|x| x.map(|c| wrap_coordinate(c, l)))
+                .collect(),
+            sizes: sizes.into_iter().map(|s| s[0]).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ModelParameters, for_each_interacting_pair, random_configuration};
+
+    /// A configuration with moderate forces: random positions pushed apart from close contacts.
+    fn spread(n: usize, seed: u64) -> Configuration {
+        let parameters = ModelParameters::default();
+        let potential = parameters.potential();
+        let mut c = random_configuration(&parameters, n, seed);
+        for _ in 0..100 {
+            let f = crate::model::evaluate(&c, &potential).forces;
+            let largest = f.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs()));
+            for (x, f) in c.positions.iter_mut().zip(&f) {
+                for a in 0..3 {
+                    x[a] += 2e-3 * f[a] / largest;
+                }
+            }
+            Configuration::wrap(c.box_length, &mut c.positions);
+        }
+        c
+    }
+
+    #[test]
+    fn one_rank_engine_equals_the_serial_model_and_conserves_particles() {
+        let universe = mpi::initialize().unwrap();
+        let world = universe.world();
+        let parameters = ModelParameters::default();
+        let potential = parameters.potential();
+        let configuration = spread(3000, 4);
+        let serial = crate::model::evaluate(&configuration, &potential);
+        // Per-particle scale Σ_j |φ'_ij| bounds the round-off of any summation order.
+        let mut scale = vec![0.0f64; configuration.len()];
+        for_each_interacting_pair(&configuration, &potential, |i, j, d, r2, size| {
+            let (_, slope) = potential.energy_and_slope(r2, size);
+            let magnitude = slope.abs() * r2.sqrt();
+            scale[i] += magnitude;
+            scale[j] += magnitude;
+            let _ = d;
+        });
+        let mut engine =
+            Engine::new(&world, &configuration, potential.clone(), DEFAULT_SKIN).unwrap();
+        let evaluation = engine.evaluate();
+        assert!((evaluation.energy - serial.energy).abs() <= 1e-13 * serial.energy.abs());
+        for a in 0..6 {
+            assert!(
+                (evaluation.virial[a] - serial.virial[a]).abs() <= 1e-13 * serial.virial[0].abs()
+            );
+        }
+        for (id, f) in engine.local_ids().iter().zip(&evaluation.forces) {
+            let id = *id as usize;
+            for a in 0..3 {
+                assert!(
+                    (f[a] - serial.forces[id][a]).abs() <= 1e-13 * scale[id],
+                    "particle {id}"
+                );
+            }
+        }
+
+        // Translate everything by more than a box length in small steps: the energy is unchanged,
+        // particles wrap, lists are rebuilt, nobody is lost or duplicated.
+        let (count, size_sum) = engine.census();
+        let step = [0.07, -0.05, 0.031];
+        for _ in 0..300 {
+            let displacements = vec![step; engine.n_local()];
+            engine.displace(&displacements);
+            let e = engine.evaluate().energy;
+            assert!(
+                (e - evaluation.energy).abs() <= 1e-11 * evaluation.energy.abs(),
+                "{e} vs {}",
+                evaluation.energy
+            );
+        }
+        assert!(engine.builds() > 20, "only {} builds", engine.builds());
+        assert_eq!(engine.census(), (count, size_sum));
+        let gathered = engine.gather_configuration().unwrap();
+        assert_eq!(gathered.sizes, configuration.sizes);
+        gathered.check().unwrap();
+    }
+}
