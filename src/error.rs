@@ -73,6 +73,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The run cannot be spread over the MPI ranks it was given.
+    #[error("{0}")]
+    Decomposition(#[from] crate::domain::DecompositionError),
     /// A PETSc or SLEPc operation failed.
     #[error("{0}")]
     Petsc(#[from] pinch_petsc::Error),

@@ -6,8 +6,8 @@ use clap::Args;
 use serde_json::{Map, Value, json};
 
 use super::ModelArgs;
-use crate::error::{Error, Result};
-use crate::io::{self, Format};
+use crate::error::Result;
+use crate::io::Format;
 use crate::model::evaluate;
 
 /// Arguments of `pinch inspect`.
@@ -28,35 +28,18 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let name = args.file.display().to_string();
-    let format = io::detect_format(&args.file)?;
-    let (configuration, file_model, provenance, stored) = match format {
-        Format::Hdf5 => {
-            let s = io::h5md::read(&args.file)?;
-            (s.configuration, s.model, s.provenance, s.observables)
-        }
-        Format::ExtendedXyz => (io::read_xyz(&args.file, args.wrap)?, None, None, Map::new()),
-    };
-    let (parameters, model_source) = match (args.model.load()?, file_model) {
-        (Some(p), _) => (p, args.model.model.as_ref().unwrap().display().to_string()),
-        (None, Some(p)) => (p, "file".to_owned()),
-        (None, None) => (Default::default(), "defaults".to_owned()),
-    };
+    let loaded = super::load_configuration(&args.file, args.wrap, &args.model)?;
+    let (configuration, parameters) = (loaded.configuration, loaded.parameters);
     let potential = parameters.potential();
-    configuration
-        .check_box_holds(potential.range(configuration.largest_size()))
-        .map_err(|error| Error::Configuration {
-            path: name.clone(),
-            error,
-        })?;
     let observables = evaluate(&configuration, &potential);
     let n = configuration.len();
     let mut report = Map::new();
     // Observables stored by earlier steps come first; what is evaluated here takes precedence.
-    report.extend(stored);
+    report.extend(loaded.observables);
     report.extend(
         json!({
             "file": name,
-            "format": match format { Format::Hdf5 => "h5md", Format::ExtendedXyz => "extended-xyz" },
+            "format": match loaded.format { Format::Hdf5 => "h5md", Format::ExtendedXyz => "extended-xyz" },
             "n_particles": n,
             "box_length": configuration.box_length,
             "volume": configuration.volume(),
@@ -66,9 +49,9 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "pressure": observables.pressure(configuration.volume()),
             "interacting_pairs": observables.interacting_pairs,
             "mean_coordination": 2.0 * observables.interacting_pairs as f64 / n as f64,
-            "model_source": model_source,
+            "model_source": loaded.model_source,
             "model": parameters,
-            "provenance": provenance,
+            "provenance": loaded.provenance,
         })
         .as_object()
         .unwrap()

@@ -1,6 +1,7 @@
 //! The `pinch` command line: one subcommand per step of the pipeline.
 
 mod convert;
+mod evaluate;
 mod generate;
 mod inspect;
 mod selftest;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Report what a configuration file (H5MD or extended XYZ) holds, with the model's energy per
     /// particle, largest force and pressure evaluated on it.
     Inspect(inspect::InspectArgs),
+    /// Evaluate energy, forces and pressure on the distributed engine (run under mpirun/srun for
+    /// several ranks) and write the configuration with its forces (H5MD `force`, shown by OVITO).
+    Evaluate(evaluate::EvaluateArgs),
     /// Check the MPI/PETSc/SLEPc stack on problems with known solutions (eigenvalues, linear solves,
     /// null spaces); run it under mpirun or srun to validate an installation or solver options.
     Selftest(selftest::SelftestArgs),
@@ -64,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => convert::import(args),
         Command::Export(args) => convert::export(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Selftest(args) => selftest::run(args),
     }
 }
@@ -101,6 +106,73 @@ pub fn read_model_file(path: &Path) -> Result<ModelParameters> {
         error,
     })?;
     Ok(parameters)
+}
+
+/// A configuration read from a file, with the model to evaluate it with.
+pub struct LoadedConfiguration {
+    /// The configuration.
+    pub configuration: crate::model::Configuration,
+    /// The model: from `--model`, else from the file, else the defaults.
+    pub parameters: ModelParameters,
+    /// Where the model came from.
+    pub model_source: String,
+    /// The file's format.
+    pub format: crate::io::Format,
+    /// The file's provenance, if it records one.
+    pub provenance: Option<serde_json::Value>,
+    /// Scalar observables the file stores.
+    pub observables: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Reads a configuration (H5MD or extended XYZ) and its model, and checks that the box holds twice the
+/// largest interaction range.
+pub fn load_configuration(
+    path: &Path,
+    wrap: bool,
+    model: &ModelArgs,
+) -> Result<LoadedConfiguration> {
+    use crate::io::{self, Format};
+    let format = io::detect_format(path)?;
+    let (configuration, file_model, provenance, observables) = match format {
+        Format::Hdf5 => {
+            let s = io::h5md::read(path)?;
+            (s.configuration, s.model, s.provenance, s.observables)
+        }
+        Format::ExtendedXyz => (
+            io::read_xyz(path, wrap)?,
+            None,
+            None,
+            serde_json::Map::new(),
+        ),
+    };
+    let (parameters, model_source) = match (model.load()?, file_model) {
+        (Some(p), _) => (p, model.model.as_ref().unwrap().display().to_string()),
+        (None, Some(p)) => (p, "file".to_owned()),
+        (None, None) => (ModelParameters::default(), "defaults".to_owned()),
+    };
+    configuration
+        .check_box_holds(parameters.potential().range(configuration.largest_size()))
+        .map_err(|error| Error::Configuration {
+            path: path.display().to_string(),
+            error,
+        })?;
+    Ok(LoadedConfiguration {
+        configuration,
+        parameters,
+        model_source,
+        format,
+        provenance,
+        observables,
+    })
+}
+
+/// Options of the distributed engine.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Verlet skin: lists hold pairs closer than x_c lambda_ij + skin and are rebuilt when a particle
+    /// has moved half of it [lambda_min].
+    #[arg(long, default_value_t = crate::domain::DEFAULT_SKIN, value_name = "LENGTH")]
+    pub skin: f64,
 }
 
 /// PETSc/SLEPc options given after `--`.

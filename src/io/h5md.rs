@@ -7,6 +7,7 @@
 //! /particles/all/box          dimension = 3, boundary = ["periodic"] * 3; dataset edges (3,)
 //! /particles/all/position     (N, 3) f64, wrapped into [0, L)
 //! /particles/all/diameter     (N,) f64: the particle sizes λ_i
+//! /particles/all/force        (N, 3) f64, where a command evaluated forces (`pinch evaluate`)
 //! /parameters/model           one attribute per model parameter (ModelParameters)
 //! /parameters/provenance      program, version, git_commit, command_line, seed, created, mpi_ranks
 //! /observables                scalar datasets: n_particles, energy_per_particle, max_force, pressure, ...
@@ -110,13 +111,20 @@ pub fn write(
     model: &ModelParameters,
     provenance: &Provenance,
     observables: &Map<String, Value>,
+    per_particle: &[(&str, &[[f64; 3]])],
 ) -> Result<()> {
     let output = AtomicOutput::new(path)?;
-    write_to(output.path(), configuration, model, provenance, observables).map_err(|e| {
-        Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        }
+    write_to(
+        output.path(),
+        configuration,
+        model,
+        provenance,
+        observables,
+        per_particle,
+    )
+    .map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
     })?;
     output.commit()
 }
@@ -127,6 +135,7 @@ fn write_to(
     model: &ModelParameters,
     provenance: &Provenance,
     observables: &Map<String, Value>,
+    per_particle: &[(&str, &[[f64; 3]])],
 ) -> hdf5::Result<()> {
     let file = hdf5::File::create(path)?;
     let h5md = file.create_group("h5md")?;
@@ -182,6 +191,14 @@ fn write_to(
         .shape([n])
         .create("diameter")?
         .write_raw(&configuration.sizes)?;
+    for (name, values) in per_particle {
+        let flat: Vec<f64> = values.iter().flatten().copied().collect();
+        particles
+            .new_dataset::<f64>()
+            .shape([n, 3])
+            .create(*name)?
+            .write_raw(&flat)?;
+    }
 
     let parameters = file.create_group("parameters")?;
     let model_group = parameters.create_group("model")?;
