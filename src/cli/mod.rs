@@ -1,5 +1,6 @@
 //! The `pinch` command line: one subcommand per step of the pipeline.
 
+mod bench;
 mod convert;
 mod evaluate;
 mod generate;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Evaluate energy, forces and pressure on the distributed engine (run under mpirun/srun for
     /// several ranks) and write the configuration with its forces (H5MD `force`, shown by OVITO).
     Evaluate(evaluate::EvaluateArgs),
+    /// Measure the throughput and memory of the engine's stages on random configurations (run under
+    /// mpirun/srun for several ranks; results as JSON).
+    Bench(bench::BenchArgs),
     /// Check the MPI/PETSc/SLEPc stack on problems with known solutions (eigenvalues, linear solves,
     /// null spaces); run it under mpirun or srun to validate an installation or solver options.
     Selftest(selftest::SelftestArgs),
@@ -68,6 +72,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => convert::import(args),
         Command::Export(args) => convert::export(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Selftest(args) => selftest::run(args),
     }
