@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod hessian;
 pub mod io;
 pub mod model;
 pub mod provenance;

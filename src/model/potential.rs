@@ -142,7 +142,12 @@ impl PairPotential {
     /// (φ'(r)/r, φ''(r)) for a pair at squared distance `r2`: what a Hessian block needs.
     #[inline]
     pub fn slope_and_curvature(&self, r2: f64, pair_size: f64) -> (f64, f64) {
-        let inverse_size2 = 1.0 / (pair_size * pair_size);
+        self.slope_and_curvature_scaled(r2, 1.0 / (pair_size * pair_size))
+    }
+
+    /// As [`Self::slope_and_curvature`], given 1/λ_ij² (zero beyond the cutoff).
+    #[inline]
+    pub fn slope_and_curvature_scaled(&self, r2: f64, inverse_size2: f64) -> (f64, f64) {
         let s = r2 * inverse_size2;
         if s >= self.cutoff_squared {
             return (0.0, 0.0);
@@ -194,10 +199,16 @@ impl PairPotential {
     /// The Hessian has H_ij = −K_ij off the diagonal and H_ii = Σ_j K_ij.
     #[inline]
     pub fn stiffness(&self, pair_vector: [f64; 3], pair_size: f64) -> [f64; 9] {
+        self.stiffness_scaled(pair_vector, 1.0 / (pair_size * pair_size))
+    }
+
+    /// As [`Self::stiffness`], given 1/λ_ij² (zero beyond the cutoff).
+    #[inline]
+    pub fn stiffness_scaled(&self, pair_vector: [f64; 3], inverse_size2: f64) -> [f64; 9] {
         let r2 = pair_vector[0] * pair_vector[0]
             + pair_vector[1] * pair_vector[1]
             + pair_vector[2] * pair_vector[2];
-        let (slope, curvature) = self.slope_and_curvature(r2, pair_size);
+        let (slope, curvature) = self.slope_and_curvature_scaled(r2, inverse_size2);
         let radial = (curvature - slope) / r2;
         let mut k = [0.0; 9];
         for a in 0..3 {

@@ -122,6 +122,69 @@ impl<'s> Mat<'s> {
         Ok(())
     }
 
+    /// Adds a whole block row at once: the blocks at block columns `block_cols` of block row
+    /// `block_row`, given as a dense row-major `block_size × (block_size · block_cols.len())` array.
+    pub fn add_block_row(
+        &mut self,
+        block_row: usize,
+        block_cols: &[i32],
+        values: &[f64],
+    ) -> Result<()> {
+        debug_assert_eq!(
+            values.len(),
+            self.block_size * self.block_size * block_cols.len()
+        );
+        let row = block_row as ffi::PetscInt;
+        check!(MatSetValuesBlocked(
+            self.raw,
+            1,
+            &row,
+            block_cols.len() as ffi::PetscInt,
+            block_cols.as_ptr(),
+            values.as_ptr(),
+            ffi::ADD_VALUES
+        ));
+        Ok(())
+    }
+
+    /// Calls `visit(row, columns, values)` for every locally owned (scalar) row of the assembled matrix.
+    pub fn for_each_local_row(&self, mut visit: impl FnMut(usize, &[i32], &[f64])) -> Result<()> {
+        for row in self.ownership_range()? {
+            let mut count: ffi::PetscInt = 0;
+            let mut columns: *const ffi::PetscInt = std::ptr::null();
+            let mut values: *const f64 = std::ptr::null();
+            let r = row as ffi::PetscInt;
+            check!(MatGetRow(
+                self.raw,
+                r,
+                &mut count,
+                &mut columns,
+                &mut values
+            ));
+            let n = count as usize;
+            if n > 0 {
+                // SAFETY: MatGetRow exposes `count` column indices and values until MatRestoreRow.
+                let (c, v) = unsafe {
+                    (
+                        std::slice::from_raw_parts(columns, n),
+                        std::slice::from_raw_parts(values, n),
+                    )
+                };
+                visit(row, c, v);
+            } else {
+                visit(row, &[], &[]);
+            }
+            check!(MatRestoreRow(
+                self.raw,
+                r,
+                &mut count,
+                &mut columns,
+                &mut values
+            ));
+        }
+        Ok(())
+    }
+
     /// Finishes assembly (communicates entries set for rows owned by other ranks).
     pub fn assemble(&mut self) -> Result<()> {
         check!(MatAssemblyBegin(self.raw, ffi::MAT_FINAL_ASSEMBLY));
