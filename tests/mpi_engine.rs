@@ -50,7 +50,6 @@ fn mpi_distributed_forces_equal_the_serial_model_on_1_to_4_ranks() {
         &parameters,
         &provenance,
         &Default::default(),
-        &[],
     )
     .unwrap();
 
@@ -114,4 +113,78 @@ fn mpi_too_many_ranks_for_the_box_is_a_clear_error() {
         "{}",
         stderr(&output)
     );
+}
+
+fn read_csr(path: &std::path::Path) -> (Vec<u64>, Vec<u64>, Vec<f64>) {
+    let file = hdf5::File::open(path).unwrap();
+    let read_u64 = |name: &str| file.dataset(name).unwrap().read_raw::<u64>().unwrap();
+    (
+        read_u64("hessian/indptr"),
+        read_u64("hessian/indices"),
+        file.dataset("hessian/data")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn mpi_hessian_is_identical_on_1_to_4_ranks_and_equals_the_serial_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let parameters = ModelParameters::default();
+    let configuration = spread_configuration(3000, 12);
+    let provenance = pinch::provenance::Provenance::of_this_run(Some(12), 1);
+    pinch::io::h5md::write(
+        &d.join("c.h5"),
+        &configuration,
+        &parameters,
+        &provenance,
+        &Default::default(),
+    )
+    .unwrap();
+    let mut reference = None;
+    for ranks in 1..=4 {
+        let out = format!("h{ranks}.h5");
+        success(&pinch_mpi(d, ranks, &["hessian", "c.h5", &out]));
+        let (indptr, indices, data) = read_csr(&d.join(&out));
+        match &reference {
+            None => {
+                // H v against the serial reference (Σ_j K_ij (v_i − v_j)) for a fixed v.
+                let v: Vec<[f64; 3]> = (0..configuration.len())
+                    .map(|i| [(0.3 * i as f64).sin(), (0.7 * i as f64).cos(), 0.1])
+                    .collect();
+                let expected =
+                    pinch::model::hessian_times(&configuration, &parameters.potential(), &v);
+                let flat: Vec<f64> = v.iter().flatten().copied().collect();
+                let scale = expected
+                    .iter()
+                    .flatten()
+                    .fold(0.0f64, |m, x| m.max(x.abs()));
+                for row in 0..3 * configuration.len() {
+                    let value: f64 = (indptr[row]..indptr[row + 1])
+                        .map(|k| data[k as usize] * flat[indices[k as usize] as usize])
+                        .sum();
+                    assert!(
+                        (value - expected[row / 3][row % 3]).abs() <= 1e-12 * scale,
+                        "row {row}"
+                    );
+                }
+                reference = Some((
+                    indptr,
+                    indices,
+                    data.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                ));
+            }
+            Some((p, i, bits)) => {
+                assert_eq!(p, &indptr, "pattern differs on {ranks} ranks");
+                assert_eq!(i, &indices, "pattern differs on {ranks} ranks");
+                assert_eq!(
+                    bits,
+                    &data.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    "values differ on {ranks} ranks"
+                );
+            }
+        }
+    }
 }

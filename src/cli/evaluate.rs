@@ -59,8 +59,11 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
             &loaded.configuration,
             &loaded.parameters,
             &provenance,
-            &observables,
-            &[("force", &forces)],
+            &crate::io::h5md::Extras {
+                observables,
+                per_particle: vec![("force", &forces)],
+                ..Default::default()
+            },
         )?;
         log::info!(
             "{} particles on {} ranks: energy per particle {}, max force {max_force}, pressure {pressure}",

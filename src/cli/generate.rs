@@ -75,5 +75,14 @@ pub fn write_configuration(
         "pressure".into(),
         observables.pressure(configuration.volume()).into(),
     );
-    crate::io::h5md::write(path, configuration, parameters, &provenance, &stored, &[])
+    crate::io::h5md::write(
+        path,
+        configuration,
+        parameters,
+        &provenance,
+        &crate::io::h5md::Extras {
+            observables: stored,
+            ..Default::default()
+        },
+    )
 }

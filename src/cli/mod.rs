@@ -4,6 +4,7 @@ mod bench;
 mod convert;
 mod evaluate;
 mod generate;
+mod hessian;
 mod inspect;
 mod selftest;
 
@@ -57,6 +58,9 @@ pub enum Command {
     /// Evaluate energy, forces and pressure on the distributed engine (run under mpirun/srun for
     /// several ranks) and write the configuration with its forces (H5MD `force`, shown by OVITO).
     Evaluate(evaluate::EvaluateArgs),
+    /// Assemble the Hessian of a configuration on the distributed engine (PETSc MATAIJ, block size 3)
+    /// and write it as a sparse matrix in particle-id order, readable with h5py and scipy.
+    Hessian(hessian::HessianArgs),
     /// Measure the throughput and memory of the engine's stages on random configurations (run under
     /// mpirun/srun for several ranks; results as JSON).
     Bench(bench::BenchArgs),
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Inspect(args) => inspect::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Hessian(args) => hessian::run(args),
         Command::Selftest(args) => selftest::run(args),
     }
 }

@@ -61,3 +61,30 @@ pub fn count(comm: &SimpleCommunicator, value: u64) -> u64 {
     comm.all_reduce_into(&value, &mut result, SystemOperation::sum());
     result
 }
+
+/// Concatenates every rank's `local` values on rank 0, in rank order (`None` on other ranks).
+pub fn gather_to_root(comm: &SimpleCommunicator, local: &[f64]) -> Option<Vec<f64>> {
+    let root = comm.process_at_rank(0);
+    let count = local.len() as i32;
+    if comm.rank() == 0 {
+        let mut counts = vec![0i32; comm.size() as usize];
+        root.gather_into_root(&count, &mut counts[..]);
+        let displacements: Vec<i32> = counts
+            .iter()
+            .scan(0, |offset, &c| {
+                let d = *offset;
+                *offset += c;
+                Some(d)
+            })
+            .collect();
+        let mut all = vec![0.0; counts.iter().map(|&c| c as usize).sum()];
+        let mut partition =
+            mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
+        root.gather_varcount_into_root(local, &mut partition);
+        Some(all)
+    } else {
+        root.gather_into(&count);
+        root.gather_varcount_into(local);
+        None
+    }
+}

@@ -463,43 +463,21 @@ impl<'c> Engine<'c> {
     /// Gathers per-particle vectors of the local particles to rank 0, in global id order (`None`
     /// elsewhere).
     pub fn gather(&self, local: &[[f64; 3]]) -> Option<Vec<[f64; 3]>> {
-        use mpi::traits::*;
         let mut outgoing = Vec::with_capacity(4 * self.n_local);
         for (id, v) in self.local_ids().iter().zip(local) {
             outgoing.extend_from_slice(&[*id as f64, v[0], v[1], v[2]]);
         }
-        let root = self.comm.process_at_rank(0);
-        let count = outgoing.len() as i32;
-        if self.comm.rank() == 0 {
-            let mut counts = vec![0i32; self.comm.size() as usize];
-            root.gather_into_root(&count, &mut counts[..]);
-            let displacements: Vec<i32> = counts
-                .iter()
-                .scan(0, |acc, &c| {
-                    let d = *acc;
-                    *acc += c;
-                    Some(d)
-                })
-                .collect();
-            let mut all = vec![0.0; counts.iter().map(|&c| c as usize).sum()];
-            let mut partition =
-                mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
-            root.gather_varcount_into_root(&outgoing[..], &mut partition);
-            let mut result = vec![[f64::NAN; 3]; self.n_global];
-            let mut seen = vec![false; self.n_global];
-            for record in all.chunks_exact(4) {
-                let id = record[0] as usize;
-                assert!(!seen[id], "particle {id} is held by two ranks");
-                seen[id] = true;
-                result[id] = [record[1], record[2], record[3]];
-            }
-            assert!(seen.iter().all(|&s| s), "a particle is held by no rank");
-            Some(result)
-        } else {
-            root.gather_into(&count);
-            root.gather_varcount_into(&outgoing[..]);
-            None
+        let all = communication::gather_to_root(self.comm, &outgoing)?;
+        let mut result = vec![[f64::NAN; 3]; self.n_global];
+        let mut seen = vec![false; self.n_global];
+        for record in all.chunks_exact(4) {
+            let id = record[0] as usize;
+            assert!(!seen[id], "particle {id} is held by two ranks");
+            seen[id] = true;
+            result[id] = [record[1], record[2], record[3]];
         }
+        assert!(seen.iter().all(|&s| s), "a particle is held by no rank");
+        Some(result)
     }
 
     /// The configuration gathered on rank 0 (positions wrapped into the box), `None` elsewhere. Collective.

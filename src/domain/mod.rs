@@ -2,7 +2,7 @@
 //! migration and Verlet lists, on which force evaluation, swap moves and Hessian assembly run.
 //! See [`Engine`] for how results are kept independent of the number of ranks.
 
-mod communication;
+pub mod communication;
 mod decomposition;
 mod engine;
 pub mod exact_sum;

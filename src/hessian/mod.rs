@@ -131,6 +131,49 @@ pub fn assemble<'s>(session: &'s Session, engine: &mut Engine) -> Result<Hessian
 }
 
 impl<'s> Hessian<'s> {
+    /// The whole matrix on rank 0 in particle-id order (row 3·id + α for particle `id`, component α),
+    /// `None` on other ranks. Collective. For export and checks: it holds every entry in one place.
+    pub fn gather(&self, engine: &Engine) -> Result<Option<crate::io::h5md::Csr>> {
+        use crate::domain::communication::gather_to_root;
+        let ids: Vec<f64> = engine.local_ids().iter().map(|&id| id as f64).collect();
+        let mut entries = Vec::new();
+        self.matrix.for_each_local_row(|row, columns, values| {
+            for (&c, &v) in columns.iter().zip(values) {
+                entries.extend_from_slice(&[row as f64, f64::from(c), v]);
+            }
+        })?;
+        let ids = gather_to_root(engine.comm(), &ids);
+        let entries = gather_to_root(engine.comm(), &entries);
+        let (Some(ids), Some(entries)) = (ids, entries) else {
+            return Ok(None);
+        };
+        // Block rows are numbered rank by rank, so the gathered ids are in block-row order.
+        let renumber = |p: f64| {
+            let p = p as usize;
+            3 * ids[p / 3] as u64 + (p % 3) as u64
+        };
+        let mut triplets: Vec<(u64, u64, f64)> = entries
+            .chunks_exact(3)
+            .map(|e| (renumber(e[0]), renumber(e[1]), e[2]))
+            .collect();
+        triplets.sort_unstable_by_key(|&(r, c, _)| (r, c));
+        let size = 3 * ids.len();
+        let mut csr = crate::io::h5md::Csr {
+            size,
+            indptr: vec![0; size + 1],
+            ..Default::default()
+        };
+        for &(r, c, v) in &triplets {
+            csr.indptr[r as usize + 1] += 1;
+            csr.indices.push(c);
+            csr.data.push(v);
+        }
+        for r in 0..size {
+            csr.indptr[r + 1] += csr.indptr[r];
+        }
+        Ok(Some(csr))
+    }
+
     /// Converts a per-particle vector field of the engine's local particles into a PETSc vector laid out
     /// like the matrix rows.
     pub fn vector_from(&self, local: &[[f64; 3]]) -> Result<pinch_petsc::Vector<'s>> {

@@ -23,6 +23,30 @@ use crate::io::atomic::AtomicOutput;
 use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
 
+/// A sparse matrix in compressed-row form (scipy's `csr_matrix((data, indices, indptr))`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Csr {
+    /// Number of rows (= columns).
+    pub size: usize,
+    /// Row k holds entries `indptr[k]..indptr[k + 1]`.
+    pub indptr: Vec<u64>,
+    /// Column of each entry.
+    pub indices: Vec<u64>,
+    /// Value of each entry.
+    pub data: Vec<f64>,
+}
+
+/// What a file holds besides the configuration, the model and the provenance.
+#[derive(Debug, Default)]
+pub struct Extras<'a> {
+    /// Scalar observables, written to `/observables`.
+    pub observables: Map<String, Value>,
+    /// Per-particle vectors (N, 3), written to `/particles/all/<name>`.
+    pub per_particle: Vec<(&'a str, &'a [[f64; 3]])>,
+    /// Sparse matrices, written to `/<name>/{indptr, indices, data}`.
+    pub matrices: Vec<(&'a str, &'a Csr)>,
+}
+
 /// The particle group's name in `/particles`.
 pub const PARTICLE_GROUP: &str = "all";
 
@@ -103,28 +127,21 @@ fn read_attributes(location: &hdf5::Location) -> hdf5::Result<Map<String, Value>
     Ok(map)
 }
 
-/// Writes `configuration` with its model parameters, provenance and scalar `observables` to `path`,
-/// atomically (the file appears only when complete).
+/// Writes `configuration` with its model parameters, provenance and `extras` to `path`, atomically
+/// (the file appears only when complete).
 pub fn write(
     path: &Path,
     configuration: &Configuration,
     model: &ModelParameters,
     provenance: &Provenance,
-    observables: &Map<String, Value>,
-    per_particle: &[(&str, &[[f64; 3]])],
+    extras: &Extras,
 ) -> Result<()> {
     let output = AtomicOutput::new(path)?;
-    write_to(
-        output.path(),
-        configuration,
-        model,
-        provenance,
-        observables,
-        per_particle,
-    )
-    .map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
+    write_to(output.path(), configuration, model, provenance, extras).map_err(|e| {
+        Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
     })?;
     output.commit()
 }
@@ -134,8 +151,7 @@ fn write_to(
     configuration: &Configuration,
     model: &ModelParameters,
     provenance: &Provenance,
-    observables: &Map<String, Value>,
-    per_particle: &[(&str, &[[f64; 3]])],
+    extras: &Extras,
 ) -> hdf5::Result<()> {
     let file = hdf5::File::create(path)?;
     let h5md = file.create_group("h5md")?;
@@ -191,7 +207,7 @@ fn write_to(
         .shape([n])
         .create("diameter")?
         .write_raw(&configuration.sizes)?;
-    for (name, values) in per_particle {
+    for (name, values) in &extras.per_particle {
         let flat: Vec<f64> = values.iter().flatten().copied().collect();
         particles
             .new_dataset::<f64>()
@@ -213,7 +229,7 @@ fn write_to(
     )?;
 
     let group = file.create_group("observables")?;
-    for (name, value) in observables {
+    for (name, value) in &extras.observables {
         match value {
             Value::Number(v) if v.is_f64() => group
                 .new_dataset::<f64>()
@@ -233,6 +249,29 @@ fn write_to(
                 .write_scalar(v)?,
             _ => {}
         }
+    }
+    for (name, matrix) in &extras.matrices {
+        let group = file.create_group(name)?;
+        group
+            .new_attr::<u64>()
+            .shape([2])
+            .create("shape")?
+            .write_raw(&[matrix.size as u64, matrix.size as u64])?;
+        group
+            .new_dataset::<u64>()
+            .shape([matrix.indptr.len()])
+            .create("indptr")?
+            .write_raw(&matrix.indptr)?;
+        group
+            .new_dataset::<u64>()
+            .shape([matrix.indices.len()])
+            .create("indices")?
+            .write_raw(&matrix.indices)?;
+        group
+            .new_dataset::<f64>()
+            .shape([matrix.data.len()])
+            .create("data")?
+            .write_raw(&matrix.data)?;
     }
     file.close()
 }

@@ -28,8 +28,6 @@ pub struct MatStorage {
     pub nonzeros_allocated: f64,
     /// Nonzeros used.
     pub nonzeros_used: f64,
-    /// Memory PETSc reports for the matrix, in bytes.
-    pub memory_bytes: f64,
 }
 
 /// A square distributed sparse matrix in AIJ format with a block size (3 for particle Hessians).
@@ -258,7 +256,6 @@ impl<'s> Mat<'s> {
         Ok(MatStorage {
             nonzeros_allocated: info.nz_allocated,
             nonzeros_used: info.nz_used,
-            memory_bytes: info.memory,
         })
     }
 }
