@@ -12,5 +12,6 @@ pub mod hessian;
 pub mod io;
 pub mod model;
 pub mod provenance;
+pub mod quench;
 pub mod rng;
 pub mod selftest;

@@ -6,6 +6,7 @@ mod evaluate;
 mod generate;
 mod hessian;
 mod inspect;
+mod quench;
 mod selftest;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,10 @@ pub enum Command {
     /// Evaluate energy, forces and pressure on the distributed engine (run under mpirun/srun for
     /// several ranks) and write the configuration with its forces (H5MD `force`, shown by OVITO).
     Evaluate(evaluate::EvaluateArgs),
+    /// Quench a configuration to its inherent state: FIRE to a loose tolerance, then Newton steps with
+    /// the Hessian (PETSc KSP, options prefix quench_) to the force tolerance. Exits with status 3 if
+    /// it does not converge (the unconverged state is written, flagged quench_converged = false).
+    Quench(quench::QuenchArgs),
     /// Assemble the Hessian of a configuration on the distributed engine (PETSc MATAIJ, block size 3)
     /// and write it as a sparse matrix in particle-id order, readable with h5py and scipy.
     Hessian(hessian::HessianArgs),
@@ -79,6 +84,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Hessian(args) => hessian::run(args),
+        Command::Quench(args) => quench::run(args),
         Command::Selftest(args) => selftest::run(args),
     }
 }

@@ -118,7 +118,7 @@ impl<'c> Engine<'c> {
             }
         }
         engine.n_local = engine.ids.len();
-        engine.rebuild();
+        engine.rebuild(&mut []);
         Ok(engine)
     }
 
@@ -193,8 +193,9 @@ impl<'c> Engine<'c> {
     }
 
     /// Brings ghosts up to date: rebuilds lists (with migration) if some particle moved more than half
-    /// the skin, otherwise sends the new ghost positions along the existing stages.
-    pub fn update(&mut self) {
+    /// the skin, otherwise sends the new ghost positions along the existing stages. Per-particle arrays
+    /// in `carried` (e.g. velocities, in local order) travel with their particles when they migrate.
+    pub fn update(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
         let mut largest = 0.0f64;
         for (x, x0) in self.positions[..self.n_local]
             .iter()
@@ -204,7 +205,7 @@ impl<'c> Engine<'c> {
             largest = largest.max(d2);
         }
         if communication::max(self.comm, largest) > 0.25 * self.skin * self.skin {
-            self.rebuild();
+            self.rebuild(carried);
         } else {
             self.forward_positions();
         }
@@ -240,7 +241,7 @@ impl<'c> Engine<'c> {
 
     /// Wraps positions into the box, migrates particles to their owners, sorts the locals spatially,
     /// finds ghosts and builds the neighbour lists.
-    fn rebuild(&mut self) {
+    fn rebuild(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
         self.ids.truncate(self.n_local);
         self.positions.truncate(self.n_local);
         self.sizes.truncate(self.n_local);
@@ -250,8 +251,8 @@ impl<'c> Engine<'c> {
                 *c = wrap_coordinate(*c, l);
             }
         }
-        self.migrate();
-        self.sort_locals();
+        self.migrate(carried);
+        self.sort_locals(carried);
         self.find_ghosts();
         self.list = NeighbourList::build(
             &self.potential,
@@ -268,13 +269,14 @@ impl<'c> Engine<'c> {
     }
 
     /// Moves every local particle that left the domain to the neighbour owning it, axis by axis.
-    fn migrate(&mut self) {
+    fn migrate(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
+        let width = 5 + 3 * carried.len();
         for axis in 0..3 {
-            if self.decomposition.grid[axis] == 1 {
+            let g = self.decomposition.grid[axis];
+            if g == 1 {
                 continue;
             }
             let mine = self.decomposition.coordinates[axis];
-            let g = self.decomposition.grid[axis];
             let (mut down, mut up) = (Vec::new(), Vec::new());
             let mut k = 0;
             while k < self.ids.len() {
@@ -285,48 +287,58 @@ impl<'c> Engine<'c> {
                     k += 1;
                     continue;
                 }
-                let record = [
-                    self.ids[k] as f64,
-                    self.positions[k][0],
-                    self.positions[k][1],
-                    self.positions[k][2],
-                    self.sizes[k],
-                ];
-                if owner == (mine + 1) % g {
-                    up.extend_from_slice(&record)
+                // One hop suffices: between rebuilds no particle moves more than half the skin.
+                let record = if owner == (mine + 1) % g {
+                    &mut up
                 } else {
-                    down.extend_from_slice(&record)
+                    &mut down
+                };
+                let x = self.positions[k];
+                record.extend_from_slice(&[self.ids[k] as f64, x[0], x[1], x[2], self.sizes[k]]);
+                for array in carried.iter_mut() {
+                    record.extend_from_slice(&array[k]);
+                    array.swap_remove(k);
                 }
                 self.ids.swap_remove(k);
                 self.positions.swap_remove(k);
                 self.sizes.swap_remove(k);
             }
-            let (lower, upper) = (
-                self.decomposition.neighbour(axis, false),
-                self.decomposition.neighbour(axis, true),
-            );
+            let lower = self.decomposition.neighbour(axis, false);
+            let upper = self.decomposition.neighbour(axis, true);
             let from_lower = communication::exchange(self.comm, upper, lower, &up);
             let from_upper = communication::exchange(self.comm, lower, upper, &down);
-            for record in from_lower.chunks_exact(5).chain(from_upper.chunks_exact(5)) {
+            for record in from_lower
+                .chunks_exact(width)
+                .chain(from_upper.chunks_exact(width))
+            {
                 self.ids.push(record[0] as u64);
                 self.positions.push([record[1], record[2], record[3]]);
                 self.sizes.push(record[4]);
+                for (a, array) in carried.iter_mut().enumerate() {
+                    array.push([record[5 + 3 * a], record[6 + 3 * a], record[7 + 3 * a]]);
+                }
             }
         }
         self.n_local = self.ids.len();
     }
 
     /// Orders the local particles by cell (for memory locality), then by id (for determinism).
-    fn sort_locals(&mut self) {
+    fn sort_locals(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
         let cell = |x: &[f64; 3]| -> u64 {
-            let c = x.map(|v| (v / self.halo).floor().max(0.0) as u64);
+            let c = x.map(|v| (v / self.halo).max(0.0) as u64);
             (c[0] * 4096 + c[1]) * 4096 + c[2]
         };
+        let keys: Vec<(u64, u64)> = (0..self.n_local)
+            .map(|k| (cell(&self.positions[k]), self.ids[k]))
+            .collect();
         let mut order: Vec<usize> = (0..self.n_local).collect();
-        order.sort_unstable_by_key(|&k| (cell(&self.positions[k]), self.ids[k]));
+        order.sort_unstable_by_key(|&k| keys[k]);
         self.ids = order.iter().map(|&k| self.ids[k]).collect();
         self.positions = order.iter().map(|&k| self.positions[k]).collect();
         self.sizes = order.iter().map(|&k| self.sizes[k]).collect();
+        for array in carried.iter_mut() {
+            **array = order.iter().map(|&k| array[k]).collect();
+        }
     }
 
     /// Collects ghosts within the halo width of the domain faces, in six stages.
@@ -393,7 +405,7 @@ impl<'c> Engine<'c> {
 
     /// Energy, forces (on the local particles) and virial. Updates ghosts first.
     pub fn evaluate(&mut self) -> Evaluation {
-        self.update();
+        self.update(&mut []);
         let (forces, energies, virials) =
             super::forces::evaluate(&self.potential, &self.list, &self.positions, self.n_local);
         let mut sums: [ExactSum; 7] = Default::default();
@@ -416,7 +428,17 @@ impl<'c> Engine<'c> {
     /// Forces on the local particles only (no energy, no virial): what a minimiser needs each step.
     /// Updates ghosts first.
     pub fn forces(&mut self, forces: &mut Vec<[f64; 3]>) {
-        self.update();
+        self.forces_carrying(forces, &mut []);
+    }
+
+    /// As [`Self::forces`], with per-particle arrays that travel with their particles (see
+    /// [`Self::update`]).
+    pub fn forces_carrying(
+        &mut self,
+        forces: &mut Vec<[f64; 3]>,
+        carried: &mut [&mut Vec<[f64; 3]>],
+    ) {
+        self.update(carried);
         super::forces::forces(
             &self.potential,
             &self.list,

@@ -54,20 +54,21 @@ impl NeighbourList {
         sizes: &[f64],
         n_local: usize,
     ) -> Self {
+        // Cells exactly half the halo wide, with a padding ring of three cells beyond the domain, so the
+        // 5×5×5 block of cells around any local particle exists (no bounds checks) and covers the halo.
+        // Along z the five cells of a block column are contiguous in the cell-sorted arrays, so each
+        // particle scans 25 contiguous ranges of candidates.
+        let w = 0.5 * halo;
         let mut origin = [0.0; 3];
         let mut cells = [0usize; 3];
-        let mut width = [0.0; 3];
         for axis in 0..3 {
             let (lo, hi) = decomposition.bounds(axis);
-            let extent = hi - lo + 2.0 * halo;
-            origin[axis] = lo - halo;
-            cells[axis] = ((extent / halo).floor() as usize).max(1);
-            width[axis] = extent / cells[axis] as f64;
+            origin[axis] = lo - 3.0 * w;
+            cells[axis] = ((hi - lo) / w).ceil() as usize + 6;
         }
+        // `as usize` truncates towards zero and saturates negatives at 0: the floor for in-range values.
         let cell_of = |x: &[f64; 3]| -> [usize; 3] {
-            std::array::from_fn(|a| {
-                (((x[a] - origin[a]) / width[a]).floor().max(0.0) as usize).min(cells[a] - 1)
-            })
+            std::array::from_fn(|a| (((x[a] - origin[a]) / w) as usize).min(cells[a] - 1))
         };
         let index = |c: [usize; 3]| (c[0] * cells[1] + c[1]) * cells[2] + c[2];
         let n_cells = cells[0] * cells[1] * cells[2];
@@ -81,39 +82,55 @@ impl NeighbourList {
         }
         let mut fill = start.clone();
         let mut members = vec![0u32; positions.len()];
+        let mut binned = [
+            vec![0.0; positions.len()],
+            vec![0.0; positions.len()],
+            vec![0.0; positions.len()],
+        ];
         for (k, &c) in cell_index.iter().enumerate() {
-            members[fill[c]] = k as u32;
+            let slot = fill[c];
+            members[slot] = k as u32;
+            for a in 0..3 {
+                binned[a][slot] = positions[k][a];
+            }
             fill[c] += 1;
         }
-
+        // Offsets of the 25 block columns, each spanning z-offsets −2..=2.
+        let mut columns = Vec::with_capacity(25);
+        for dx in -2i64..=2 {
+            for dy in -2i64..=2 {
+                columns.push((dx * cells[1] as i64 + dy) * cells[2] as i64);
+            }
+        }
+        let halo2 = halo * halo;
         let cutoff = potential.cutoff();
         let rows: Vec<Vec<(u64, u32, f64)>> = (0..n_local)
             .into_par_iter()
+            .with_min_len(64)
             .map(|i| {
                 let xi = positions[i];
-                let c = cell_of(&xi);
-                let mut row = Vec::with_capacity(32);
-                for cx in c[0].saturating_sub(1)..=(c[0] + 1).min(cells[0] - 1) {
-                    for cy in c[1].saturating_sub(1)..=(c[1] + 1).min(cells[1] - 1) {
-                        for cz in c[2].saturating_sub(1)..=(c[2] + 1).min(cells[2] - 1) {
-                            let cell = index([cx, cy, cz]);
-                            for &j in &members[start[cell]..start[cell + 1]] {
-                                let j = j as usize;
-                                if j == i {
-                                    continue;
-                                }
-                                let d = [
-                                    positions[j][0] - xi[0],
-                                    positions[j][1] - xi[1],
-                                    positions[j][2] - xi[2],
-                                ];
-                                let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                                let pair_size = potential.pair_size(sizes[i], sizes[j]);
-                                let range = cutoff * pair_size + skin;
-                                if r2 < range * range {
-                                    row.push((ids[j], j as u32, 1.0 / (pair_size * pair_size)));
-                                }
-                            }
+                let base = index(cell_of(&xi)) as i64;
+                let mut row = Vec::with_capacity(40);
+                for &column in &columns {
+                    let first = (base + column - 2) as usize;
+                    for k in start[first]..start[first + 5] {
+                        let d = [
+                            binned[0][k] - xi[0],
+                            binned[1][k] - xi[1],
+                            binned[2][k] - xi[2],
+                        ];
+                        let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                        if r2 >= halo2 {
+                            continue;
+                        }
+                        let j = members[k] as usize;
+                        if j == i {
+                            continue;
+                        }
+                        let pair_size = potential.pair_size(sizes[i], sizes[j]);
+                        let range = cutoff * pair_size + skin;
+                        if r2 < range * range {
+                            row.push((ids[j], j as u32, 1.0 / (pair_size * pair_size)));
                         }
                     }
                 }

@@ -30,7 +30,7 @@ pub struct Hessian<'s> {
 
 /// Assembles the Hessian of the engine's current configuration.
 pub fn assemble<'s>(session: &'s Session, engine: &mut Engine) -> Result<Hessian<'s>> {
-    engine.update();
+    engine.update(&mut []);
     let comm = engine.comm();
     let n_local = engine.n_local();
     let mut first = 0u64;

@@ -1,0 +1,139 @@
+//! The instantaneous quench of a configuration to its inherent state (a local minimum of the energy).
+//!
+//! FIRE (fast inertial relaxation, in the FIRE 2.0 form of Guénolé et al., Comput. Mater. Sci. 175,
+//! 109584 (2020)) brings the largest force component below a loose threshold, then Newton steps
+//! H u = F, solved by a PETSc KSP with the translations as null space, finish it to the force tolerance
+//! (1e-10 ε/λ_min by default). Newton steps are accepted when they lower the force norm; a step that
+//! does not, or a solve that fails (for example on an indefinite Hessian near a saddle), sends the
+//! quench back to FIRE with a ten times lower threshold.
+//!
+//! Every global quantity FIRE uses is an exact sum or a maximum, and the forces are bitwise independent
+//! of the decomposition (see [`crate::domain::Engine`]), so the FIRE trajectory is the same on any number
+//! of ranks. Newton steps depend on the parallel linear solve at round-off level only.
+
+mod fire;
+mod newton;
+
+use serde::{Deserialize, Serialize};
+
+pub use fire::{FireInfo, fire};
+pub use newton::{NewtonInfo, newton};
+
+use crate::domain::Engine;
+use crate::error::Result;
+
+/// Parameters of a quench (TOML keys of the `[quench]` table; all optional).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuenchParameters {
+    /// Converged when the largest force component is below this [ε/λ_min].
+    pub force_tolerance: f64,
+    /// FIRE hands over to Newton below this largest force component [ε/λ_min].
+    pub newton_threshold: f64,
+    /// Initial FIRE time step [√(m λ_min²/ε)].
+    pub time_step: f64,
+    /// Largest FIRE time step.
+    pub max_time_step: f64,
+    /// Largest displacement of any particle in one FIRE step [λ_min].
+    pub max_step_length: f64,
+    /// FIRE steps allowed in all.
+    pub max_fire_steps: usize,
+    /// Newton steps allowed in all.
+    pub max_newton_steps: usize,
+}
+
+impl Default for QuenchParameters {
+    fn default() -> Self {
+        QuenchParameters {
+            force_tolerance: 1e-10,
+            newton_threshold: 1e-2,
+            time_step: 0.005,
+            max_time_step: 0.03,
+            max_step_length: 0.1,
+            max_fire_steps: 1_000_000,
+            max_newton_steps: 50,
+        }
+    }
+}
+
+/// What a quench did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QuenchInfo {
+    /// Whether the force tolerance was reached.
+    pub converged: bool,
+    /// Why not, if it was not.
+    pub failure: Option<String>,
+    /// FIRE steps taken.
+    pub fire_steps: usize,
+    /// Newton steps taken (accepted or not).
+    pub newton_steps: usize,
+    /// Krylov iterations of all Newton solves.
+    pub linear_iterations: usize,
+    /// Largest force component at the end [ε/λ_min].
+    pub max_force: f64,
+    /// Wall time in FIRE [s].
+    pub fire_seconds: f64,
+    /// Wall time in Newton steps (Hessian assembly and linear solves) [s].
+    pub newton_seconds: f64,
+    /// Energy per particle at the end [ε].
+    pub energy_per_particle: f64,
+}
+
+/// Quenches the engine's configuration in place.
+pub fn quench(
+    session: &pinch_petsc::Session,
+    engine: &mut Engine,
+    parameters: &QuenchParameters,
+) -> Result<QuenchInfo> {
+    let mut info = QuenchInfo::default();
+    let mut threshold = parameters.newton_threshold.max(parameters.force_tolerance);
+    loop {
+        let remaining = parameters.max_fire_steps.saturating_sub(info.fire_steps);
+        let start = std::time::Instant::now();
+        let fire = fire(engine, parameters, threshold, remaining);
+        info.fire_seconds += start.elapsed().as_secs_f64();
+        info.fire_steps += fire.steps;
+        info.max_force = fire.max_force;
+        if fire.max_force < parameters.force_tolerance {
+            info.converged = true;
+            break;
+        }
+        if !fire.reached {
+            info.failure = Some(format!(
+                "FIRE did not bring the largest force below {threshold:e} within {} steps (it is {:e})",
+                parameters.max_fire_steps, fire.max_force
+            ));
+            break;
+        }
+        let remaining = parameters
+            .max_newton_steps
+            .saturating_sub(info.newton_steps);
+        let start = std::time::Instant::now();
+        let newton = newton(session, engine, parameters.force_tolerance, remaining)?;
+        info.newton_seconds += start.elapsed().as_secs_f64();
+        info.newton_steps += newton.steps;
+        info.linear_iterations += newton.linear_iterations;
+        info.max_force = newton.max_force;
+        if newton.converged {
+            info.converged = true;
+            break;
+        }
+        if info.newton_steps >= parameters.max_newton_steps {
+            info.failure = Some(format!(
+                "{} Newton steps did not reach the force tolerance {:e} (largest force {:e}; {})",
+                info.newton_steps, parameters.force_tolerance, newton.max_force, newton.stop_reason
+            ));
+            break;
+        }
+        // Newton stalled: relax further with FIRE first.
+        log::info!(
+            "Newton stopped ({}) at largest force {:e}; back to FIRE down to {:e}",
+            newton.stop_reason,
+            newton.max_force,
+            threshold / 10.0
+        );
+        threshold = (threshold / 10.0).max(parameters.force_tolerance);
+    }
+    info.energy_per_particle = engine.evaluate().energy / engine.n_global() as f64;
+    Ok(info)
+}
