@@ -137,3 +137,56 @@ pub fn quench(
     info.energy_per_particle = engine.evaluate().energy / engine.n_global() as f64;
     Ok(info)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::DEFAULT_SKIN;
+    use crate::model::{ModelParameters, random_configuration};
+    use pinch_petsc::{Eps, Session, Which};
+
+    #[test]
+    fn quench_reaches_a_stable_inherent_state() {
+        let session = Session::initialize("test", &[]).unwrap();
+        let world = session.world();
+        let parameters = ModelParameters::default();
+        let configuration = random_configuration(&parameters, 600, 3);
+        let mut engine =
+            Engine::new(&world, &configuration, parameters.potential(), DEFAULT_SKIN).unwrap();
+        let info = quench(&session, &mut engine, &QuenchParameters::default()).unwrap();
+        assert!(info.converged, "{info:?}");
+        assert!(info.max_force < 1e-10, "{info:?}");
+        assert!(info.newton_steps >= 1, "{info:?}");
+        let mut forces = Vec::new();
+        engine.forces(&mut forces);
+        assert!(engine.max(forces.iter().flatten().map(|f| f.abs())) < 1e-10);
+        // Particles are conserved through every migration and rebuild.
+        let (count, size_sum) = engine.census();
+        assert_eq!(count, 600);
+        let expected: f64 = {
+            let mut s = crate::domain::ExactSum::new();
+            configuration.sizes.iter().for_each(|&x| s.add(x));
+            s.value()
+        };
+        assert_eq!(size_sum, expected);
+
+        // The Hessian at the minimum: exactly three zero modes (translations), then positive eigenvalues.
+        let hessian = crate::hessian::assemble(&session, &mut engine).unwrap();
+        let mut eps = Eps::new(&session, &hessian.matrix, "test_").unwrap();
+        eps.set_count(6).unwrap();
+        eps.set_which(Which::SmallestReal).unwrap();
+        eps.set_tolerances(1e-12, 100_000).unwrap();
+        eps.set_from_options().unwrap();
+        eps.solve().unwrap();
+        let mut eigenvalues: Vec<f64> = (0..6).map(|i| eps.eigenvalue(i).unwrap()).collect();
+        eigenvalues.sort_by(f64::total_cmp);
+        assert!(
+            eigenvalues[..3].iter().all(|l| l.abs() < 1e-8),
+            "{eigenvalues:?}"
+        );
+        assert!(
+            eigenvalues[3] > 1e-4,
+            "a fourth soft or negative mode: {eigenvalues:?}"
+        );
+    }
+}
