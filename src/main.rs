@@ -1,9 +1,28 @@
 use clap::Parser;
 
+/// This process's rank as the MPI launcher or Slurm announce it (before MPI is initialised).
+fn launcher_rank() -> usize {
+    [
+        "OMPI_COMM_WORLD_RANK",
+        "PMIX_RANK",
+        "PMI_RANK",
+        "SLURM_PROCID",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok()?.parse().ok())
+    .unwrap_or(0)
+}
+
 fn main() {
     let cli = pinch::cli::Cli::parse();
+    // Only rank 0 reports progress; the others log warnings and errors.
+    let level = if launcher_rank() == 0 {
+        cli.log_level.as_str()
+    } else {
+        "warn"
+    };
     env_logger::Builder::new()
-        .parse_filters(&cli.log_level)
+        .parse_filters(level)
         .parse_default_env()
         .format_timestamp_secs()
         .init();

@@ -30,16 +30,25 @@ pub struct BenchArgs {
     pub petsc: PetscArgs,
 }
 
-/// Peak resident memory of this process [bytes] (Linux `VmHWM`).
-pub fn peak_memory() -> u64 {
+fn status_field(name: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(name))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// Peak resident memory of this process [bytes] (Linux `VmHWM`).
+pub fn peak_memory() -> u64 {
+    status_field("VmHWM:")
+}
+
+/// Current resident memory of this process [bytes] (Linux `VmRSS`).
+pub fn current_memory() -> u64 {
+    status_field("VmRSS:")
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -74,6 +83,21 @@ pub fn run(args: BenchArgs) -> Result<()> {
             if elapsed >= args.seconds && calls >= 3 {
                 let rate = (n * calls) as f64 / elapsed / cores as f64;
                 let entries = crate::domain::communication_free_count(&engine);
+                // Hessian assembly of the same configuration: time and the memory it adds.
+                world.barrier();
+                let memory_before = engine.sum([current_memory() as f64]);
+                let start = Instant::now();
+                let hessian = crate::hessian::assemble(&session, &mut engine)?;
+                let mut assembly = start.elapsed().as_secs_f64();
+                world.all_reduce_into(
+                    &start.elapsed().as_secs_f64(),
+                    &mut assembly,
+                    mpi::collective::SystemOperation::max(),
+                );
+                let hessian_memory = engine.sum([current_memory() as f64]) - memory_before;
+                let nonzeros = hessian.matrix.storage()?.nonzeros_used;
+                drop(hessian);
+                let peak = engine.sum([peak_memory() as f64]);
                 let row = json!({
                     "n_particles": n,
                     "ranks": ranks,
@@ -84,14 +108,20 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     "seconds_per_evaluation": elapsed / calls as f64,
                     "particle_force_evaluations_per_second_per_core": rate,
                     "list_entries_per_particle": entries,
-                    "peak_memory_bytes_rank0": peak_memory(),
+                    "hessian_assembly_seconds": assembly,
+                    "hessian_nonzeros": nonzeros,
+                    "hessian_memory_bytes": hessian_memory,
+                    "peak_memory_bytes": peak,
                 });
                 if world.rank() == 0 {
                     println!(
-                        "forces  N = {n:>8}  ranks = {ranks} x {} threads  {:.3e} particle-force evaluations/s/core  ({:.2} ms per evaluation, {entries:.1} list entries per particle)",
+                        "N = {n:>8}  {ranks} rank(s) x {} thread(s): forces {:.3e} particle-force evaluations/s/core ({:.2} ms per evaluation, {entries:.1} list entries per particle); Hessian assembly {assembly:.3} s, {:.0} nonzeros, {:.1} MB; peak memory {:.1} MB",
                         rayon::current_num_threads(),
                         rate,
-                        1e3 * elapsed / calls as f64
+                        1e3 * elapsed / calls as f64,
+                        nonzeros,
+                        hessian_memory / 1e6,
+                        peak / 1e6
                     );
                 }
                 rows.push(row);

@@ -98,6 +98,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         engine.n_global(),
         "particles were lost or duplicated"
     );
+    let peak_memory = engine.sum([super::bench::peak_memory() as f64]);
     let forces = engine.gather(&evaluation.forces);
     let glass = engine.gather_configuration();
     if let (Some(glass), Some(forces)) = (glass, forces) {
@@ -119,6 +120,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             (info.linear_iterations as u64).into(),
         );
         observables.insert("quench_seconds".into(), seconds.into());
+        observables.insert("peak_memory_bytes".into(), peak_memory.into());
         observables.insert("quench_fire_seconds".into(), info.fire_seconds.into());
         observables.insert("quench_newton_seconds".into(), info.newton_seconds.into());
         let extras = Extras {

@@ -50,10 +50,11 @@ pub fn fire(
                 max_force,
             };
         }
-        if log::log_enabled!(log::Level::Debug) && steps % 100 == 0 {
-            let e = engine.evaluate().energy / engine.n_global() as f64;
+        // Only values every rank already holds: logging is configured per rank, so nothing collective
+        // may depend on it.
+        if steps % 100 == 0 {
             log::debug!(
-                "FIRE step {steps}: energy per particle {e:.10}, largest force {max_force:.3e}, dt {dt:.4e}, alpha {alpha:.3}, builds {}",
+                "FIRE step {steps}: largest force {max_force:.3e}, dt {dt:.4e}, alpha {alpha:.3}, list builds {}",
                 engine.builds()
             );
         }
@@ -106,20 +107,17 @@ pub fn fire(
                 }
             }
         }
-        // Cap the largest single-particle displacement by one global factor applied to the velocities
-        // too: otherwise particles held back by the cap keep gathering velocity they never spend, and
-        // fly off once the cap lifts.
-        let largest_speed2 = velocities.iter().fold(0.0f64, |m, v| {
-            m.max(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-        });
-        let largest = dt * engine.max([largest_speed2]).sqrt();
-        if largest > parameters.max_step_length {
-            let factor = parameters.max_step_length / largest;
-            velocities
-                .iter_mut()
-                .for_each(|v| *v = v.map(|x| x * factor));
-        }
-        for (d, v) in displacements.iter_mut().zip(&velocities) {
+        // Cap each particle's displacement, scaling its velocity with it: otherwise a particle held back
+        // by the cap keeps gathering velocity it never spends. A per-particle cap (rather than one global
+        // factor) lets all regions relax at their own pace: in a large random configuration some
+        // overlap is always extreme, and a global factor would make everything else crawl.
+        let max_speed = parameters.max_step_length / dt;
+        for (d, v) in displacements.iter_mut().zip(velocities.iter_mut()) {
+            let speed2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+            if speed2 > max_speed * max_speed {
+                let factor = max_speed / speed2.sqrt();
+                *v = v.map(|x| x * factor);
+            }
             *d = v.map(|x| dt * x);
         }
         engine.displace(&displacements);
