@@ -82,7 +82,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             );
             if elapsed >= args.seconds && calls >= 3 {
                 let rate = (n * calls) as f64 / elapsed / cores as f64;
-                let entries = crate::domain::communication_free_count(&engine);
+                let entries = engine.mean_list_entries();
                 // Hessian assembly of the same configuration: time and the memory it adds.
                 world.barrier();
                 let memory_before = engine.sum([current_memory() as f64]);

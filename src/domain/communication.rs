@@ -31,6 +31,27 @@ pub fn exchange(comm: &SimpleCommunicator, to: usize, from: usize, outgoing: &[f
     incoming
 }
 
+/// As [`exchange`], when the number of values to receive is known (as it is for ghost updates between
+/// list builds): one message each way instead of two.
+pub fn exchange_known(
+    comm: &SimpleCommunicator,
+    to: usize,
+    from: usize,
+    outgoing: &[f64],
+    incoming: &mut [f64],
+) {
+    if to == comm.rank() as usize && from == to {
+        incoming.copy_from_slice(outgoing);
+        return;
+    }
+    send_receive_into(
+        outgoing,
+        &comm.process_at_rank(to as i32),
+        incoming,
+        &comm.process_at_rank(from as i32),
+    );
+}
+
 /// The exact global sums of several quantities, each given as the local [`ExactSum`]: one
 /// `MPI_Allreduce` of integers, so the result does not depend on how the values are spread over ranks.
 pub fn exact_sums<const K: usize>(comm: &SimpleCommunicator, local: &[ExactSum; K]) -> [f64; K] {
@@ -53,6 +74,26 @@ pub fn max(comm: &SimpleCommunicator, value: f64) -> f64 {
     let mut result = 0.0;
     comm.all_reduce_into(&value, &mut result, SystemOperation::max());
     result
+}
+
+/// The two largest values over all ranks, given each rank's two largest (largest first): exact, with
+/// ties counted (two ranks holding the same maximum give it twice).
+pub fn largest_two(comm: &SimpleCommunicator, local: [f64; 2]) -> [f64; 2] {
+    let first = max(comm, local[0]);
+    // The lowest rank holding the maximum contributes its second value, every other rank its first.
+    let holder = if local[0] == first {
+        comm.rank()
+    } else {
+        i32::MAX
+    };
+    let mut owner = 0;
+    comm.all_reduce_into(&holder, &mut owner, SystemOperation::min());
+    let candidate = if comm.rank() == owner {
+        local[1]
+    } else {
+        local[0]
+    };
+    [first, max(comm, candidate)]
 }
 
 /// The global sum of an integer count.

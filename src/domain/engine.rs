@@ -182,6 +182,11 @@ impl<'c> Engine<'c> {
         &self.list
     }
 
+    /// Neighbour-list entries per particle, averaged over all ranks. Collective.
+    pub fn mean_list_entries(&self) -> f64 {
+        self.sum([self.list.len() as f64]) / self.n_global as f64
+    }
+
     /// Positions of locals and ghosts.
     pub fn all_positions(&self) -> &[[f64; 3]] {
         &self.positions
@@ -196,15 +201,22 @@ impl<'c> Engine<'c> {
     /// the skin, otherwise sends the new ghost positions along the existing stages. Per-particle arrays
     /// in `carried` (e.g. velocities, in local order) travel with their particles when they migrate.
     pub fn update(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
-        let mut largest = 0.0f64;
+        // A pair's separation has changed by at most the sum of the two largest displacements since the
+        // build: the lists stay valid while that sum is below the skin.
+        let mut top = [0.0f64; 2];
         for (x, x0) in self.positions[..self.n_local]
             .iter()
             .zip(&self.positions_at_build)
         {
             let d2 = (0..3).map(|a| (x[a] - x0[a]).powi(2)).sum::<f64>();
-            largest = largest.max(d2);
+            if d2 > top[0] {
+                top = [d2, top[0]];
+            } else if d2 > top[1] {
+                top[1] = d2;
+            }
         }
-        if communication::max(self.comm, largest) > 0.25 * self.skin * self.skin {
+        let [first, second] = communication::largest_two(self.comm, top);
+        if first.sqrt() + second.sqrt() > self.skin {
             self.rebuild(carried);
         } else {
             self.forward_positions();
@@ -212,16 +224,17 @@ impl<'c> Engine<'c> {
     }
 
     fn forward_positions(&mut self) {
-        for stage in 0..self.stages.len() {
-            let s = &self.stages[stage];
-            let mut outgoing = Vec::with_capacity(3 * s.send.len());
+        let mut outgoing = Vec::new();
+        let mut incoming = Vec::new();
+        for s in &self.stages {
+            outgoing.clear();
             for &i in &s.send {
                 let mut x = self.positions[i as usize];
                 x[s.axis] += s.shift;
                 outgoing.extend_from_slice(&x);
             }
-            let incoming = communication::exchange(self.comm, s.to, s.from, &outgoing);
-            debug_assert_eq!(incoming.len(), 3 * s.received);
+            incoming.resize(3 * s.received, 0.0);
+            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
             for (k, chunk) in incoming.chunks_exact(3).enumerate() {
                 self.positions[s.received_at + k] = [chunk[0], chunk[1], chunk[2]];
             }
@@ -234,8 +247,14 @@ impl<'c> Engine<'c> {
         values.resize(self.positions.len(), 0.0);
         for s in &self.stages {
             let outgoing: Vec<f64> = s.send.iter().map(|&i| values[i as usize]).collect();
-            let incoming = communication::exchange(self.comm, s.to, s.from, &outgoing);
-            values[s.received_at..s.received_at + s.received].copy_from_slice(&incoming);
+            let (_, received) = values.split_at_mut(s.received_at);
+            communication::exchange_known(
+                self.comm,
+                s.to,
+                s.from,
+                &outgoing,
+                &mut received[..s.received],
+            );
         }
     }
 

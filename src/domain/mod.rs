@@ -13,8 +13,3 @@ pub use decomposition::{Decomposition, DecompositionError};
 pub use engine::{DEFAULT_SKIN, Engine, Evaluation};
 pub use exact_sum::ExactSum;
 pub use neighbours::NeighbourList;
-
-/// Mean neighbour-list entries per local particle, averaged over ranks.
-pub fn communication_free_count(engine: &Engine) -> f64 {
-    engine.sum([engine.neighbour_list().len() as f64]) / engine.n_global() as f64
-}
