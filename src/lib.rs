@@ -15,3 +15,4 @@ pub mod provenance;
 pub mod quench;
 pub mod rng;
 pub mod selftest;
+pub mod testing;

@@ -4,27 +4,8 @@
 mod common;
 
 use common::*;
-use pinch::model::{
-    Configuration, ModelParameters, evaluate, for_each_interacting_pair, random_configuration,
-};
-
-/// Random positions pushed apart from their closest contacts, so forces are moderate.
-pub fn spread_configuration(n: usize, seed: u64) -> Configuration {
-    let parameters = ModelParameters::default();
-    let potential = parameters.potential();
-    let mut c = random_configuration(&parameters, n, seed);
-    for _ in 0..100 {
-        let f = evaluate(&c, &potential).forces;
-        let largest = f.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs()));
-        for (x, f) in c.positions.iter_mut().zip(&f) {
-            for a in 0..3 {
-                x[a] += 2e-3 * f[a] / largest;
-            }
-        }
-        Configuration::wrap(c.box_length, &mut c.positions);
-    }
-    c
-}
+use pinch::model::{ModelParameters, evaluate, for_each_interacting_pair};
+use pinch::testing::spread_configuration;
 
 fn forces_of(path: &std::path::Path) -> Vec<[f64; 3]> {
     let file = hdf5::File::open(path).unwrap();
@@ -42,7 +23,7 @@ fn mpi_distributed_forces_equal_the_serial_model_on_1_to_4_ranks() {
     let d = dir.path();
     let parameters = ModelParameters::default();
     let potential = parameters.potential();
-    let configuration = spread_configuration(4000, 11);
+    let configuration = spread_configuration(&parameters, 4000, 11);
     let provenance = pinch::provenance::Provenance::of_this_run(Some(11), 1);
     pinch::io::h5md::write(
         &d.join("c.h5"),
@@ -133,7 +114,7 @@ fn mpi_hessian_is_identical_on_1_to_4_ranks_and_equals_the_serial_operator() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let parameters = ModelParameters::default();
-    let configuration = spread_configuration(3000, 12);
+    let configuration = spread_configuration(&parameters, 3000, 12);
     let provenance = pinch::provenance::Provenance::of_this_run(Some(12), 1);
     pinch::io::h5md::write(
         &d.join("c.h5"),

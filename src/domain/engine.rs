@@ -547,25 +547,8 @@ impl<'c> Engine<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ModelParameters, for_each_interacting_pair, random_configuration};
-
-    /// A configuration with moderate forces: random positions pushed apart from close contacts.
-    fn spread(n: usize, seed: u64) -> Configuration {
-        let parameters = ModelParameters::default();
-        let potential = parameters.potential();
-        let mut c = random_configuration(&parameters, n, seed);
-        for _ in 0..100 {
-            let f = crate::model::evaluate(&c, &potential).forces;
-            let largest = f.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs()));
-            for (x, f) in c.positions.iter_mut().zip(&f) {
-                for a in 0..3 {
-                    x[a] += 2e-3 * f[a] / largest;
-                }
-            }
-            Configuration::wrap(c.box_length, &mut c.positions);
-        }
-        c
-    }
+    use crate::model::{ModelParameters, for_each_interacting_pair};
+    use crate::testing::spread_configuration;
 
     #[test]
     fn one_rank_engine_equals_the_serial_model_and_conserves_particles() {
@@ -573,7 +556,7 @@ mod tests {
         let world = universe.world();
         let parameters = ModelParameters::default();
         let potential = parameters.potential();
-        let configuration = spread(3000, 4);
+        let configuration = spread_configuration(&parameters, 3000, 4);
         let serial = crate::model::evaluate(&configuration, &potential);
         // Per-particle scale Σ_j |φ'_ij| bounds the round-off of any summation order.
         let mut scale = vec![0.0f64; configuration.len()];

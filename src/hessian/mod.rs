@@ -201,7 +201,7 @@ impl<'s> Hessian<'s> {
 mod tests {
     use super::*;
     use crate::domain::DEFAULT_SKIN;
-    use crate::model::{Configuration, ModelParameters, random_configuration};
+    use crate::model::ModelParameters;
     use rand::Rng;
 
     #[test]
@@ -213,18 +213,7 @@ mod tests {
             ..Default::default()
         };
         let potential = parameters.potential();
-        // Spread a random configuration so forces and stiffnesses are moderate.
-        let mut c = random_configuration(&parameters, 1500, 5);
-        for _ in 0..100 {
-            let f = crate::model::evaluate(&c, &potential).forces;
-            let largest = f.iter().flatten().fold(1.0f64, |m, x| m.max(x.abs()));
-            for (x, f) in c.positions.iter_mut().zip(&f) {
-                for a in 0..3 {
-                    x[a] += 2e-3 * f[a] / largest;
-                }
-            }
-            Configuration::wrap(c.box_length, &mut c.positions);
-        }
+        let c = crate::testing::spread_configuration(&parameters, 1500, 5);
         let mut engine = Engine::new(&world, &c, potential, DEFAULT_SKIN).unwrap();
         let hessian = assemble(&session, &mut engine).unwrap();
         let storage = hessian.matrix.storage().unwrap();
