@@ -40,9 +40,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     )?;
     let evaluation = engine.evaluate();
     let max_force = engine.max(evaluation.forces.iter().flatten().map(|f| f.abs()));
-    let volume = loaded.configuration.volume();
-    let pressure =
-        -(evaluation.virial[0] + evaluation.virial[1] + evaluation.virial[2]) / (3.0 * volume);
+    let pressure = evaluation.pressure(loaded.configuration.volume());
     let forces = engine.gather(&evaluation.forces);
     if let Some(forces) = forces {
         let n = engine.n_global();

@@ -89,9 +89,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     let info = quench(&session, &mut engine, &parameters)?;
     let seconds = start.elapsed().as_secs_f64();
     let evaluation = engine.evaluate();
-    let volume = loaded.configuration.volume();
-    let pressure =
-        -(evaluation.virial[0] + evaluation.virial[1] + evaluation.virial[2]) / (3.0 * volume);
+    let pressure = evaluation.pressure(loaded.configuration.volume());
     let (count, _) = engine.census();
     assert_eq!(
         count as usize,

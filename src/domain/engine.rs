@@ -13,8 +13,9 @@
 //! maxima are order-independent. Forces, energies and everything computed from them element-wise
 //! (FIRE steps, for example) are therefore bitwise identical on 1, 2, 3, … ranks.
 //!
-//! Lists are rebuilt (with migration of particles to their new owners and new ghosts) when some particle
-//! has moved more than half the skin since the last build, a decision taken on the global maximum.
+//! Lists are rebuilt (with migration of particles to their new owners and new ghosts) when the two
+//! largest displacements since the last build add up to more than the skin (no pair can then have come
+//! closer than its cutoff unseen), a decision taken on exact global maxima.
 
 use mpi::topology::{Communicator, SimpleCommunicator};
 
@@ -59,6 +60,13 @@ pub struct Engine<'c> {
     list: NeighbourList,
     positions_at_build: Vec<[f64; 3]>,
     builds: usize,
+}
+
+impl Evaluation {
+    /// The athermal pressure −tr W/(3V) for a box of volume `volume`.
+    pub fn pressure(&self, volume: f64) -> f64 {
+        crate::model::athermal_pressure(&self.virial, volume)
+    }
 }
 
 /// Energy, forces and virial evaluated on the engine.
@@ -306,7 +314,8 @@ impl<'c> Engine<'c> {
                     k += 1;
                     continue;
                 }
-                // One hop suffices: between rebuilds no particle moves more than half the skin.
+                // One hop suffices: between rebuilds no particle moves more than the skin, and domains
+                // are wider than the interaction range plus skin.
                 let record = if owner == (mine + 1) % g {
                     &mut up
                 } else {

@@ -36,8 +36,13 @@ impl Observables {
 
     /// The athermal (T = 0) pressure p = −(W_xx + W_yy + W_zz)/(3V).
     pub fn pressure(&self, volume: f64) -> f64 {
-        -(self.virial[0] + self.virial[1] + self.virial[2]) / (3.0 * volume)
+        athermal_pressure(&self.virial, volume)
     }
+}
+
+/// The athermal (T = 0) pressure p = −(W_xx + W_yy + W_zz)/(3V) of a virial tensor (order xx, yy, zz, …).
+pub fn athermal_pressure(virial: &[f64; 6], volume: f64) -> f64 {
+    -(virial[0] + virial[1] + virial[2]) / (3.0 * volume)
 }
 
 /// Calls `visit(i, j, r_ij, r², λ_ij)` once for every pair i < j closer than its cutoff x_c λ_ij,

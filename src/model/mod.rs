@@ -10,7 +10,9 @@ mod potential;
 mod sizes;
 
 pub use configuration::{Configuration, ConfigurationError, minimum_image, wrap_coordinate};
-pub use evaluate::{Observables, evaluate, for_each_interacting_pair, hessian_times};
+pub use evaluate::{
+    Observables, athermal_pressure, evaluate, for_each_interacting_pair, hessian_times,
+};
 pub use parameters::{MAX_SMOOTHING_ORDER, ModelParameters, ParameterError};
 pub use potential::{EXPONENT, PairPotential};
 pub use sizes::{SizeDistribution, SizeSet};
