@@ -50,6 +50,8 @@ pub struct Engine<'c> {
     potential: PairPotential,
     skin: f64,
     halo: f64,
+    /// The largest particle size (sizes are only ever exchanged, never changed).
+    largest_size: f64,
     n_global: usize,
     /// Global ids, positions and sizes: the first `n_local` are owned, the rest are ghosts.
     ids: Vec<u64>,
@@ -103,6 +105,7 @@ impl<'c> Engine<'c> {
             potential,
             skin,
             halo,
+            largest_size: configuration.largest_size(),
             n_global: configuration.len(),
             ids: Vec::new(),
             positions: Vec::new(),
@@ -285,6 +288,7 @@ impl<'c> Engine<'c> {
             &self.potential,
             self.skin,
             self.halo,
+            self.largest_size,
             &self.decomposition,
             &self.ids,
             &self.positions,
@@ -624,3 +628,4 @@ mod tests {
         gathered.check().unwrap();
     }
 }
+

@@ -10,6 +10,12 @@ use rayon::prelude::*;
 use super::decomposition::Decomposition;
 use crate::model::PairPotential;
 
+/// Cells per halo width in the cell grid of a list build.
+const CELLS_PER_HALO: usize = 3;
+
+/// Particles per parallel task of a list build.
+const CHUNK: usize = 256;
+
 /// Compressed rows of neighbours of the local particles.
 #[derive(Clone, Debug, Default)]
 pub struct NeighbourList {
@@ -42,29 +48,33 @@ impl NeighbourList {
     }
 
     /// Builds the lists of the first `n_local` particles among all `positions` (locals then ghosts)
-    /// with a cell grid over the domain extended by `halo` on every side.
+    /// with a cell grid over the domain extended by `halo` on every side; `largest_size` is the largest
+    /// particle size anywhere.
     #[allow(clippy::too_many_arguments)]
     pub fn build(
         potential: &PairPotential,
         skin: f64,
         halo: f64,
+        largest_size: f64,
         decomposition: &Decomposition,
         ids: &[u64],
         positions: &[[f64; 3]],
         sizes: &[f64],
         n_local: usize,
     ) -> Self {
-        // Cells exactly half the halo wide, with a padding ring of three cells beyond the domain, so the
-        // 5×5×5 block of cells around any local particle exists (no bounds checks) and covers the halo.
-        // Along z the five cells of a block column are contiguous in the cell-sorted arrays, so each
-        // particle scans 25 contiguous ranges of candidates.
-        let w = 0.5 * halo;
+        // Cells a quarter of the halo wide, with a padding ring of four cells beyond the domain, so every
+        // cell within the halo of a local particle exists (no bounds checks). Each particle scans only the
+        // cells that can hold a partner within its own reach x_c·max_j λ_ij + skin, which for the many
+        // small particles is much shorter than the halo. Along z a column of cells is contiguous in the
+        // cell-sorted arrays, so the scan is a set of contiguous ranges.
+        let w = halo / CELLS_PER_HALO as f64;
+        let pad = CELLS_PER_HALO;
         let mut origin = [0.0; 3];
         let mut cells = [0usize; 3];
         for axis in 0..3 {
             let (lo, hi) = decomposition.bounds(axis);
-            origin[axis] = lo - 3.0 * w;
-            cells[axis] = ((hi - lo) / w).ceil() as usize + 6;
+            origin[axis] = lo - pad as f64 * w;
+            cells[axis] = ((hi - lo) / w).ceil() as usize + 2 * pad;
         }
         // `as usize` truncates towards zero and saturates negatives at 0: the floor for in-range values.
         let cell_of = |x: &[f64; 3]| -> [usize; 3] {
@@ -82,76 +92,92 @@ impl NeighbourList {
         }
         let mut fill = start.clone();
         let mut members = vec![0u32; positions.len()];
-        let mut binned = [
-            vec![0.0; positions.len()],
-            vec![0.0; positions.len()],
-            vec![0.0; positions.len()],
-        ];
+        let mut binned = vec![[0.0; 4]; positions.len()];
         for (k, &c) in cell_index.iter().enumerate() {
             let slot = fill[c];
             members[slot] = k as u32;
-            for a in 0..3 {
-                binned[a][slot] = positions[k][a];
-            }
+            let x = positions[k];
+            binned[slot] = [x[0], x[1], x[2], sizes[k]];
             fill[c] += 1;
         }
-        // Offsets of the 25 block columns, each spanning z-offsets −2..=2.
-        let mut columns = Vec::with_capacity(25);
-        for dx in -2i64..=2 {
-            for dy in -2i64..=2 {
-                columns.push((dx * cells[1] as i64 + dy) * cells[2] as i64);
-            }
-        }
-        let halo2 = halo * halo;
         let cutoff = potential.cutoff();
-        let rows: Vec<Vec<(u64, u32, f64)>> = (0..n_local)
-            .into_par_iter()
-            .with_min_len(64)
-            .map(|i| {
+        let stride = [(cells[1] * cells[2]) as i64, cells[2] as i64];
+        let build_chunk = |chunk: std::ops::Range<usize>| {
+            let mut counts = Vec::with_capacity(chunk.len());
+            let mut entries: Vec<(u64, u32, f64)> = Vec::with_capacity(32 * chunk.len());
+            let mut row: Vec<(u64, u32, f64)> = Vec::with_capacity(64);
+            let mut kept: Vec<u32> = Vec::new();
+            for i in chunk {
                 let xi = positions[i];
+                let reach = (cutoff * potential.largest_pair_size(sizes[i], largest_size) + skin)
+                    .min(halo);
+                let reach2 = reach * reach;
+                // Cells whose nearest point lies within the reach: offsets d with
+                // Σ max(|d|−1, 0)² w² < reach².
+                let r_cells2 = reach2 / (w * w);
+                let n = (reach / w).ceil() as i64;
                 let base = index(cell_of(&xi)) as i64;
-                let mut row = Vec::with_capacity(40);
-                for &column in &columns {
-                    let first = (base + column - 2) as usize;
-                    for k in start[first]..start[first + 5] {
-                        let d = [
-                            binned[0][k] - xi[0],
-                            binned[1][k] - xi[1],
-                            binned[2][k] - xi[2],
-                        ];
-                        let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                        if r2 >= halo2 {
+                row.clear();
+                let mut count = 0;
+                let size_i = sizes[i];
+                for dx in -n..=n {
+                    let gx = (dx.abs() - 1).max(0) as f64;
+                    for dy in -n..=n {
+                        let gy = (dy.abs() - 1).max(0) as f64;
+                        let rest = r_cells2 - gx * gx - gy * gy;
+                        if rest <= 0.0 {
                             continue;
                         }
-                        let j = members[k] as usize;
-                        if j == i {
-                            continue;
+                        let nz = (rest.sqrt().floor() as i64 + 1).min(n);
+                        let column = base + dx * stride[0] + dy * stride[1];
+                        let first = (column - nz) as usize;
+                        let last = (column + nz) as usize;
+                        // Branch-free: whether a candidate is a neighbour is unpredictable, so every
+                        // candidate is written and only the kept ones advance the count.
+                        let candidates = start[first]..start[last + 1];
+                        if kept.len() < count + candidates.len() {
+                            kept.resize(count + candidates.len(), 0);
                         }
-                        let pair_size = potential.pair_size(sizes[i], sizes[j]);
-                        let range = cutoff * pair_size + skin;
-                        if r2 < range * range {
-                            row.push((ids[j], j as u32, 1.0 / (pair_size * pair_size)));
+                        for k in candidates {
+                            let [x, y, z, size] = binned[k];
+                            let d = [x - xi[0], y - xi[1], z - xi[2]];
+                            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                            let range = cutoff * potential.pair_size(size_i, size) + skin;
+                            kept[count] = k as u32;
+                            count += ((r2 < range * range) & (members[k] as usize != i)) as usize;
                         }
                     }
                 }
+                for &k in &kept[..count] {
+                    let j = members[k as usize] as usize;
+                    let pair_size = potential.pair_size(size_i, binned[k as usize][3]);
+                    row.push((ids[j], j as u32, 1.0 / (pair_size * pair_size)));
+                }
                 row.sort_unstable_by_key(|&(id, j, _)| (id, j));
-                row
-            })
+                counts.push(row.len());
+                entries.extend_from_slice(&row);
+            }
+            (counts, entries)
+        };
+        let chunks: Vec<(Vec<usize>, Vec<(u64, u32, f64)>)> = (0..n_local.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local)))
             .collect();
+        let total: usize = chunks.iter().map(|(_, e)| e.len()).sum();
         let mut list = NeighbourList {
             offsets: Vec::with_capacity(n_local + 1),
-            ..Default::default()
+            neighbours: Vec::with_capacity(total),
+            inverse_size2: Vec::with_capacity(total),
         };
         list.offsets.push(0);
-        let total: usize = rows.iter().map(Vec::len).sum();
-        list.neighbours.reserve(total);
-        list.inverse_size2.reserve(total);
-        for row in rows {
-            for (_, j, inverse) in row {
+        for (counts, entries) in chunks {
+            for count in counts {
+                list.offsets.push(list.offsets.last().unwrap() + count);
+            }
+            for (_, j, inverse) in entries {
                 list.neighbours.push(j);
                 list.inverse_size2.push(inverse);
             }
-            list.offsets.push(list.neighbours.len());
         }
         list
     }

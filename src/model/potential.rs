@@ -68,6 +68,21 @@ impl PairPotential {
         0.5 * (a + b) * (1.0 - self.non_additivity * (a - b).abs())
     }
 
+    /// The largest pair size λ_ij of a particle of size `size` with any particle no larger than
+    /// `largest_size`.
+    ///
+    /// For a partner b ≥ a, λ_ab = (a + b)(1 − n_A (b − a))/2 grows with b up to b = 1/(2 n_A); for b ≤ a
+    /// it grows with b; so the largest is at b = clamp(1/(2 n_A), a, largest_size).
+    pub fn largest_pair_size(&self, size: f64, largest_size: f64) -> f64 {
+        let turning = if self.non_additivity > 0.0 {
+            0.5 / self.non_additivity
+        } else {
+            f64::INFINITY
+        };
+        let partner = turning.min(largest_size).max(size);
+        self.pair_size(size, partner)
+    }
+
     /// The largest interaction range among particles no larger than `largest_size`: x_c · max λ_ij.
     ///
     /// For n_A ≥ 0, λ_ij ≤ max(λ_i, λ_j), with equality for two particles of the largest size.
@@ -232,6 +247,21 @@ impl PairPotential {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn largest_pair_size_is_the_maximum_over_partners() {
+        for non_additivity in [0.0, 0.1, 0.3] {
+            let potential = PairPotential::new(1.48, 3, non_additivity);
+            for size in [1.0, 1.3, 1.7, 2.22] {
+                let brute = (0..=10_000)
+                    .map(|k| potential.pair_size(size, 1.0 + 1.22 * k as f64 / 10_000.0))
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let largest = potential.largest_pair_size(size, 2.22);
+                assert!(largest >= brute - 1e-12, "{non_additivity} {size}: {largest} < {brute}");
+                assert!(largest <= brute + 1e-6, "{non_additivity} {size}: {largest} > {brute}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
