@@ -11,6 +11,7 @@ pub mod error;
 pub mod hessian;
 pub mod io;
 pub mod model;
+pub mod monte_carlo;
 pub mod provenance;
 pub mod quench;
 pub mod rng;

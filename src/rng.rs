@@ -16,6 +16,10 @@ pub enum Stream {
     InitialPositions = 1,
     /// The permutation (or the draws) of the particle sizes.
     Sizes = 2,
+    /// The random translation of the system that shifts the Monte Carlo cell grid, keyed by sweep.
+    CellGridShift = 3,
+    /// The moves inside one Monte Carlo cell, keyed by (sweep, cell).
+    CellMoves = 4,
 }
 
 /// SplitMix64's finaliser: a bijective mixing of 64 bits.

@@ -129,3 +129,10 @@ pub fn gather_to_root(comm: &SimpleCommunicator, local: &[f64]) -> Option<Vec<f6
         None
     }
 }
+
+/// The global sums of several integer counts: one `MPI_Allreduce`.
+pub fn counts<const K: usize>(comm: &SimpleCommunicator, values: [u64; K]) -> [u64; K] {
+    let mut result = [0u64; K];
+    comm.all_reduce_into(&values[..], &mut result[..], SystemOperation::sum());
+    result
+}

@@ -26,8 +26,11 @@ pub enum DecompositionError {
 }
 
 /// Ranks arranged as a `grid[0] × grid[1] × grid[2]` Cartesian grid over a cubic periodic box, rank
-/// r at grid coordinates (r / (g1 g2), (r / g2) mod g1, r mod g2). Domain boundaries sit at
-/// c·L/g along each axis.
+/// r at grid coordinates (r / (g1 g2), (r / g2) mod g1, r mod g2).
+///
+/// The box is cut along each axis into `slabs` slabs of equal width L/slabs, and domain c owns slabs
+/// ⌊c·slabs/g⌋ … ⌊(c+1)·slabs/g⌋ − 1. The force engine takes one slab per rank (boundaries at c·L/g);
+/// swap Monte Carlo takes its cells as slabs, so that no cell is split between ranks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decomposition {
     /// Ranks per axis.
@@ -36,6 +39,8 @@ pub struct Decomposition {
     pub coordinates: [usize; 3],
     /// The box edge L.
     pub box_length: f64,
+    /// Slabs per axis, if domain boundaries follow a slab grid (else they sit at c·L/g).
+    pub slabs: Option<usize>,
 }
 
 impl Decomposition {
@@ -71,8 +76,24 @@ impl Decomposition {
         box_length: f64,
         halo: f64,
     ) -> Result<Self, DecompositionError> {
+        Self::with_slabs(ranks, rank, box_length, halo, None)
+    }
+
+    /// As [`Self::new`], with domain boundaries on the boundaries of `slabs` equal slabs per axis (one
+    /// slab per rank if `None`).
+    pub fn with_slabs(
+        ranks: usize,
+        rank: usize,
+        box_length: f64,
+        halo: f64,
+        slabs: Option<usize>,
+    ) -> Result<Self, DecompositionError> {
         let grid = Self::grid_for(ranks);
-        let width = box_length / grid[0] as f64;
+        // The narrowest domain: L/g, or ⌊slabs/g⌋ slabs (g ≥ the other two entries of the grid).
+        let width = match slabs {
+            None => box_length / grid[0] as f64,
+            Some(slabs) => (slabs / grid[0]) as f64 * box_length / slabs as f64,
+        };
         if width < halo {
             return Err(DecompositionError::TooManyRanks {
                 ranks,
@@ -91,6 +112,7 @@ impl Decomposition {
             grid,
             coordinates,
             box_length,
+            slabs,
         })
     }
 
@@ -111,12 +133,25 @@ impl Decomposition {
         self.rank_at(c)
     }
 
+    /// The index of the slab holding coordinate `x` (taken modulo L) among `slabs` equal slabs.
+    #[inline]
+    pub fn slab_of(x: f64, box_length: f64, slabs: usize) -> usize {
+        let wrapped = crate::model::wrap_coordinate(x, box_length);
+        ((wrapped / box_length * slabs as f64) as usize).min(slabs - 1)
+    }
+
     /// The grid coordinate along `axis` of the domain owning coordinate `x` (taken modulo L).
     #[inline]
     pub fn owner_coordinate(&self, axis: usize, x: f64) -> usize {
         let g = self.grid[axis];
-        let wrapped = crate::model::wrap_coordinate(x, self.box_length);
-        ((wrapped / self.box_length * g as f64) as usize).min(g - 1)
+        match self.slabs {
+            None => Self::slab_of(x, self.box_length, g),
+            Some(slabs) => {
+                // Domain c owns slabs ⌊c·slabs/g⌋ …: the largest such c not beyond slab k.
+                let k = Self::slab_of(x, self.box_length, slabs);
+                (0..g).rev().find(|&c| c * slabs / g <= k).unwrap_or(0)
+            }
+        }
     }
 
     /// The rank owning position `x`.
@@ -126,9 +161,21 @@ impl Decomposition {
 
     /// The lower and upper boundary of this rank's domain along `axis`.
     pub fn bounds(&self, axis: usize) -> (f64, f64) {
-        let g = self.grid[axis] as f64;
-        let c = self.coordinates[axis] as f64;
-        (c * self.box_length / g, (c + 1.0) * self.box_length / g)
+        let g = self.grid[axis];
+        let c = self.coordinates[axis];
+        match self.slabs {
+            None => {
+                let (g, c) = (g as f64, c as f64);
+                (c * self.box_length / g, (c + 1.0) * self.box_length / g)
+            }
+            Some(slabs) => {
+                let width = self.box_length / slabs as f64;
+                (
+                    (c * slabs / g) as f64 * width,
+                    ((c + 1) * slabs / g) as f64 * width,
+                )
+            }
+        }
     }
 }
 

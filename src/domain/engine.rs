@@ -43,6 +43,32 @@ struct Stage {
     received: usize,
 }
 
+/// How an engine lays out its domains and lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Layout {
+    /// Domain boundaries on a grid of this many equal slabs per axis (Monte Carlo cells), instead of
+    /// at c·L/g.
+    pub slabs: Option<usize>,
+    /// Lists hold every pair within x_c·max λ + skin whatever the two sizes, so that they stay valid
+    /// when particles exchange sizes (swap Monte Carlo); otherwise each pair's own range x_c λ_ij + skin.
+    pub any_sizes: bool,
+}
+
+/// Mutable access to the particles of an engine (locals, then ghosts) with the neighbour list, for
+/// moves that change locals in place; ghosts follow with [`Engine::forward_ghosts`].
+pub struct ParticlesMut<'a> {
+    /// Global ids.
+    pub ids: &'a [u64],
+    /// Positions.
+    pub positions: &'a mut [[f64; 3]],
+    /// Sizes.
+    pub sizes: &'a mut [f64],
+    /// The number of locals.
+    pub n_local: usize,
+    /// The neighbour list of the locals.
+    pub list: &'a NeighbourList,
+}
+
 /// The distributed particles of one configuration and the machinery to evaluate the model on them.
 pub struct Engine<'c> {
     comm: &'c SimpleCommunicator,
@@ -52,6 +78,9 @@ pub struct Engine<'c> {
     halo: f64,
     /// The largest particle size (sizes are only ever exchanged, never changed).
     largest_size: f64,
+    layout: Layout,
+    /// Sizes were exchanged since the list's 1/λ_ij² were computed.
+    sizes_changed: bool,
     n_global: usize,
     /// Global ids, positions and sizes: the first `n_local` are owned, the rest are ghosts.
     ids: Vec<u64>,
@@ -90,13 +119,25 @@ impl<'c> Engine<'c> {
         potential: PairPotential,
         skin: f64,
     ) -> Result<Self, DecompositionError> {
+        Self::with_layout(comm, configuration, potential, skin, Layout::default())
+    }
+
+    /// As [`Self::new`], with the domains and lists laid out as `layout` says.
+    pub fn with_layout(
+        comm: &'c SimpleCommunicator,
+        configuration: &Configuration,
+        potential: PairPotential,
+        skin: f64,
+        layout: Layout,
+    ) -> Result<Self, DecompositionError> {
         let range = potential.range(configuration.largest_size());
         let halo = range + skin;
-        let decomposition = Decomposition::new(
+        let decomposition = Decomposition::with_slabs(
             comm.size() as usize,
             comm.rank() as usize,
             configuration.box_length,
             halo,
+            layout.slabs,
         )?;
         let rank = comm.rank() as usize;
         let mut engine = Engine {
@@ -106,6 +147,8 @@ impl<'c> Engine<'c> {
             skin,
             halo,
             largest_size: configuration.largest_size(),
+            layout,
+            sizes_changed: false,
             n_global: configuration.len(),
             ids: Vec::new(),
             positions: Vec::new(),
@@ -214,6 +257,22 @@ impl<'c> Engine<'c> {
     pub fn update(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
         // A pair's separation has changed by at most the sum of the two largest displacements since the
         // build: the lists stay valid while that sum is below the skin.
+        let [first, second] = self.largest_displacements();
+        if first + second > self.skin || (self.sizes_changed && !self.layout.any_sizes) {
+            self.rebuild(carried);
+        } else if self.sizes_changed {
+            self.forward_ghosts();
+            self.list
+                .refresh_inverse_sizes(&self.potential, &self.sizes);
+            self.sizes_changed = false;
+        } else {
+            self.forward_positions();
+        }
+    }
+
+    /// The two largest distances of any local particle from its position at the last list build, over
+    /// all ranks (largest first). Collective.
+    pub fn largest_displacements(&self) -> [f64; 2] {
         let mut top = [0.0f64; 2];
         for (x, x0) in self.positions[..self.n_local]
             .iter()
@@ -226,11 +285,66 @@ impl<'c> Engine<'c> {
                 top[1] = d2;
             }
         }
-        let [first, second] = communication::largest_two(self.comm, top);
-        if first.sqrt() + second.sqrt() > self.skin {
-            self.rebuild(carried);
-        } else {
-            self.forward_positions();
+        communication::largest_two(self.comm, top).map(f64::sqrt)
+    }
+
+    /// The Verlet skin.
+    pub fn skin(&self) -> f64 {
+        self.skin
+    }
+
+    /// The layout of domains and lists.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Rebuilds the lists now (with migration; see [`Self::update`] for `carried`). Collective.
+    pub fn rebuild_now(&mut self, carried: &mut [&mut Vec<[f64; 3]>]) {
+        self.rebuild(carried);
+    }
+
+    /// Moves every local particle by `shift`. A uniform translation leaves every pair vector as it
+    /// was, but particles change domains: lists are rebuilt at the next update.
+    pub fn translate(&mut self, shift: [f64; 3]) {
+        for x in &mut self.positions[..self.n_local] {
+            for a in 0..3 {
+                x[a] += shift[a];
+            }
+        }
+    }
+
+    /// Mutable access to positions and sizes with the neighbour list. Only locals may be changed;
+    /// [`Self::forward_ghosts`] then brings the ghosts up to date. Sizes are taken as changed: with
+    /// per-pair lists the next update rebuilds them.
+    pub fn particles_mut(&mut self) -> ParticlesMut<'_> {
+        self.sizes_changed = true;
+        ParticlesMut {
+            ids: &self.ids,
+            positions: &mut self.positions,
+            sizes: &mut self.sizes,
+            n_local: self.n_local,
+            list: &self.list,
+        }
+    }
+
+    /// Sends the positions and sizes of the locals to their ghosts, along the stages of the last
+    /// build. Collective.
+    pub fn forward_ghosts(&mut self) {
+        let mut outgoing = Vec::new();
+        let mut incoming = Vec::new();
+        for s in &self.stages {
+            outgoing.clear();
+            for &i in &s.send {
+                let mut x = self.positions[i as usize];
+                x[s.axis] += s.shift;
+                outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
+            }
+            incoming.resize(4 * s.received, 0.0);
+            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
+            for (k, chunk) in incoming.chunks_exact(4).enumerate() {
+                self.positions[s.received_at + k] = [chunk[0], chunk[1], chunk[2]];
+                self.sizes[s.received_at + k] = chunk[3];
+            }
         }
     }
 
@@ -289,6 +403,7 @@ impl<'c> Engine<'c> {
             self.skin,
             self.halo,
             self.largest_size,
+            self.layout.any_sizes,
             &self.decomposition,
             &self.ids,
             &self.positions,
@@ -297,6 +412,7 @@ impl<'c> Engine<'c> {
         );
         self.positions_at_build = self.positions[..self.n_local].to_vec();
         self.builds += 1;
+        self.sizes_changed = false;
     }
 
     /// Moves every local particle that left the domain to the neighbour owning it, axis by axis.
@@ -628,4 +744,3 @@ mod tests {
         gathered.check().unwrap();
     }
 }
-

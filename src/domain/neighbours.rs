@@ -47,15 +47,27 @@ impl NeighbourList {
         self.neighbours.is_empty()
     }
 
+    /// Recomputes every 1/λ_ij² from `sizes` (locals then ghosts), after particles exchanged sizes.
+    pub fn refresh_inverse_sizes(&mut self, potential: &PairPotential, sizes: &[f64]) {
+        for i in 0..self.offsets.len().saturating_sub(1) {
+            for k in self.offsets[i]..self.offsets[i + 1] {
+                let pair_size = potential.pair_size(sizes[i], sizes[self.neighbours[k] as usize]);
+                self.inverse_size2[k] = 1.0 / (pair_size * pair_size);
+            }
+        }
+    }
+
     /// Builds the lists of the first `n_local` particles among all `positions` (locals then ghosts)
     /// with a cell grid over the domain extended by `halo` on every side; `largest_size` is the largest
-    /// particle size anywhere.
+    /// particle size anywhere. With `any_sizes`, every pair closer than `halo` is listed, whatever the
+    /// sizes.
     #[allow(clippy::too_many_arguments)]
     pub fn build(
         potential: &PairPotential,
         skin: f64,
         halo: f64,
         largest_size: f64,
+        any_sizes: bool,
         decomposition: &Decomposition,
         ids: &[u64],
         positions: &[[f64; 3]],
@@ -109,8 +121,11 @@ impl NeighbourList {
             let mut kept: Vec<u32> = Vec::new();
             for i in chunk {
                 let xi = positions[i];
-                let reach = (cutoff * potential.largest_pair_size(sizes[i], largest_size) + skin)
-                    .min(halo);
+                let reach = if any_sizes {
+                    halo
+                } else {
+                    (cutoff * potential.largest_pair_size(sizes[i], largest_size) + skin).min(halo)
+                };
                 let reach2 = reach * reach;
                 // Cells whose nearest point lies within the reach: offsets d with
                 // Σ max(|d|−1, 0)² w² < reach².
@@ -142,7 +157,11 @@ impl NeighbourList {
                             let [x, y, z, size] = binned[k];
                             let d = [x - xi[0], y - xi[1], z - xi[2]];
                             let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                            let range = cutoff * potential.pair_size(size_i, size) + skin;
+                            let range = if any_sizes {
+                                halo
+                            } else {
+                                cutoff * potential.pair_size(size_i, size) + skin
+                            };
                             kept[count] = k as u32;
                             count += ((r2 < range * range) & (members[k] as usize != i)) as usize;
                         }

@@ -256,8 +256,14 @@ mod tests {
                     .map(|k| potential.pair_size(size, 1.0 + 1.22 * k as f64 / 10_000.0))
                     .fold(f64::NEG_INFINITY, f64::max);
                 let largest = potential.largest_pair_size(size, 2.22);
-                assert!(largest >= brute - 1e-12, "{non_additivity} {size}: {largest} < {brute}");
-                assert!(largest <= brute + 1e-6, "{non_additivity} {size}: {largest} > {brute}");
+                assert!(
+                    largest >= brute - 1e-12,
+                    "{non_additivity} {size}: {largest} < {brute}"
+                );
+                assert!(
+                    largest <= brute + 1e-6,
+                    "{non_additivity} {size}: {largest} > {brute}"
+                );
             }
         }
     }

@@ -1,0 +1,637 @@
+//! Swap Monte Carlo at the parent temperature T_p, on the distributed engine.
+//!
+//! Moves (physics.md (b)): a translation of one particle by δ·(U(−½, ½))³, or, with probability
+//! p_swap, an exchange of its size with another particle's (optionally only if the sizes differ by less
+//! than Δλ), accepted with the Metropolis rule at T_p.
+//!
+//! **The parallel scheme** (the argument is written out in `docs/swap-monte-carlo.md`). The box is cut
+//! into m³ cubic cells, m even, each at least as wide as the largest interaction range x_c·max λ. Cells
+//! are coloured by the parities of their three indices (eight colours), and a sweep updates the colours
+//! one after the other. Within a colour, every cell's particles are visited once each in a random order;
+//! a translation that would leave the cell is rejected and a swap partner is drawn from the same cell.
+//! Two cells of one colour are a full cell apart, so their moves never interact and may run at the same
+//! time on different ranks. Before every sweep the whole system is translated by a random vector (an
+//! exact symmetry of the periodic box), which moves the cell grid relative to the particles; domain
+//! boundaries lie on cell boundaries, so no cell is split between ranks.
+//!
+//! **Decomposition independence.** The random numbers of a cell come from a stream keyed by (seed,
+//! sweep, cell), the cell's particles are visited in an order drawn from that stream over their global
+//! ids, and energy changes are summed over neighbour lists sorted by global id. A given seed therefore
+//! gives a bitwise identical trajectory on any number of ranks, and resuming from a checkpoint (which
+//! holds the configuration, the sweep count and the step size) continues it bitwise.
+//!
+//! **Lists.** Swaps change sizes, so the lists hold every pair within x_c·max λ + skin whatever the
+//! sizes. A particle is translated at most once per sweep, by at most h = δ√3/2, so lists stay exact
+//! for a sweep if the two largest displacements since the build plus 2h are below the skin; otherwise
+//! they are rebuilt before it. Lists only ever speed up the computation of exact energy changes.
+
+mod moves;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Decomposition, Engine, Layout};
+use crate::error::{Error, Result};
+use crate::model::{Configuration, PairPotential, ParameterError};
+use crate::rng::{self, Stream};
+
+pub use moves::{swap, translation};
+
+/// Parameters of swap Monte Carlo (TOML keys of the `[swap_monte_carlo]` table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwapParameters {
+    /// The parent temperature T_p [ε/k_B].
+    pub parent_temperature: f64,
+    /// Probability that an attempt is a size swap rather than a translation.
+    #[serde(default = "defaults::swap_probability")]
+    pub swap_probability: f64,
+    /// Swaps only between particles whose sizes differ by less than this [λ_min] (none: any two).
+    #[serde(default)]
+    pub max_size_difference: Option<f64>,
+    /// Initial edge δ of the cube of trial translations [λ_min].
+    #[serde(default = "defaults::step_size")]
+    pub step_size: f64,
+    /// Acceptance rate of translations that the tuning aims at.
+    #[serde(default = "defaults::target_acceptance")]
+    pub target_acceptance: f64,
+    /// Sweeps during which δ is tuned (every [`TUNING_BLOCK`] sweeps); δ is frozen afterwards.
+    #[serde(default = "defaults::tuning_sweeps")]
+    pub tuning_sweeps: u64,
+    /// Verlet skin of the Monte Carlo lists [λ_min]; δ is kept below skin/(2√3).
+    #[serde(default = "defaults::skin")]
+    pub skin: f64,
+}
+
+mod defaults {
+    pub fn swap_probability() -> f64 {
+        0.2
+    }
+    pub fn step_size() -> f64 {
+        0.12
+    }
+    pub fn target_acceptance() -> f64 {
+        0.4
+    }
+    pub fn tuning_sweeps() -> u64 {
+        200
+    }
+    pub fn skin() -> f64 {
+        0.6
+    }
+}
+
+/// Sweeps per adjustment of the step size during tuning.
+pub const TUNING_BLOCK: u64 = 10;
+
+impl SwapParameters {
+    /// The defaults at parent temperature `parent_temperature`.
+    pub fn at(parent_temperature: f64) -> Self {
+        SwapParameters {
+            parent_temperature,
+            swap_probability: defaults::swap_probability(),
+            max_size_difference: None,
+            step_size: defaults::step_size(),
+            target_acceptance: defaults::target_acceptance(),
+            tuning_sweeps: defaults::tuning_sweeps(),
+            skin: defaults::skin(),
+        }
+    }
+
+    /// Checks every field, naming the one that is wrong.
+    pub fn validate(&self) -> std::result::Result<(), ParameterError> {
+        let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
+        if !(self.parent_temperature.is_finite() && self.parent_temperature > 0.0) {
+            return bad(
+                "parent_temperature",
+                format!(
+                    "must be positive and finite, not {}",
+                    self.parent_temperature
+                ),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.swap_probability) {
+            return bad(
+                "swap_probability",
+                format!("must lie in [0, 1], not {}", self.swap_probability),
+            );
+        }
+        if let Some(d) = self.max_size_difference
+            && !(d > 0.0)
+        {
+            return bad("max_size_difference", format!("must be positive, not {d}"));
+        }
+        if !(self.skin.is_finite() && self.skin > 0.0) {
+            return bad("skin", format!("must be positive, not {}", self.skin));
+        }
+        if !(self.step_size > 0.0 && self.step_size <= self.largest_step_size()) {
+            return bad(
+                "step_size",
+                format!(
+                    "must be positive and at most skin/(2√3) = {:.4}, not {}",
+                    self.largest_step_size(),
+                    self.step_size
+                ),
+            );
+        }
+        if !(self.target_acceptance > 0.0 && self.target_acceptance < 1.0) {
+            return bad(
+                "target_acceptance",
+                format!("must lie in (0, 1), not {}", self.target_acceptance),
+            );
+        }
+        Ok(())
+    }
+
+    /// The largest step size the skin allows: a particle moves at most δ√3/2 per sweep, and two of
+    /// them together by no more than half the skin.
+    pub fn largest_step_size(&self) -> f64 {
+        self.skin / (2.0 * 3f64.sqrt())
+    }
+}
+
+/// Attempted and accepted moves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveCounts {
+    /// Translations attempted.
+    pub translations: u64,
+    /// Translations accepted.
+    pub translations_accepted: u64,
+    /// Swaps attempted.
+    pub swaps: u64,
+    /// Swaps accepted.
+    pub swaps_accepted: u64,
+}
+
+impl MoveCounts {
+    /// The sums over all ranks. Collective.
+    fn global(&self, comm: &mpi::topology::SimpleCommunicator) -> MoveCounts {
+        let [a, b, c, d] = crate::domain::communication::counts(
+            comm,
+            [
+                self.translations,
+                self.translations_accepted,
+                self.swaps,
+                self.swaps_accepted,
+            ],
+        );
+        MoveCounts {
+            translations: a,
+            translations_accepted: b,
+            swaps: c,
+            swaps_accepted: d,
+        }
+    }
+
+    fn add(&mut self, other: &MoveCounts) {
+        self.translations += other.translations;
+        self.translations_accepted += other.translations_accepted;
+        self.swaps += other.swaps;
+        self.swaps_accepted += other.swaps_accepted;
+    }
+
+    /// Accepted over attempted translations (0 if none).
+    pub fn translation_acceptance(&self) -> f64 {
+        ratio(self.translations_accepted, self.translations)
+    }
+
+    /// Accepted over attempted swaps (0 if none).
+    pub fn swap_acceptance(&self) -> f64 {
+        ratio(self.swaps_accepted, self.swaps)
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// The state a run is resumed from, besides the configuration: everything the trajectory depends on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SamplerState {
+    /// Sweeps done.
+    pub sweep: u64,
+    /// The current step size δ.
+    pub step_size: f64,
+    /// The total translation applied to the system, so that positions are reported in the frame of
+    /// the starting configuration.
+    pub shift: [f64; 3],
+    /// Moves of all ranks counted in the current tuning block.
+    pub tuning_counts: MoveCounts,
+}
+
+/// Swap Monte Carlo on the distributed engine.
+pub struct SwapMonteCarlo<'c> {
+    engine: Engine<'c>,
+    parameters: SwapParameters,
+    seed: u64,
+    cells_per_axis: usize,
+    state: SamplerState,
+    /// Each local particle's displacement by accepted translations since the start (migrates with it).
+    travel: Vec<[f64; 3]>,
+    /// Moves of the local particles since the counters were last read.
+    counts: MoveCounts,
+}
+
+impl<'c> SwapMonteCarlo<'c> {
+    /// Distributes `configuration` over the ranks of `comm` and prepares sweeps with `seed`. The
+    /// configuration is taken to be at the start of the trajectory; use [`Self::resume`] to continue
+    /// one.
+    pub fn new(
+        comm: &'c mpi::topology::SimpleCommunicator,
+        configuration: &Configuration,
+        potential: PairPotential,
+        parameters: SwapParameters,
+        seed: u64,
+    ) -> Result<Self> {
+        let state = SamplerState {
+            sweep: 0,
+            step_size: parameters.step_size,
+            shift: [0.0; 3],
+            tuning_counts: MoveCounts::default(),
+        };
+        Self::resume(
+            comm,
+            configuration,
+            None,
+            potential,
+            parameters,
+            seed,
+            state,
+        )
+    }
+
+    /// Continues a trajectory from `configuration` (in the frame of the starting configuration), the
+    /// particles' `travel` so far (in id order; zero if `None`) and `state`.
+    pub fn resume(
+        comm: &'c mpi::topology::SimpleCommunicator,
+        configuration: &Configuration,
+        travel: Option<&[[f64; 3]]>,
+        potential: PairPotential,
+        parameters: SwapParameters,
+        seed: u64,
+        state: SamplerState,
+    ) -> Result<Self> {
+        parameters.validate().map_err(|error| Error::Parameter {
+            origin: "swap Monte Carlo".into(),
+            error,
+        })?;
+        let range = potential.range(configuration.largest_size());
+        let cells_per_axis = 2 * (configuration.box_length / (2.0 * range)).floor() as usize;
+        if cells_per_axis < 2 {
+            return Err(Error::Parameter {
+                origin: "swap Monte Carlo".into(),
+                error: ParameterError {
+                    field: "box_length",
+                    reason: format!(
+                        "= {:.4} is too small: the box must hold two cells as wide as the largest \
+                         interaction range {range:.4}",
+                        configuration.box_length
+                    ),
+                },
+            });
+        }
+        // Work in the frame translated by `shift`: wrap(x + shift).
+        let l = configuration.box_length;
+        let mut shifted = configuration.clone();
+        for x in &mut shifted.positions {
+            for a in 0..3 {
+                x[a] = crate::model::wrap_coordinate(x[a] + state.shift[a], l);
+            }
+        }
+        let layout = Layout {
+            slabs: Some(cells_per_axis),
+            any_sizes: true,
+        };
+        let engine = Engine::with_layout(comm, &shifted, potential, parameters.skin, layout)?;
+        let travel = engine
+            .local_ids()
+            .iter()
+            .map(|&id| travel.map_or([0.0; 3], |t| t[id as usize]))
+            .collect();
+        Ok(SwapMonteCarlo {
+            engine,
+            parameters,
+            seed,
+            cells_per_axis,
+            state,
+            travel,
+            counts: MoveCounts::default(),
+        })
+    }
+
+    /// The engine (in the translated frame: see [`Self::configuration`] for positions in the original
+    /// one).
+    pub fn engine(&mut self) -> &mut Engine<'c> {
+        &mut self.engine
+    }
+
+    /// The parameters.
+    pub fn parameters(&self) -> &SwapParameters {
+        &self.parameters
+    }
+
+    /// What a resumed run needs besides the configuration and the travel.
+    pub fn state(&self) -> &SamplerState {
+        &self.state
+    }
+
+    /// Cells per box edge.
+    pub fn cells_per_axis(&self) -> usize {
+        self.cells_per_axis
+    }
+
+    /// Whether the step size is still being tuned.
+    pub fn tuning(&self) -> bool {
+        self.state.sweep < self.parameters.tuning_sweeps
+    }
+
+    /// The moves of all ranks since the last call, reset afterwards. Collective.
+    pub fn take_counts(&mut self) -> MoveCounts {
+        let local = std::mem::take(&mut self.counts);
+        local.global(self.engine.comm())
+    }
+
+    /// The configuration in the frame of the starting configuration, on rank 0 (`None` elsewhere).
+    /// Collective.
+    pub fn configuration(&self) -> Option<Configuration> {
+        let mut configuration = self.engine.gather_configuration()?;
+        let l = configuration.box_length;
+        for x in &mut configuration.positions {
+            for a in 0..3 {
+                x[a] = crate::model::wrap_coordinate(x[a] - self.state.shift[a], l);
+            }
+        }
+        Some(configuration)
+    }
+
+    /// Every particle's displacement by accepted translations since the start, in id order, on rank 0.
+    /// Collective.
+    pub fn travel(&self) -> Option<Vec<[f64; 3]>> {
+        self.engine.gather(&self.travel)
+    }
+
+    /// The local particles' travel, in the engine's local order.
+    pub fn local_travel(&self) -> &[[f64; 3]] {
+        &self.travel
+    }
+
+    /// One sweep: every particle is attempted once. Collective.
+    pub fn sweep(&mut self) {
+        let sweep = self.state.sweep;
+        let l = self.engine.decomposition().box_length;
+        let m = self.cells_per_axis;
+        let width = l / m as f64;
+        // Move the cell grid relative to the particles by translating the system.
+        let mut stream = rng::stream(self.seed, Stream::CellGridShift, &[sweep]);
+        let shift: [f64; 3] = std::array::from_fn(|_| width * stream.random::<f64>());
+        for a in 0..3 {
+            self.state.shift[a] = crate::model::wrap_coordinate(self.state.shift[a] + shift[a], l);
+        }
+        self.engine.translate(shift);
+        self.engine.rebuild_now(&mut [&mut self.travel]);
+
+        // Locals by colour, cell and id.
+        let mut order: Vec<(u8, u64, u64, u32)> = {
+            let ids = self.engine.local_ids();
+            self.engine
+                .local_positions()
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let c = x.map(|v| Decomposition::slab_of(v, l, m));
+                    let colour = ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as u8;
+                    let cell = ((c[0] * m + c[1]) * m + c[2]) as u64;
+                    (colour, cell, ids[i], i as u32)
+                })
+                .collect()
+        };
+        order.sort_unstable();
+
+        let step = self.state.step_size;
+        let temperature = self.parameters.parent_temperature;
+        let swap_probability = self.parameters.swap_probability;
+        let max_size_difference = self.parameters.max_size_difference;
+        let potential = self.engine.potential().clone();
+        let mut members: Vec<usize> = Vec::new();
+        let mut start = 0;
+        let mut counts = MoveCounts::default();
+        for colour in 0..8u8 {
+            {
+                let particles = self.engine.particles_mut();
+                let (positions, sizes, list) =
+                    (particles.positions, particles.sizes, particles.list);
+                while start < order.len() && order[start].0 == colour {
+                    let cell = order[start].1;
+                    let mut end = start;
+                    while end < order.len() && order[end].0 == colour && order[end].1 == cell {
+                        end += 1;
+                    }
+                    members.clear();
+                    members.extend(order[start..end].iter().map(|o| o.3 as usize));
+                    start = end;
+                    let cell_index = [
+                        cell as usize / (m * m),
+                        (cell as usize / m) % m,
+                        cell as usize % m,
+                    ];
+                    let mut stream = rng::stream(self.seed, Stream::CellMoves, &[sweep, cell]);
+                    // Fisher–Yates over the members in id order.
+                    for k in (1..members.len()).rev() {
+                        let pick = stream.random_range(0..=k);
+                        members.swap(k, pick);
+                    }
+                    for position in 0..members.len() {
+                        let i = members[position];
+                        let accept =
+                            |delta: f64, u: f64| delta <= 0.0 || u < (-delta / temperature).exp();
+                        if stream.random::<f64>() < swap_probability {
+                            counts.swaps += 1;
+                            if members.len() < 2 {
+                                continue;
+                            }
+                            let pick = stream.random_range(0..members.len() - 1);
+                            let j = members[if pick >= position { pick + 1 } else { pick }];
+                            let u = stream.random::<f64>();
+                            if let Some(limit) = max_size_difference
+                                && (sizes[i] - sizes[j]).abs() >= limit
+                            {
+                                continue;
+                            }
+                            let delta = swap(&potential, list, positions, sizes, i, j);
+                            if accept(delta, u) {
+                                sizes.swap(i, j);
+                                counts.swaps_accepted += 1;
+                            }
+                        } else {
+                            counts.translations += 1;
+                            let d: [f64; 3] =
+                                std::array::from_fn(|_| step * (stream.random::<f64>() - 0.5));
+                            let u = stream.random::<f64>();
+                            let x = positions[i];
+                            let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
+                            if (0..3).any(|a| {
+                                !(0.0..l).contains(&to[a])
+                                    || Decomposition::slab_of(to[a], l, m) != cell_index[a]
+                            }) {
+                                continue;
+                            }
+                            let delta = translation(&potential, list, positions, sizes, i, to);
+                            if accept(delta, u) {
+                                positions[i] = to;
+                                for a in 0..3 {
+                                    self.travel[i][a] += d[a];
+                                }
+                                counts.translations_accepted += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            self.engine.forward_ghosts();
+        }
+        self.counts.add(&counts);
+        if self.tuning() {
+            let global = counts.global(self.engine.comm());
+            self.state.tuning_counts.add(&global);
+        }
+        self.state.sweep += 1;
+        if self.state.sweep <= self.parameters.tuning_sweeps && self.state.sweep % TUNING_BLOCK == 0
+        {
+            self.tune();
+        }
+    }
+
+    /// Scales δ towards the target acceptance from the moves of the last tuning block.
+    fn tune(&mut self) {
+        let block = std::mem::take(&mut self.state.tuning_counts);
+        if block.translations == 0 {
+            return;
+        }
+        let acceptance = block.translation_acceptance();
+        let factor = (acceptance / self.parameters.target_acceptance).clamp(0.7, 1.3);
+        self.state.step_size =
+            (self.state.step_size * factor).min(self.parameters.largest_step_size());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ModelParameters, evaluate};
+    use crate::testing::spread_configuration;
+    use rand::SeedableRng;
+
+    #[test]
+    fn energy_changes_equal_differences_of_the_total_energy_and_sweeps_conserve_particles() {
+        let universe = mpi::initialize().unwrap();
+        let world = universe.world();
+        let parameters = ModelParameters::default();
+        let potential = parameters.potential();
+        let configuration = spread_configuration(&parameters, 600, 7);
+        let total = |c: &Configuration| evaluate(c, &potential).energy;
+        // The energy of the pairs that involve particle a or b, from the serial model.
+        let involving = |c: &Configuration, a: usize, b: usize| {
+            let mut energy = 0.0;
+            crate::model::for_each_interacting_pair(c, &potential, |i, j, _, r2, size| {
+                if i == a || j == a || i == b || j == b {
+                    energy += potential.energy(r2, size);
+                }
+            });
+            energy
+        };
+        let mut sampler = SwapMonteCarlo::new(
+            &world,
+            &configuration,
+            potential.clone(),
+            SwapParameters::at(0.5),
+            11,
+        )
+        .unwrap();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        let engine = sampler.engine();
+        let ids = engine.local_ids().to_vec();
+        let particles = engine.particles_mut();
+        for _ in 0..50 {
+            // A translation of a random particle.
+            let i = rng.random_range(0..particles.n_local);
+            let d: [f64; 3] = std::array::from_fn(|_| 0.3 * (rng.random::<f64>() - 0.5));
+            let x = particles.positions[i];
+            let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
+            let delta = translation(
+                &potential,
+                particles.list,
+                particles.positions,
+                particles.sizes,
+                i,
+                to,
+            );
+            let mut moved = configuration.clone();
+            let id = ids[i] as usize;
+            moved.positions[id] = to;
+            let expected = involving(&moved, id, id) - involving(&configuration, id, id);
+            assert!(
+                (delta - expected).abs() < 1e-12 * (1.0 + expected.abs()),
+                "translation: {delta} vs {expected}"
+            );
+            // A swap of two random particles.
+            let j = rng.random_range(0..particles.n_local);
+            if i == j {
+                continue;
+            }
+            let delta = swap(
+                &potential,
+                particles.list,
+                particles.positions,
+                particles.sizes,
+                i,
+                j,
+            );
+            let mut swapped = configuration.clone();
+            swapped.sizes.swap(ids[i] as usize, ids[j] as usize);
+            let (a, b) = (ids[i] as usize, ids[j] as usize);
+            let expected = involving(&swapped, a, b) - involving(&configuration, a, b);
+            assert!(
+                (delta - expected).abs() < 1e-12 * (1.0 + expected.abs()),
+                "swap: {delta} vs {expected}"
+            );
+        }
+
+        // Sweeps keep every particle, the multiset of sizes, and a consistent engine: the energy it
+        // evaluates equals the serial model's on the gathered configuration.
+        for _ in 0..30 {
+            sampler.sweep();
+        }
+        let counts = sampler.take_counts();
+        assert_eq!(counts.translations + counts.swaps, 30 * 600);
+        assert!(
+            counts.translations_accepted > 0 && counts.swaps_accepted > 0,
+            "{counts:?}"
+        );
+        let gathered = sampler.configuration().unwrap();
+        gathered.check().unwrap();
+        let mut sizes = gathered.sizes.clone();
+        let mut original = configuration.sizes.clone();
+        sizes.sort_by(f64::total_cmp);
+        original.sort_by(f64::total_cmp);
+        assert_eq!(sizes, original);
+        let travel = sampler.travel().unwrap();
+        let moved = gathered
+            .positions
+            .iter()
+            .zip(&configuration.positions)
+            .zip(&travel)
+            .all(|((x, x0), t)| {
+                (0..3).all(|a| {
+                    let d = crate::model::minimum_image(*x0, *x, gathered.box_length)[a];
+                    (d - t[a]).abs() < 1e-9
+                })
+            });
+        assert!(moved, "travel does not match the displacements");
+        let energy = sampler.engine().evaluate().energy;
+        let expected = total(&gathered);
+        assert!(
+            (energy - expected).abs() < 1e-10 * expected.abs(),
+            "{energy} vs {expected}"
+        );
+    }
+}
