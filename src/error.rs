@@ -79,6 +79,9 @@ pub enum Error {
     /// A PETSc or SLEPc operation failed.
     #[error("{0}")]
     Petsc(#[from] pinch_petsc::Error),
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
     /// A self-check of the solver stack found wrong results.
     #[error("self-test failed: {0}")]
     SelfTest(String),

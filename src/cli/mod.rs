@@ -2,6 +2,7 @@
 
 mod bench;
 mod convert;
+mod equilibrate;
 mod evaluate;
 mod generate;
 mod hessian;
@@ -59,6 +60,11 @@ pub enum Command {
     /// Evaluate energy, forces and pressure on the distributed engine (run under mpirun/srun for
     /// several ranks) and write the configuration with its forces (H5MD `force`, shown by OVITO).
     Evaluate(evaluate::EvaluateArgs),
+    /// Equilibrate a liquid at the parent temperature T_p by swap Monte Carlo on the distributed
+    /// engine (run under mpirun/srun for several ranks): time series, F_s(k*, t) and tau_alpha, a
+    /// stationarity verdict, snapshots for ensemble sampling, and checkpoints (periodic, and at once on
+    /// SIGTERM or SIGUSR1, then exit status 4) that --resume continues bitwise.
+    Equilibrate(equilibrate::EquilibrateArgs),
     /// Quench a configuration to its inherent state: FIRE to a loose tolerance, then Newton steps with
     /// the Hessian (PETSc KSP, options prefix quench_) to the force tolerance. Exits with status 3 if
     /// it does not converge (the unconverged state is written, flagged quench_converged = false).
@@ -78,6 +84,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(args) => generate::run(args),
+        Command::Equilibrate(args) => equilibrate::run(args),
         Command::Import(args) => convert::import(args),
         Command::Export(args) => convert::export(args),
         Command::Inspect(args) => inspect::run(args),

@@ -3,7 +3,8 @@
 //! Each pair gets its own list range x_c λ_ij + skin, so the list holds about as many entries as there
 //! are interacting neighbours (≈17 at the default parameters, ~26 with the skin), although the largest
 //! cutoff is 2.2 times the smallest. Lists are *full* (each pair appears in the rows of both particles)
-//! and each row is sorted by global particle id, which fixes the order of every per-particle sum.
+//! and each row is in an order that does not depend on the decomposition (see [`NeighbourList::build`]),
+//! which fixes the order of every per-particle sum.
 
 use rayon::prelude::*;
 
@@ -74,23 +75,29 @@ impl NeighbourList {
         sizes: &[f64],
         n_local: usize,
     ) -> Self {
-        // Cells a quarter of the halo wide, with a padding ring of four cells beyond the domain, so every
-        // cell within the halo of a local particle exists (no bounds checks). Each particle scans only the
-        // cells that can hold a partner within its own reach x_c·max_j λ_ij + skin, which for the many
-        // small particles is much shorter than the halo. Along z a column of cells is contiguous in the
-        // cell-sorted arrays, so the scan is a set of contiguous ranges.
+        // Cells a third of the halo wide on a grid fixed in the box (cell k spans [k w, (k + 1) w) along
+        // each axis, images included), covering the domain extended by the halo and a padding cell, so
+        // every cell within the halo of a local particle exists (no bounds checks). Each particle scans
+        // only the cells that can hold a partner within its own reach x_c·max_j λ_ij + skin, which for
+        // the many small particles is much shorter than the halo. Along z a column of cells is
+        // contiguous in the cell-sorted arrays, so the scan is a set of contiguous ranges.
+        //
+        // Rows list partners in scan order (cell offset, then global id within a cell). A ghost holds
+        // the same coordinates as the particle (or image) it copies, so it falls into the same cell on
+        // any decomposition, and rows come out in the same order everywhere without sorting.
         let w = halo / CELLS_PER_HALO as f64;
-        let pad = CELLS_PER_HALO;
-        let mut origin = [0.0; 3];
+        let mut first_cell = [0i64; 3];
         let mut cells = [0usize; 3];
         for axis in 0..3 {
             let (lo, hi) = decomposition.bounds(axis);
-            origin[axis] = lo - pad as f64 * w;
-            cells[axis] = ((hi - lo) / w).ceil() as usize + 2 * pad;
+            first_cell[axis] = ((lo - halo) / w).floor() as i64 - 1;
+            let last = ((hi + halo) / w).floor() as i64 + 1;
+            cells[axis] = (last - first_cell[axis] + 1) as usize;
         }
-        // `as usize` truncates towards zero and saturates negatives at 0: the floor for in-range values.
         let cell_of = |x: &[f64; 3]| -> [usize; 3] {
-            std::array::from_fn(|a| (((x[a] - origin[a]) / w) as usize).min(cells[a] - 1))
+            std::array::from_fn(|a| {
+                ((x[a] / w).floor() as i64 - first_cell[a]).clamp(0, cells[a] as i64 - 1) as usize
+            })
         };
         let index = |c: [usize; 3]| (c[0] * cells[1] + c[1]) * cells[2] + c[2];
         let n_cells = cells[0] * cells[1] * cells[2];
@@ -104,20 +111,28 @@ impl NeighbourList {
         }
         let mut fill = start.clone();
         let mut members = vec![0u32; positions.len()];
-        let mut binned = vec![[0.0; 4]; positions.len()];
         for (k, &c) in cell_index.iter().enumerate() {
-            let slot = fill[c];
-            members[slot] = k as u32;
-            let x = positions[k];
-            binned[slot] = [x[0], x[1], x[2], sizes[k]];
+            members[fill[c]] = k as u32;
             fill[c] += 1;
         }
+        for c in 0..n_cells {
+            if start[c + 1] - start[c] > 1 {
+                members[start[c]..start[c + 1]].sort_unstable_by_key(|&k| ids[k as usize]);
+            }
+        }
+        let binned: Vec<[f64; 4]> = members
+            .iter()
+            .map(|&k| {
+                let x = positions[k as usize];
+                [x[0], x[1], x[2], sizes[k as usize]]
+            })
+            .collect();
         let cutoff = potential.cutoff();
         let stride = [(cells[1] * cells[2]) as i64, cells[2] as i64];
         let build_chunk = |chunk: std::ops::Range<usize>| {
             let mut counts = Vec::with_capacity(chunk.len());
-            let mut entries: Vec<(u64, u32, f64)> = Vec::with_capacity(32 * chunk.len());
-            let mut row: Vec<(u64, u32, f64)> = Vec::with_capacity(64);
+            let mut entries: Vec<(u32, f64)> = Vec::with_capacity(32 * chunk.len());
+            let mut row: Vec<(u32, f64)> = Vec::with_capacity(64);
             let mut kept: Vec<u32> = Vec::new();
             for i in chunk {
                 let xi = positions[i];
@@ -170,15 +185,14 @@ impl NeighbourList {
                 for &k in &kept[..count] {
                     let j = members[k as usize] as usize;
                     let pair_size = potential.pair_size(size_i, binned[k as usize][3]);
-                    row.push((ids[j], j as u32, 1.0 / (pair_size * pair_size)));
+                    row.push((j as u32, 1.0 / (pair_size * pair_size)));
                 }
-                row.sort_unstable_by_key(|&(id, j, _)| (id, j));
                 counts.push(row.len());
                 entries.extend_from_slice(&row);
             }
             (counts, entries)
         };
-        let chunks: Vec<(Vec<usize>, Vec<(u64, u32, f64)>)> = (0..n_local.div_ceil(CHUNK))
+        let chunks: Vec<(Vec<usize>, Vec<(u32, f64)>)> = (0..n_local.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local)))
             .collect();
@@ -193,7 +207,7 @@ impl NeighbourList {
             for count in counts {
                 list.offsets.push(list.offsets.last().unwrap() + count);
             }
-            for (_, j, inverse) in entries {
+            for (j, inverse) in entries {
                 list.neighbours.push(j);
                 list.inverse_size2.push(inverse);
             }

@@ -36,9 +36,23 @@ pub struct Csr {
     pub data: Vec<f64>,
 }
 
+/// A dataset of any shape written beside the configuration.
+#[derive(Debug)]
+pub enum Array<'a> {
+    /// Floating-point values, row-major, with their shape.
+    F64(&'a [f64], Vec<usize>),
+    /// Unsigned integers, row-major, with their shape.
+    U64(&'a [u64], Vec<usize>),
+}
+
 /// What a file holds besides the configuration, the model and the provenance.
 #[derive(Debug, Default)]
 pub struct Extras<'a> {
+    /// Datasets by path (e.g. `observables/equilibration/energy_per_particle`); groups on the way are
+    /// created.
+    pub arrays: Vec<(String, Array<'a>)>,
+    /// Groups of attributes by path (e.g. `parameters/swap_monte_carlo`), one attribute per key.
+    pub attribute_groups: Vec<(String, Value)>,
     /// Scalar observables, written to `/observables`.
     pub observables: Map<String, Value>,
     /// Per-particle vectors (N, 3), written to `/particles/all/<name>`.
@@ -250,6 +264,26 @@ fn write_to(
             _ => {}
         }
     }
+    for (path, values) in &extras.attribute_groups {
+        let group = group_at(&file, path)?;
+        write_attributes(&group, values)?;
+    }
+    for (path, array) in &extras.arrays {
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        let group = group_at(&file, parent)?;
+        match array {
+            Array::F64(data, shape) => group
+                .new_dataset::<f64>()
+                .shape(shape.as_slice())
+                .create(name)?
+                .write_raw(data)?,
+            Array::U64(data, shape) => group
+                .new_dataset::<u64>()
+                .shape(shape.as_slice())
+                .create(name)?
+                .write_raw(data)?,
+        }
+    }
     for (name, matrix) in &extras.matrices {
         let group = file.create_group(name)?;
         group
@@ -274,6 +308,60 @@ fn write_to(
             .write_raw(&matrix.data)?;
     }
     file.close()
+}
+
+/// The group at `path` (e.g. `a/b/c`), created with its parents if missing.
+fn group_at(file: &hdf5::File, path: &str) -> hdf5::Result<hdf5::Group> {
+    let mut group = file.group("/")?;
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        group = match group.group(part) {
+            Ok(g) => g,
+            Err(_) => group.create_group(part)?,
+        };
+    }
+    Ok(group)
+}
+
+/// Reads the f64 dataset at `member` of the pinch file `path`, with its shape (`None` if absent).
+pub fn read_array_f64(path: &Path, member: &str) -> Result<Option<(Vec<f64>, Vec<usize>)>> {
+    read_array(path, member)
+}
+
+/// Reads the u64 dataset at `member` of the pinch file `path`, with its shape (`None` if absent).
+pub fn read_array_u64(path: &Path, member: &str) -> Result<Option<(Vec<u64>, Vec<usize>)>> {
+    read_array(path, member)
+}
+
+fn read_array<T: hdf5::H5Type>(path: &Path, member: &str) -> Result<Option<(Vec<T>, Vec<usize>)>> {
+    let fail = |message: String| Error::Hdf5 {
+        path: path.display().to_string(),
+        message,
+    };
+    let file =
+        hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
+    let Ok(dataset) = file.dataset(member) else {
+        return Ok(None);
+    };
+    let values = dataset
+        .read_raw::<T>()
+        .map_err(|e| fail(format!("cannot read {member}: {e}")))?;
+    Ok(Some((values, dataset.shape())))
+}
+
+/// Reads the attributes of the group at `member` of the pinch file `path` (`None` if absent).
+pub fn read_attribute_group(path: &Path, member: &str) -> Result<Option<Map<String, Value>>> {
+    let fail = |message: String| Error::Hdf5 {
+        path: path.display().to_string(),
+        message,
+    };
+    let file =
+        hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
+    let Ok(group) = file.group(member) else {
+        return Ok(None);
+    };
+    read_attributes(&group)
+        .map(Some)
+        .map_err(|e| fail(format!("cannot read the attributes of {member}: {e}")))
 }
 
 /// Reads a configuration file written by pinch (or any H5MD file with the same particle layout).

@@ -16,7 +16,7 @@
 //!
 //! **Decomposition independence.** The random numbers of a cell come from a stream keyed by (seed,
 //! sweep, cell), the cell's particles are visited in an order drawn from that stream over their global
-//! ids, and energy changes are summed over neighbour lists sorted by global id. A given seed therefore
+//! ids, and energy changes are summed over neighbour lists in an order fixed by the configuration. A given seed therefore
 //! gives a bitwise identical trajectory on any number of ranks, and resuming from a checkpoint (which
 //! holds the configuration, the sweep count and the step size) continues it bitwise.
 //!
@@ -25,6 +25,8 @@
 //! for a sweep if the two largest displacements since the build plus 2h are below the skin; otherwise
 //! they are rebuilt before it. Lists only ever speed up the computation of exact energy changes.
 
+pub mod checkpoint;
+pub mod equilibration;
 mod moves;
 
 use rand::Rng;
@@ -219,6 +221,17 @@ pub struct SamplerState {
     pub tuning_counts: MoveCounts,
 }
 
+/// What a trajectory continues from besides the configuration (see [`SwapMonteCarlo::checkpoint`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resumed {
+    /// The sampler's state.
+    pub state: SamplerState,
+    /// Every particle's travel, in id order.
+    pub travel: Vec<[f64; 3]>,
+    /// Time origins: sweep and every particle's travel then, in id order.
+    pub origins: Vec<(u64, Vec<[f64; 3]>)>,
+}
+
 /// Swap Monte Carlo on the distributed engine.
 pub struct SwapMonteCarlo<'c> {
     engine: Engine<'c>,
@@ -228,6 +241,9 @@ pub struct SwapMonteCarlo<'c> {
     state: SamplerState,
     /// Each local particle's displacement by accepted translations since the start (migrates with it).
     travel: Vec<[f64; 3]>,
+    /// Time origins of the self-intermediate scattering function: the sweep and every local particle's
+    /// travel then (migrating with it).
+    origins: Vec<(u64, Vec<[f64; 3]>)>,
     /// Moves of the local particles since the counters were last read.
     counts: MoveCounts,
 }
@@ -249,28 +265,30 @@ impl<'c> SwapMonteCarlo<'c> {
             shift: [0.0; 3],
             tuning_counts: MoveCounts::default(),
         };
-        Self::resume(
-            comm,
-            configuration,
-            None,
-            potential,
-            parameters,
-            seed,
+        let travel = vec![[0.0; 3]; configuration.len()];
+        let resumed = Resumed {
             state,
-        )
+            travel,
+            origins: Vec::new(),
+        };
+        Self::resume(comm, configuration, potential, parameters, seed, resumed)
     }
 
-    /// Continues a trajectory from `configuration` (in the frame of the starting configuration), the
-    /// particles' `travel` so far (in id order; zero if `None`) and `state`.
+    /// Continues a trajectory from `configuration` in the sampler's frame (as
+    /// [`Self::checkpoint`] gives it) and what else the checkpoint holds.
     pub fn resume(
         comm: &'c mpi::topology::SimpleCommunicator,
         configuration: &Configuration,
-        travel: Option<&[[f64; 3]]>,
         potential: PairPotential,
         parameters: SwapParameters,
         seed: u64,
-        state: SamplerState,
+        resumed: Resumed,
     ) -> Result<Self> {
+        let Resumed {
+            state,
+            travel,
+            origins,
+        } = resumed;
         parameters.validate().map_err(|error| Error::Parameter {
             origin: "swap Monte Carlo".into(),
             error,
@@ -290,23 +308,22 @@ impl<'c> SwapMonteCarlo<'c> {
                 },
             });
         }
-        // Work in the frame translated by `shift`: wrap(x + shift).
-        let l = configuration.box_length;
-        let mut shifted = configuration.clone();
-        for x in &mut shifted.positions {
-            for a in 0..3 {
-                x[a] = crate::model::wrap_coordinate(x[a] + state.shift[a], l);
-            }
-        }
         let layout = Layout {
             slabs: Some(cells_per_axis),
             any_sizes: true,
         };
-        let engine = Engine::with_layout(comm, &shifted, potential, parameters.skin, layout)?;
-        let travel = engine
-            .local_ids()
+        let engine = Engine::with_layout(comm, configuration, potential, parameters.skin, layout)?;
+        let local = |values: &[[f64; 3]]| -> Vec<[f64; 3]> {
+            engine
+                .local_ids()
+                .iter()
+                .map(|&id| values[id as usize])
+                .collect()
+        };
+        let travel = local(&travel);
+        let origins = origins
             .iter()
-            .map(|&id| travel.map_or([0.0; 3], |t| t[id as usize]))
+            .map(|(sweep, values)| (*sweep, local(values)))
             .collect();
         Ok(SwapMonteCarlo {
             engine,
@@ -315,8 +332,80 @@ impl<'c> SwapMonteCarlo<'c> {
             cells_per_axis,
             state,
             travel,
+            origins,
             counts: MoveCounts::default(),
         })
+    }
+
+    /// Everything needed to continue the trajectory bitwise, gathered on rank 0 (`None` elsewhere):
+    /// the configuration in the sampler's frame (the starting frame translated by `state.shift`) and
+    /// the rest. Collective.
+    pub fn checkpoint(&self) -> Option<(Configuration, Resumed)> {
+        let configuration = self.engine.gather_configuration();
+        let travel = self.engine.gather(&self.travel);
+        let origins: Vec<_> = self
+            .origins
+            .iter()
+            .map(|(sweep, values)| (*sweep, self.engine.gather(values)))
+            .collect();
+        let configuration = configuration?;
+        Some((
+            configuration,
+            Resumed {
+                state: self.state.clone(),
+                travel: travel?,
+                origins: origins
+                    .into_iter()
+                    .map(|(sweep, values)| (sweep, values.expect("gathered on rank 0")))
+                    .collect(),
+            },
+        ))
+    }
+
+    /// Rebuilds the lists, carrying the per-particle arrays along. Collective.
+    fn rebuild(&mut self) {
+        let mut carried: Vec<&mut Vec<[f64; 3]>> = std::iter::once(&mut self.travel)
+            .chain(self.origins.iter_mut().map(|(_, values)| values))
+            .collect();
+        self.engine.rebuild_now(&mut carried);
+    }
+
+    /// Energy, forces and virial of the current configuration. Collective.
+    pub fn evaluate(&mut self) -> crate::domain::Evaluation {
+        let mut carried: Vec<&mut Vec<[f64; 3]>> = std::iter::once(&mut self.travel)
+            .chain(self.origins.iter_mut().map(|(_, values)| values))
+            .collect();
+        self.engine.update(&mut carried);
+        self.engine.evaluate()
+    }
+
+    /// Starts a time origin of the self-intermediate scattering function at the current sweep.
+    pub fn add_origin(&mut self) {
+        self.origins.push((self.state.sweep, self.travel.clone()));
+    }
+
+    /// Drops the time origins set before `sweep`.
+    pub fn drop_origins_before(&mut self, sweep: u64) {
+        self.origins.retain(|(s, _)| *s >= sweep);
+    }
+
+    /// F_s(k, t) = ⟨cos(k Δx_α)⟩ over particles and the three axes, for every time origin: (origin
+    /// sweep, value). Exact sums, so decomposition-independent. Collective.
+    pub fn self_intermediate_scattering(&self, wavenumber: f64) -> Vec<(u64, f64)> {
+        let n = 3.0 * self.engine.n_global() as f64;
+        self.origins
+            .iter()
+            .map(|(sweep, origin)| {
+                let sum = self
+                    .engine
+                    .sum(self.travel.iter().zip(origin).map(|(t, o)| {
+                        (0..3)
+                            .map(|a| (wavenumber * (t[a] - o[a])).cos())
+                            .sum::<f64>()
+                    }));
+                (*sweep, sum / n)
+            })
+            .collect()
     }
 
     /// The engine (in the translated frame: see [`Self::configuration`] for positions in the original
@@ -351,7 +440,9 @@ impl<'c> SwapMonteCarlo<'c> {
         local.global(self.engine.comm())
     }
 
-    /// The configuration in the frame of the starting configuration, on rank 0 (`None` elsewhere).
+    /// The configuration in the frame of the starting configuration, on rank 0 (`None` elsewhere): the
+    /// sampler's positions translated back by `state.shift` (so continuous from sweep to sweep up to
+    /// round-off).
     /// Collective.
     pub fn configuration(&self) -> Option<Configuration> {
         let mut configuration = self.engine.gather_configuration()?;
@@ -388,7 +479,7 @@ impl<'c> SwapMonteCarlo<'c> {
             self.state.shift[a] = crate::model::wrap_coordinate(self.state.shift[a] + shift[a], l);
         }
         self.engine.translate(shift);
-        self.engine.rebuild_now(&mut [&mut self.travel]);
+        self.rebuild();
 
         // Locals by colour, cell and id.
         let mut order: Vec<(u8, u64, u64, u32)> = {

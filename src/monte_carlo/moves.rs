@@ -11,7 +11,8 @@ fn distance2(a: [f64; 3], b: [f64; 3]) -> f64 {
 
 /// ΔU of moving particle `i` to `to`. The list must hold every partner within the largest interaction
 /// range of both positions, whatever the sizes; pairs beyond the cutoff contribute exact zeros, and terms
-/// are added in list order (by global id), so the result does not depend on the decomposition.
+/// are added in list order (fixed by the configuration alone), so the result does not depend on the
+/// decomposition.
 pub fn translation(
     potential: &PairPotential,
     list: &NeighbourList,

@@ -1,0 +1,399 @@
+//! `pinch equilibrate`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use clap::Args;
+use pinch_petsc::Session;
+use serde_json::{Map, Value};
+
+use super::{ModelArgs, load_configuration};
+use crate::domain::communication;
+use crate::error::{Error, Result};
+use crate::model::random_configuration;
+use crate::monte_carlo::checkpoint::{self, RunState};
+use crate::monte_carlo::equilibration::{Record, Schedule, default_wavenumber};
+use crate::monte_carlo::{SwapMonteCarlo, SwapParameters};
+use crate::provenance::Provenance;
+
+/// Exit status of a run stopped by SIGTERM, SIGINT or SIGUSR1 after writing its checkpoint.
+pub const INTERRUPTED: i32 = 4;
+
+/// Arguments of `pinch equilibrate`.
+#[derive(Debug, Args)]
+pub struct EquilibrateArgs {
+    /// The run file written at the end: final configuration (starting frame), time series of energy,
+    /// pressure and acceptance rates, F_s(k*, t), tau_alpha and the stationarity verdict.
+    #[arg(long, value_name = "RUN.h5")]
+    pub out: PathBuf,
+    /// Checkpoint file [default: the run file's name with .checkpoint.h5].
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue the trajectory of the checkpoint (bitwise as if never interrupted) up to --sweeps;
+    /// every other parameter comes from the checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Start from this configuration (H5MD or extended XYZ) instead of a random one.
+    #[arg(long = "in", value_name = "FILE", conflicts_with = "n_particles")]
+    pub input: Option<PathBuf>,
+    /// Start from a random (T = infinity) configuration of N particles.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub n_particles: Option<usize>,
+    /// Seed of the trajectory (and of the random start).
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Parent temperature T_p [epsilon/k_B].
+    #[arg(short = 't', long, value_name = "T")]
+    pub temperature: Option<f64>,
+    /// Sweeps of the whole trajectory (N attempted moves each).
+    #[arg(long, value_name = "N")]
+    pub sweeps: Option<u64>,
+    /// Measure every this many sweeps.
+    #[arg(long, value_name = "N", default_value_t = Schedule::default().measure_interval)]
+    pub measure_interval: u64,
+    /// New time origin of F_s every this many sweeps.
+    #[arg(long, value_name = "N", default_value_t = Schedule::default().origin_interval)]
+    pub origin_interval: u64,
+    /// Follow F_s up to this lag [sweeps].
+    #[arg(long, value_name = "N", default_value_t = Schedule::default().max_lag)]
+    pub max_lag: u64,
+    /// Probability of a size swap per attempt.
+    #[arg(long, value_name = "P", default_value_t = SwapParameters::at(1.0).swap_probability)]
+    pub swap_probability: f64,
+    /// Swap only sizes closer than this [lambda_min].
+    #[arg(long, value_name = "DELTA")]
+    pub max_size_difference: Option<f64>,
+    /// Initial edge of the cube of trial translations [lambda_min].
+    #[arg(long, value_name = "DELTA", default_value_t = SwapParameters::at(1.0).step_size)]
+    pub step_size: f64,
+    /// Sweeps of step-size tuning at the start.
+    #[arg(long, value_name = "N", default_value_t = SwapParameters::at(1.0).tuning_sweeps)]
+    pub tuning_sweeps: u64,
+    /// Verlet skin of the Monte Carlo lists [lambda_min].
+    #[arg(long, value_name = "LENGTH", default_value_t = SwapParameters::at(1.0).skin)]
+    pub skin: f64,
+    /// Write a checkpoint every this many minutes (and always at the end or on SIGTERM/SIGUSR1).
+    #[arg(long, value_name = "MINUTES", default_value_t = 10.0)]
+    pub checkpoint_minutes: f64,
+    /// Write configurations for ensemble sampling into this directory (sweep-<sweep>.h5, each tagged
+    /// with its sweep and T_p).
+    #[arg(long, value_name = "DIR", requires = "snapshot_interval")]
+    pub snapshots: Option<PathBuf>,
+    /// Sweeps between snapshots.
+    #[arg(long, value_name = "N")]
+    pub snapshot_interval: Option<u64>,
+    /// First sweep at which snapshots are written.
+    #[arg(long, value_name = "SWEEP", default_value_t = 0)]
+    pub snapshot_from: u64,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+fn default_checkpoint(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+    out.with_file_name(format!("{stem}.checkpoint.h5"))
+}
+
+pub fn run(args: EquilibrateArgs) -> Result<()> {
+    let checkpoint_path = args
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| default_checkpoint(&args.out));
+    let session = Session::initialize("pinch", &[])?;
+    let world = session.world();
+    let ranks = session.size();
+
+    let (mut sampler, mut run, mut record, model) = if args.resume {
+        let saved = checkpoint::read(&checkpoint_path)?;
+        let mut run = saved.run;
+        if let Some(sweeps) = args.sweeps {
+            run.schedule.sweeps = sweeps;
+        }
+        let sampler = SwapMonteCarlo::resume(
+            &world,
+            &saved.configuration,
+            saved.model.potential(),
+            run.parameters.clone(),
+            run.seed,
+            saved.resumed,
+        )?;
+        log::info!(
+            "resuming {} at sweep {} of {}",
+            checkpoint_path.display(),
+            run.sampler.sweep,
+            run.schedule.sweeps
+        );
+        (sampler, run, saved.record, saved.model)
+    } else {
+        let temperature = args
+            .temperature
+            .ok_or_else(|| Error::Usage("--temperature is required (unless --resume)".into()))?;
+        let (configuration, model) = match (&args.input, args.n_particles) {
+            (Some(path), _) => {
+                let loaded = load_configuration(path, true, &args.model)?;
+                (loaded.configuration, loaded.parameters)
+            }
+            (None, Some(n)) => {
+                let model = args.model.load()?.unwrap_or_default();
+                model.validate_system(n).map_err(|error| Error::Parameter {
+                    origin: "--n-particles".into(),
+                    error,
+                })?;
+                (random_configuration(&model, n, args.seed), model)
+            }
+            (None, None) => {
+                return Err(Error::Usage(
+                    "give --in FILE or --n-particles N to start from (or --resume)".into(),
+                ));
+            }
+        };
+        let parameters = SwapParameters {
+            parent_temperature: temperature,
+            swap_probability: args.swap_probability,
+            max_size_difference: args.max_size_difference,
+            step_size: args.step_size,
+            tuning_sweeps: args.tuning_sweeps,
+            skin: args.skin,
+            ..SwapParameters::at(temperature)
+        };
+        let schedule = Schedule {
+            sweeps: args.sweeps.unwrap_or(Schedule::default().sweeps),
+            measure_interval: args.measure_interval,
+            origin_interval: args.origin_interval,
+            max_lag: args.max_lag,
+            ..Schedule::default()
+        };
+        schedule.validate().map_err(|error| Error::Parameter {
+            origin: "command line".into(),
+            error,
+        })?;
+        let wavenumber = default_wavenumber(configuration.box_length, configuration.len());
+        let sampler = SwapMonteCarlo::new(
+            &world,
+            &configuration,
+            model.potential(),
+            parameters.clone(),
+            args.seed,
+        )?;
+        let run = RunState {
+            seed: args.seed,
+            parameters,
+            schedule,
+            sampler: sampler.state().clone(),
+            wavenumber,
+        };
+        (sampler, run, Record::default(), model)
+    };
+
+    // Signals only raise flags; the ranks agree on them once per sweep.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGUSR1,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
+            Error::Usage(format!(
+                "cannot install the handler of signal {signal}: {e}"
+            ))
+        })?;
+    }
+
+    let save = |sampler: &SwapMonteCarlo, run: &mut RunState, record: &Record| -> Result<()> {
+        run.sampler = sampler.state().clone();
+        if let Some((configuration, resumed)) = sampler.checkpoint() {
+            checkpoint::write(
+                &checkpoint_path,
+                &configuration,
+                &model,
+                run,
+                record,
+                Map::new(),
+                Some(&resumed),
+                &Provenance::of_this_run(Some(run.seed), ranks),
+            )?;
+        }
+        Ok(())
+    };
+
+    let n = sampler.engine().n_global();
+    let is_root = {
+        use mpi::topology::Communicator;
+        world.rank() == 0
+    };
+    let started = Instant::now();
+    let first_sweep = sampler.state().sweep;
+    let mut last_checkpoint = Instant::now();
+    let mut last_log = Instant::now();
+    let mut interrupted = false;
+    while sampler.state().sweep < run.schedule.sweeps {
+        sampler.sweep();
+        let sweep = sampler.state().sweep;
+        let schedule = &run.schedule;
+        if sweep % schedule.origin_interval == 0 {
+            sampler.add_origin();
+        }
+        if sweep % schedule.measure_interval == 0 {
+            record.measure(&mut sampler, schedule, run.wavenumber);
+            sampler.drop_origins_before(sweep.saturating_sub(schedule.max_lag));
+        }
+        if let (Some(directory), Some(interval)) = (&args.snapshots, args.snapshot_interval)
+            && sweep >= args.snapshot_from
+            && sweep % interval == 0
+        {
+            write_snapshot(&mut sampler, directory, &model, run.seed, ranks)?;
+        }
+        // One agreement per sweep: any rank signalled, or rank 0's checkpoint clock ran out.
+        let due =
+            is_root && last_checkpoint.elapsed().as_secs_f64() > 60.0 * args.checkpoint_minutes;
+        let flags = communication::counts(
+            sampler.engine().comm(),
+            [stop.load(Ordering::Relaxed) as u64, due as u64],
+        );
+        if flags[0] > 0 {
+            interrupted = true;
+            break;
+        }
+        if flags[1] > 0 {
+            save(&sampler, &mut run, &record)?;
+            last_checkpoint = Instant::now();
+        }
+        if last_log.elapsed().as_secs_f64() > 30.0 {
+            last_log = Instant::now();
+            let done = sweep - first_sweep;
+            let rate = done as f64 / started.elapsed().as_secs_f64();
+            log::info!(
+                "sweep {sweep}/{}: energy per particle {:.6}, {:.0} sweeps/s, ETA {:.0} s",
+                run.schedule.sweeps,
+                record
+                    .energy_per_particle
+                    .last()
+                    .copied()
+                    .unwrap_or(f64::NAN),
+                rate,
+                (run.schedule.sweeps - sweep) as f64 / rate
+            );
+        }
+    }
+    save(&sampler, &mut run, &record)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let sweeps_done = sampler.state().sweep - first_sweep;
+    if interrupted {
+        log::warn!(
+            "interrupted at sweep {}: checkpoint written to {}; continue with --resume",
+            sampler.state().sweep,
+            checkpoint_path.display()
+        );
+        drop(sampler);
+        drop(world);
+        drop(session);
+        std::process::exit(INTERRUPTED);
+    }
+
+    let verdict = record.stationarity(&run.schedule);
+    let attempts_per_second = (sweeps_done as f64 * n as f64) / seconds;
+    let configuration = sampler.configuration();
+    let travel = sampler.travel();
+    if let (Some(configuration), Some(_)) = (configuration, travel) {
+        let mut observables = Map::new();
+        observables.insert(
+            "parent_temperature".into(),
+            run.parameters.parent_temperature.into(),
+        );
+        observables.insert("sweeps".into(), sampler.state().sweep.into());
+        observables.insert("stationary".into(), verdict.stationary.into());
+        if let Some(tau) = verdict.tau_alpha {
+            observables.insert("tau_alpha".into(), tau.into());
+        }
+        observables.insert("step_size".into(), sampler.state().step_size.into());
+        observables.insert("wavenumber".into(), run.wavenumber.into());
+        observables.insert("seconds".into(), seconds.into());
+        observables.insert(
+            "attempts_per_second_per_rank".into(),
+            (attempts_per_second / ranks as f64).into(),
+        );
+        if let Some(&e) = record.energy_per_particle.last() {
+            observables.insert("energy_per_particle".into(), e.into());
+        }
+        if let Some(&p) = record.pressure.last() {
+            observables.insert("pressure".into(), p.into());
+        }
+        let mut extras_observables = observables;
+        extras_observables.insert(
+            "stationarity".into(),
+            Value::String(serde_json::to_string(&verdict).expect("verdict serialises")),
+        );
+        checkpoint::write(
+            &args.out,
+            &configuration,
+            &model,
+            &run,
+            &record,
+            extras_observables,
+            None,
+            &Provenance::of_this_run(Some(run.seed), ranks),
+        )?;
+        log::info!(
+            "{} sweeps of {n} particles at T_p = {} in {seconds:.1} s ({:.3e} attempts/s, {:.3e} per rank); tau_alpha = {}; {}: {}",
+            sweeps_done,
+            run.parameters.parent_temperature,
+            attempts_per_second,
+            attempts_per_second / ranks as f64,
+            verdict
+                .tau_alpha
+                .map_or("unknown".to_owned(), |t| format!("{t:.1} sweeps")),
+            if verdict.stationary {
+                "stationary"
+            } else {
+                "not stationary"
+            },
+            verdict.reason
+        );
+    }
+    Ok(())
+}
+
+/// Writes the current configuration (starting frame) as `DIR/sweep-<sweep>.h5`, tagged with its sweep,
+/// T_p, energy per particle and pressure. Collective.
+fn write_snapshot(
+    sampler: &mut SwapMonteCarlo,
+    directory: &Path,
+    model: &crate::model::ModelParameters,
+    seed: u64,
+    ranks: i32,
+) -> Result<()> {
+    let evaluation = sampler.evaluate();
+    let sweep = sampler.state().sweep;
+    let temperature = sampler.parameters().parent_temperature;
+    let Some(configuration) = sampler.configuration() else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(directory).map_err(|e| Error::Write {
+        path: directory.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let n = configuration.len() as f64;
+    let volume = configuration.volume();
+    let mut observables = Map::new();
+    observables.insert("sweep".into(), sweep.into());
+    observables.insert("parent_temperature".into(), temperature.into());
+    observables.insert("energy_per_particle".into(), (evaluation.energy / n).into());
+    observables.insert(
+        "pressure".into(),
+        (n * temperature / volume + evaluation.pressure(volume)).into(),
+    );
+    crate::io::h5md::write(
+        &directory.join(format!("sweep-{sweep:012}.h5")),
+        &configuration,
+        model,
+        &Provenance::of_this_run(Some(seed), ranks),
+        &crate::io::h5md::Extras {
+            observables,
+            ..Default::default()
+        },
+    )
+}

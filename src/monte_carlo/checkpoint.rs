@@ -1,0 +1,245 @@
+//! Checkpoints of equilibration runs, and the run files they share their layout with.
+//!
+//! A checkpoint is a pinch H5MD file (so `pinch inspect` and h5py read it) holding the configuration
+//! *in the sampler's frame* (the starting frame translated by `shift`, which resuming needs bit for bit),
+//! each particle's `travel`, the time series so far, the F_s accumulators and time origins, and in
+//! `/checkpoint` the sampler state as JSON. Files are written atomically: a kill at any moment leaves
+//! the previous checkpoint intact.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::equilibration::{Record, Schedule};
+use super::{Resumed, SamplerState, SwapParameters};
+use crate::error::{Error, Result};
+use crate::io::h5md::{self, Array, Extras};
+use crate::model::{Configuration, ModelParameters};
+use crate::provenance::Provenance;
+
+/// Everything about a run that is not per particle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// The seed of the trajectory.
+    pub seed: u64,
+    /// Swap Monte Carlo parameters.
+    pub parameters: SwapParameters,
+    /// The schedule.
+    pub schedule: Schedule,
+    /// The sampler's state.
+    pub sampler: SamplerState,
+    /// The wavenumber of F_s [1/λ_min].
+    pub wavenumber: f64,
+}
+
+/// A checkpoint as read back.
+pub struct Checkpoint {
+    /// The configuration in the sampler's frame.
+    pub configuration: Configuration,
+    /// The model.
+    pub model: ModelParameters,
+    /// The run's state.
+    pub run: RunState,
+    /// Travel and time origins.
+    pub resumed: Resumed,
+    /// The measurements so far.
+    pub record: Record,
+}
+
+const TIME_SERIES: &str = "observables/equilibration";
+const SCATTERING: &str = "observables/self_intermediate_scattering";
+
+/// The datasets of a record: time series and F_s (accumulators and the averaged curve).
+fn record_arrays<'a>(
+    record: &'a Record,
+    curve: &'a (Vec<u64>, Vec<f64>),
+) -> Vec<(String, Array<'a>)> {
+    let n = record.sweep.len();
+    let series = |name: &str, values: &'a [f64]| {
+        (format!("{TIME_SERIES}/{name}"), Array::F64(values, vec![n]))
+    };
+    vec![
+        (
+            format!("{TIME_SERIES}/sweep"),
+            Array::U64(&record.sweep, vec![n]),
+        ),
+        series("energy_per_particle", &record.energy_per_particle),
+        series("pressure", &record.pressure),
+        series("translation_acceptance", &record.translation_acceptance),
+        series("swap_acceptance", &record.swap_acceptance),
+        series("step_size", &record.step_size),
+        (
+            format!("{SCATTERING}/lag"),
+            Array::U64(&curve.0, vec![curve.0.len()]),
+        ),
+        (
+            format!("{SCATTERING}/value"),
+            Array::F64(&curve.1, vec![curve.1.len()]),
+        ),
+        (
+            format!("{SCATTERING}/sum"),
+            Array::F64(&record.fs_sum, vec![record.fs_sum.len()]),
+        ),
+        (
+            format!("{SCATTERING}/origins"),
+            Array::U64(&record.fs_count, vec![record.fs_count.len()]),
+        ),
+    ]
+}
+
+/// Writes a run file or a checkpoint: `configuration` with `observables`, the record, the parameters
+/// and, for a checkpoint (`resumed` given), everything needed to continue.
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    path: &Path,
+    configuration: &Configuration,
+    model: &ModelParameters,
+    run: &RunState,
+    record: &Record,
+    observables: Map<String, Value>,
+    resumed: Option<&Resumed>,
+    provenance: &Provenance,
+) -> Result<()> {
+    let curve: (Vec<u64>, Vec<f64>) = record
+        .self_intermediate_scattering(&run.schedule)
+        .into_iter()
+        .unzip();
+    let mut arrays = record_arrays(record, &curve);
+    let n = configuration.len();
+    let mut attribute_groups = vec![
+        (
+            "parameters/swap_monte_carlo".to_owned(),
+            serde_json::to_value(&run.parameters).expect("parameters serialise"),
+        ),
+        (
+            "parameters/equilibration".to_owned(),
+            serde_json::to_value(&run.schedule).expect("schedule serialises"),
+        ),
+    ];
+    let origin_sweeps: Vec<u64>;
+    let origins: Vec<f64>;
+    let mut per_particle = Vec::new();
+    if let Some(resumed) = resumed {
+        let mut state = Map::new();
+        state.insert(
+            "state".into(),
+            Value::String(serde_json::to_string(run).expect("state serialises")),
+        );
+        state.insert(
+            "frame".into(),
+            "positions are in the sampler's frame: the starting frame translated by sampler.shift"
+                .into(),
+        );
+        attribute_groups.push(("checkpoint".to_owned(), Value::Object(state)));
+        origin_sweeps = resumed.origins.iter().map(|(s, _)| *s).collect();
+        origins = resumed
+            .origins
+            .iter()
+            .flat_map(|(_, values)| values.iter().flatten().copied())
+            .collect();
+        arrays.push((
+            "checkpoint/origin_sweeps".into(),
+            Array::U64(&origin_sweeps, vec![origin_sweeps.len()]),
+        ));
+        arrays.push((
+            "checkpoint/origins".into(),
+            Array::F64(&origins, vec![origin_sweeps.len(), n, 3]),
+        ));
+        per_particle.push(("travel", resumed.travel.as_slice()));
+    }
+    let extras = Extras {
+        observables,
+        per_particle,
+        arrays,
+        attribute_groups,
+        ..Default::default()
+    };
+    h5md::write(path, configuration, model, provenance, &extras)
+}
+
+/// Reads a checkpoint written by [`write`].
+pub fn read(path: &Path) -> Result<Checkpoint> {
+    let name = path.display().to_string();
+    let fail = |message: String| Error::Hdf5 {
+        path: name.clone(),
+        message,
+    };
+    let stored = h5md::read(path)?;
+    let n = stored.configuration.len();
+    let state = h5md::read_attribute_group(path, "checkpoint")?
+        .ok_or_else(|| fail("no /checkpoint group: not a pinch equilibration checkpoint".into()))?;
+    let run: RunState = match state.get("state") {
+        Some(Value::String(text)) => serde_json::from_str(text)
+            .map_err(|e| fail(format!("/checkpoint state is unreadable: {e}")))?,
+        _ => return Err(fail("/checkpoint has no state attribute".into())),
+    };
+    run.parameters
+        .validate()
+        .map_err(|error| Error::Parameter {
+            origin: format!("{name}:/checkpoint"),
+            error,
+        })?;
+    let f64s = |member: &str, expected: usize| -> Result<Vec<f64>> {
+        let (values, _) = h5md::read_array_f64(path, member)?
+            .ok_or_else(|| fail(format!("missing dataset {member}")))?;
+        if values.len() != expected {
+            return Err(fail(format!(
+                "dataset {member} holds {} values, expected {expected}",
+                values.len()
+            )));
+        }
+        Ok(values)
+    };
+    let u64s = |member: &str| -> Result<Vec<u64>> {
+        Ok(h5md::read_array_u64(path, member)?
+            .ok_or_else(|| fail(format!("missing dataset {member}")))?
+            .0)
+    };
+    let triples = |flat: Vec<f64>| -> Vec<[f64; 3]> {
+        flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+    };
+    let travel = triples(f64s("particles/all/travel", 3 * n)?);
+    let origin_sweeps = u64s("checkpoint/origin_sweeps")?;
+    let origins_flat = f64s("checkpoint/origins", 3 * n * origin_sweeps.len())?;
+    let origins = origin_sweeps
+        .iter()
+        .zip(origins_flat.chunks_exact((3 * n).max(1)))
+        .map(|(s, chunk)| (*s, triples(chunk.to_vec())))
+        .collect();
+    let sweep = u64s(&format!("{TIME_SERIES}/sweep"))?;
+    let m = sweep.len();
+    let lags = run.schedule.lags();
+    let record = Record {
+        energy_per_particle: f64s(&format!("{TIME_SERIES}/energy_per_particle"), m)?,
+        pressure: f64s(&format!("{TIME_SERIES}/pressure"), m)?,
+        translation_acceptance: f64s(&format!("{TIME_SERIES}/translation_acceptance"), m)?,
+        swap_acceptance: f64s(&format!("{TIME_SERIES}/swap_acceptance"), m)?,
+        step_size: f64s(&format!("{TIME_SERIES}/step_size"), m)?,
+        fs_sum: if m > 0 {
+            f64s(&format!("{SCATTERING}/sum"), lags)?
+        } else {
+            Vec::new()
+        },
+        fs_count: if m > 0 {
+            u64s(&format!("{SCATTERING}/origins"))?
+        } else {
+            Vec::new()
+        },
+        sweep,
+    };
+    let model = stored
+        .model
+        .ok_or_else(|| fail("no /parameters/model".into()))?;
+    Ok(Checkpoint {
+        configuration: stored.configuration,
+        model,
+        resumed: Resumed {
+            state: run.sampler.clone(),
+            travel,
+            origins,
+        },
+        run,
+        record,
+    })
+}

@@ -1,0 +1,318 @@
+//! Equilibration runs: time series, the self-intermediate scattering function and τ_α, and the
+//! stationarity test.
+
+use serde::{Deserialize, Serialize};
+
+use super::SwapMonteCarlo;
+
+/// When an equilibration run measures what (TOML keys of the `[equilibration]` table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Schedule {
+    /// Sweeps of the whole trajectory (a resumed run continues up to this count).
+    pub sweeps: u64,
+    /// Energy, pressure, acceptance rates and F_s are measured every this many sweeps.
+    pub measure_interval: u64,
+    /// A new time origin of F_s every this many sweeps (a multiple of `measure_interval`).
+    pub origin_interval: u64,
+    /// F_s is followed up to this lag [sweeps] (a multiple of `measure_interval`).
+    pub max_lag: u64,
+    /// The stationarity window (the second half of the run) must span this many τ_α.
+    pub tau_alpha_multiple: f64,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            sweeps: 10_000,
+            measure_interval: 10,
+            origin_interval: 100,
+            max_lag: 5_000,
+            tau_alpha_multiple: 10.0,
+        }
+    }
+}
+
+impl Schedule {
+    /// Checks the intervals, naming the field that is wrong.
+    pub fn validate(&self) -> Result<(), crate::model::ParameterError> {
+        let bad = |field: &'static str, reason: String| {
+            Err(crate::model::ParameterError { field, reason })
+        };
+        if self.measure_interval == 0 {
+            return bad("measure_interval", "must be at least 1".into());
+        }
+        for (field, value) in [
+            ("origin_interval", self.origin_interval),
+            ("max_lag", self.max_lag),
+        ] {
+            if value == 0 || value % self.measure_interval != 0 {
+                return bad(
+                    field,
+                    format!(
+                        "= {value} must be a positive multiple of measure_interval = {}",
+                        self.measure_interval
+                    ),
+                );
+            }
+        }
+        if !(self.tau_alpha_multiple > 0.0) {
+            return bad("tau_alpha_multiple", "must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// Number of lags F_s is recorded at (0, measure_interval, …, max_lag).
+    pub fn lags(&self) -> usize {
+        (self.max_lag / self.measure_interval) as usize + 1
+    }
+}
+
+/// The wavenumber k* = 2π/a0 of F_s, a0 = (V/N)^{1/3} (physics.md (b)).
+pub fn default_wavenumber(box_length: f64, n_particles: usize) -> f64 {
+    2.0 * std::f64::consts::PI / (box_length / (n_particles as f64).cbrt())
+}
+
+/// What an equilibration run has measured so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Record {
+    /// Sweep of each measurement.
+    pub sweep: Vec<u64>,
+    /// Potential energy per particle [ε].
+    pub energy_per_particle: Vec<f64>,
+    /// Pressure ρ k_B T_p − tr W/(3V) [ε/λ_min³].
+    pub pressure: Vec<f64>,
+    /// Accepted over attempted translations since the previous measurement.
+    pub translation_acceptance: Vec<f64>,
+    /// Accepted over attempted swaps since the previous measurement.
+    pub swap_acceptance: Vec<f64>,
+    /// The step size δ at the measurement.
+    pub step_size: Vec<f64>,
+    /// Σ over time origins of F_s(k*, lag) for lag = index × measure_interval.
+    pub fs_sum: Vec<f64>,
+    /// Number of time origins summed in each entry of `fs_sum`.
+    pub fs_count: Vec<u64>,
+}
+
+/// Mean and standard error.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    /// The mean.
+    pub mean: f64,
+    /// Its standard error (from block averages).
+    pub error: f64,
+}
+
+/// The verdict of the stationarity test.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stationarity {
+    /// Whether the run is taken as stationary.
+    pub stationary: bool,
+    /// Why (or why not), in words.
+    pub reason: String,
+    /// τ_α [sweeps], where F_s(k*, t) first falls below 1/e.
+    pub tau_alpha: Option<f64>,
+    /// The window tested: sweeps after `window_start`.
+    pub window_start: u64,
+    /// Energy per particle over the first and second half of the window.
+    pub energy_halves: Option<[Estimate; 2]>,
+    /// Pressure over the first and second half of the window.
+    pub pressure_halves: Option<[Estimate; 2]>,
+}
+
+impl Record {
+    /// Measures the sampler's state after a sweep. Collective.
+    pub fn measure(&mut self, sampler: &mut SwapMonteCarlo, schedule: &Schedule, wavenumber: f64) {
+        let sweep = sampler.state().sweep;
+        let evaluation = sampler.evaluate();
+        let engine = sampler.engine();
+        let n = engine.n_global() as f64;
+        let volume = engine.decomposition().box_length.powi(3);
+        let temperature = sampler.parameters().parent_temperature;
+        let counts = sampler.take_counts();
+        self.sweep.push(sweep);
+        self.energy_per_particle.push(evaluation.energy / n);
+        self.pressure
+            .push(n * temperature / volume + evaluation.pressure(volume));
+        self.translation_acceptance
+            .push(counts.translation_acceptance());
+        self.swap_acceptance.push(counts.swap_acceptance());
+        self.step_size.push(sampler.state().step_size);
+        let lags = schedule.lags();
+        self.fs_sum.resize(lags, 0.0);
+        self.fs_count.resize(lags, 0);
+        for (origin, value) in sampler.self_intermediate_scattering(wavenumber) {
+            let lag = sweep - origin;
+            if lag <= schedule.max_lag && lag % schedule.measure_interval == 0 {
+                let k = (lag / schedule.measure_interval) as usize;
+                self.fs_sum[k] += value;
+                self.fs_count[k] += 1;
+            }
+        }
+    }
+
+    /// F_s(k*, lag) averaged over time origins: (lag [sweeps], value), for lags with data.
+    pub fn self_intermediate_scattering(&self, schedule: &Schedule) -> Vec<(u64, f64)> {
+        self.fs_sum
+            .iter()
+            .zip(&self.fs_count)
+            .enumerate()
+            .filter(|(_, (_, count))| **count > 0)
+            .map(|(k, (sum, count))| (k as u64 * schedule.measure_interval, sum / *count as f64))
+            .collect()
+    }
+
+    /// τ_α [sweeps]: where F_s first falls below 1/e, interpolated linearly between lags.
+    pub fn tau_alpha(&self, schedule: &Schedule) -> Option<f64> {
+        let curve = self.self_intermediate_scattering(schedule);
+        let threshold = (-1.0f64).exp();
+        curve.windows(2).find_map(|pair| {
+            let [(t0, f0), (t1, f1)] = [pair[0], pair[1]];
+            (f0 >= threshold && f1 < threshold)
+                .then(|| t0 as f64 + (t1 - t0) as f64 * (f0 - threshold) / (f0 - f1))
+        })
+    }
+
+    /// Tests stationarity on the second half of the run: it must span `tau_alpha_multiple` τ_α, and
+    /// energy and pressure over its two halves must agree within three standard errors (from averages
+    /// over blocks of at least 2 τ_α).
+    pub fn stationarity(&self, schedule: &Schedule) -> Stationarity {
+        let last = self.sweep.last().copied().unwrap_or(0);
+        let window_start = last / 2;
+        let mut verdict = Stationarity {
+            stationary: false,
+            reason: String::new(),
+            tau_alpha: self.tau_alpha(schedule),
+            window_start,
+            energy_halves: None,
+            pressure_halves: None,
+        };
+        let Some(tau) = verdict.tau_alpha else {
+            verdict.reason = format!(
+                "τ_α is not known: F_s(k*, t) has not fallen below 1/e within the lags followed (max_lag = {} sweeps)",
+                schedule.max_lag
+            );
+            return verdict;
+        };
+        let span = (last - window_start) as f64;
+        if span < schedule.tau_alpha_multiple * tau {
+            verdict.reason = format!(
+                "the window ({span} sweeps) spans {:.1} τ_α, fewer than {}",
+                span / tau,
+                schedule.tau_alpha_multiple
+            );
+            return verdict;
+        }
+        let inside: Vec<usize> = (0..self.sweep.len())
+            .filter(|&k| self.sweep[k] > window_start)
+            .collect();
+        let half = inside.len() / 2;
+        let block = ((2.0 * tau / schedule.measure_interval as f64).ceil() as usize).max(1);
+        let halves = |series: &[f64]| -> Option<[Estimate; 2]> {
+            let first: Vec<f64> = inside[..half].iter().map(|&k| series[k]).collect();
+            let second: Vec<f64> = inside[half..2 * half].iter().map(|&k| series[k]).collect();
+            Some([
+                block_estimate(&first, block)?,
+                block_estimate(&second, block)?,
+            ])
+        };
+        verdict.energy_halves = halves(&self.energy_per_particle);
+        verdict.pressure_halves = halves(&self.pressure);
+        let (Some(energy), Some(pressure)) = (verdict.energy_halves, verdict.pressure_halves)
+        else {
+            verdict.reason = "too few blocks of 2 τ_α in each half of the window".into();
+            return verdict;
+        };
+        let agree = |h: [Estimate; 2]| {
+            (h[0].mean - h[1].mean).abs() <= 3.0 * (h[0].error.hypot(h[1].error))
+        };
+        verdict.stationary = agree(energy) && agree(pressure);
+        verdict.reason = if verdict.stationary {
+            format!(
+                "energy and pressure agree over the two halves of the last {span} sweeps ({:.1} τ_α)",
+                span / tau
+            )
+        } else {
+            format!(
+                "energy ({:.6} ± {:.6} vs {:.6} ± {:.6}) or pressure ({:.5} ± {:.5} vs {:.5} ± {:.5}) drift between the two halves of the window",
+                energy[0].mean,
+                energy[0].error,
+                energy[1].mean,
+                energy[1].error,
+                pressure[0].mean,
+                pressure[0].error,
+                pressure[1].mean,
+                pressure[1].error
+            )
+        };
+        verdict
+    }
+}
+
+/// Mean and standard error of `values` from the means of consecutive blocks of `block` values; at
+/// least four blocks are needed.
+fn block_estimate(values: &[f64], block: usize) -> Option<Estimate> {
+    let means: Vec<f64> = values
+        .chunks_exact(block)
+        .map(|b| b.iter().sum::<f64>() / block as f64)
+        .collect();
+    if means.len() < 4 {
+        return None;
+    }
+    let n = means.len() as f64;
+    let mean = means.iter().sum::<f64>() / n;
+    let variance = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some(Estimate {
+        mean,
+        error: (variance / n).sqrt(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tau_alpha_and_stationarity_of_synthetic_series() {
+        let schedule = Schedule {
+            sweeps: 20_000,
+            measure_interval: 10,
+            origin_interval: 100,
+            max_lag: 1000,
+            tau_alpha_multiple: 10.0,
+        };
+        let mut record = Record::default();
+        // F_s = exp(−t/200): τ_α = 200 sweeps.
+        for k in 0..schedule.lags() {
+            record.fs_sum.push(3.0 * (-(k as f64 * 10.0) / 200.0).exp());
+            record.fs_count.push(3);
+        }
+        let tau = record.tau_alpha(&schedule).unwrap();
+        assert!((tau - 200.0).abs() < 2.0, "{tau}");
+        // A stationary series with noise passes; one with a drift does not.
+        let noise = |k: usize| ((k as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+        for (drift, expected) in [(0.0, true), (1e-3, false)] {
+            let mut r = record.clone();
+            for k in 0..2000 {
+                r.sweep.push(10 * (k + 1) as u64);
+                r.energy_per_particle
+                    .push(5.0 + 0.01 * noise(k) + drift * k as f64);
+                r.pressure.push(10.0 + 0.1 * noise(k + 7));
+            }
+            let verdict = r.stationarity(&schedule);
+            assert_eq!(verdict.stationary, expected, "{verdict:?}");
+        }
+        // Too short a run is not judged stationary.
+        let mut short = record.clone();
+        for k in 0..100 {
+            short.sweep.push(10 * (k + 1) as u64);
+            short.energy_per_particle.push(5.0);
+            short.pressure.push(10.0);
+        }
+        let verdict = short.stationarity(&schedule);
+        assert!(
+            !verdict.stationary && verdict.reason.contains("τ_α"),
+            "{verdict:?}"
+        );
+    }
+}
