@@ -71,6 +71,9 @@ pub struct EquilibrateArgs {
     /// Sweeps of step-size tuning at the start.
     #[arg(long, value_name = "N", default_value_t = SwapParameters::at(1.0).tuning_sweeps)]
     pub tuning_sweeps: u64,
+    /// Move the cell grid (by a random translation of the system) every this many sweeps.
+    #[arg(long, value_name = "N", default_value_t = SwapParameters::at(1.0).grid_shift_interval)]
+    pub grid_shift_interval: u64,
     /// Verlet skin of the Monte Carlo lists [lambda_min].
     #[arg(long, value_name = "LENGTH", default_value_t = SwapParameters::at(1.0).skin)]
     pub skin: f64,
@@ -158,6 +161,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             step_size: args.step_size,
             tuning_sweeps: args.tuning_sweeps,
             skin: args.skin,
+            grid_shift_interval: args.grid_shift_interval,
             ..SwapParameters::at(temperature)
         };
         let schedule = Schedule {
@@ -204,8 +208,8 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     }
 
     let save = |sampler: &SwapMonteCarlo, run: &mut RunState, record: &Record| -> Result<()> {
-        run.sampler = sampler.state().clone();
         if let Some((configuration, resumed)) = sampler.checkpoint() {
+            run.sampler = resumed.state.clone();
             checkpoint::write(
                 &checkpoint_path,
                 &configuration,

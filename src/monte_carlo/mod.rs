@@ -10,9 +10,9 @@
 //! one after the other. Within a colour, every cell's particles are visited once each in a random order;
 //! a translation that would leave the cell is rejected and a swap partner is drawn from the same cell.
 //! Two cells of one colour are a full cell apart, so their moves never interact and may run at the same
-//! time on different ranks. Before every sweep the whole system is translated by a random vector (an
-//! exact symmetry of the periodic box), which moves the cell grid relative to the particles; domain
-//! boundaries lie on cell boundaries, so no cell is split between ranks.
+//! time on different ranks. Every `grid_shift_interval` sweeps the whole system is translated by a random
+//! vector (an exact symmetry of the periodic box), which moves the cell grid relative to the particles;
+//! domain boundaries lie on cell boundaries, so no cell is split between ranks.
 //!
 //! **Decomposition independence.** The random numbers of a cell come from a stream keyed by (seed,
 //! sweep, cell), the cell's particles are visited in an order drawn from that stream over their global
@@ -29,6 +29,7 @@ pub mod checkpoint;
 pub mod equilibration;
 mod moves;
 
+use mpi::topology::Communicator;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +64,9 @@ pub struct SwapParameters {
     /// Verlet skin of the Monte Carlo lists [λ_min]; δ is kept below skin/(2√3).
     #[serde(default = "defaults::skin")]
     pub skin: f64,
+    /// The cell grid is moved (by a random translation of the system) every this many sweeps.
+    #[serde(default = "defaults::grid_shift_interval")]
+    pub grid_shift_interval: u64,
 }
 
 mod defaults {
@@ -81,6 +85,9 @@ mod defaults {
     pub fn skin() -> f64 {
         0.6
     }
+    pub fn grid_shift_interval() -> u64 {
+        10
+    }
 }
 
 /// Sweeps per adjustment of the step size during tuning.
@@ -97,6 +104,7 @@ impl SwapParameters {
             target_acceptance: defaults::target_acceptance(),
             tuning_sweeps: defaults::tuning_sweeps(),
             skin: defaults::skin(),
+            grid_shift_interval: defaults::grid_shift_interval(),
         }
     }
 
@@ -135,6 +143,9 @@ impl SwapParameters {
                     self.step_size
                 ),
             );
+        }
+        if self.grid_shift_interval == 0 {
+            return bad("grid_shift_interval", "must be at least 1".into());
         }
         if !(self.target_acceptance > 0.0 && self.target_acceptance < 1.0) {
             return bad(
@@ -219,6 +230,10 @@ pub struct SamplerState {
     pub shift: [f64; 3],
     /// Moves of all ranks counted in the current tuning block.
     pub tuning_counts: MoveCounts,
+    /// Moves of all ranks not yet reported by [`SwapMonteCarlo::take_counts`] when the state was
+    /// taken (for a checkpoint).
+    #[serde(default)]
+    pub unreported: MoveCounts,
 }
 
 /// What a trajectory continues from besides the configuration (see [`SwapMonteCarlo::checkpoint`]).
@@ -264,6 +279,7 @@ impl<'c> SwapMonteCarlo<'c> {
             step_size: parameters.step_size,
             shift: [0.0; 3],
             tuning_counts: MoveCounts::default(),
+            unreported: MoveCounts::default(),
         };
         let travel = vec![[0.0; 3]; configuration.len()];
         let resumed = Resumed {
@@ -321,6 +337,12 @@ impl<'c> SwapMonteCarlo<'c> {
                 .collect()
         };
         let travel = local(&travel);
+        // Moves counted before the checkpoint are reported once, by rank 0.
+        let counts = if comm.rank() == 0 {
+            state.unreported
+        } else {
+            MoveCounts::default()
+        };
         let origins = origins
             .iter()
             .map(|(sweep, values)| (*sweep, local(values)))
@@ -333,7 +355,7 @@ impl<'c> SwapMonteCarlo<'c> {
             state,
             travel,
             origins,
-            counts: MoveCounts::default(),
+            counts,
         })
     }
 
@@ -341,6 +363,7 @@ impl<'c> SwapMonteCarlo<'c> {
     /// the configuration in the sampler's frame (the starting frame translated by `state.shift`) and
     /// the rest. Collective.
     pub fn checkpoint(&self) -> Option<(Configuration, Resumed)> {
+        let unreported = self.counts.global(self.engine.comm());
         let configuration = self.engine.gather_configuration();
         let travel = self.engine.gather(&self.travel);
         let origins: Vec<_> = self
@@ -352,7 +375,10 @@ impl<'c> SwapMonteCarlo<'c> {
         Some((
             configuration,
             Resumed {
-                state: self.state.clone(),
+                state: SamplerState {
+                    unreported,
+                    ..self.state.clone()
+                },
                 travel: travel?,
                 origins: origins
                     .into_iter()
@@ -472,14 +498,25 @@ impl<'c> SwapMonteCarlo<'c> {
         let l = self.engine.decomposition().box_length;
         let m = self.cells_per_axis;
         let width = l / m as f64;
-        // Move the cell grid relative to the particles by translating the system.
-        let mut stream = rng::stream(self.seed, Stream::CellGridShift, &[sweep]);
-        let shift: [f64; 3] = std::array::from_fn(|_| width * stream.random::<f64>());
-        for a in 0..3 {
-            self.state.shift[a] = crate::model::wrap_coordinate(self.state.shift[a] + shift[a], l);
+        let step = self.state.step_size;
+        if sweep % self.parameters.grid_shift_interval == 0 {
+            // Move the cell grid relative to the particles by translating the system.
+            let mut stream = rng::stream(self.seed, Stream::CellGridShift, &[sweep]);
+            let shift: [f64; 3] = std::array::from_fn(|_| width * stream.random::<f64>());
+            for a in 0..3 {
+                self.state.shift[a] =
+                    crate::model::wrap_coordinate(self.state.shift[a] + shift[a], l);
+            }
+            self.engine.translate(shift);
+            self.rebuild();
+        } else {
+            // Every particle moves at most once per sweep, by at most δ√3/2: the lists stay exact
+            // through the sweep if they are now with that margin to spare (a global decision).
+            let [first, second] = self.engine.largest_displacements();
+            if first + second + 3f64.sqrt() * step > self.engine.skin() {
+                self.rebuild();
+            }
         }
-        self.engine.translate(shift);
-        self.rebuild();
 
         // Locals by colour, cell and id.
         let mut order: Vec<(u8, u64, u64, u32)> = {
@@ -498,7 +535,6 @@ impl<'c> SwapMonteCarlo<'c> {
         };
         order.sort_unstable();
 
-        let step = self.state.step_size;
         let temperature = self.parameters.parent_temperature;
         let swap_probability = self.parameters.swap_probability;
         let max_size_difference = self.parameters.max_size_difference;
