@@ -132,7 +132,7 @@ fn equilibrate_rejects_bad_input_with_clear_errors() {
             "use at least",
         ),
         (
-            vec!["equilibrate", "-n", "2000", "-t", "-1", "--out", "r.h5"],
+            vec!["equilibrate", "-n", "2000", "-t=-1", "--out", "r.h5"],
             "parent_temperature",
         ),
         (
