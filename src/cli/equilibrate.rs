@@ -342,11 +342,12 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             &Provenance::of_this_run(Some(run.seed), ranks),
         )?;
         log::info!(
-            "{} sweeps of {n} particles at T_p = {} in {seconds:.1} s ({:.3e} attempts/s, {:.3e} per rank); tau_alpha = {}; {}: {}",
+            "{} sweeps of {n} particles at T_p = {} in {seconds:.1} s ({:.3e} attempts/s, {:.3e} per rank; {} list builds); tau_alpha = {}; {}: {}",
             sweeps_done,
             run.parameters.parent_temperature,
             attempts_per_second,
             attempts_per_second / ranks as f64,
+            sampler.engine().builds(),
             verdict
                 .tau_alpha
                 .map_or("unknown".to_owned(), |t| format!("{t:.1} sweeps")),

@@ -246,6 +246,11 @@ impl<'c> Engine<'c> {
         &self.positions
     }
 
+    /// Sizes of locals and ghosts.
+    pub fn all_sizes(&self) -> &[f64] {
+        &self.sizes
+    }
+
     /// Global ids of locals and ghosts.
     pub fn all_ids(&self) -> &[u64] {
         &self.ids

@@ -38,6 +38,12 @@ impl NeighbourList {
             .zip(self.inverse_size2[range].iter().copied())
     }
 
+    /// The neighbour indices of local particle `i`.
+    #[inline]
+    pub fn neighbours_of(&self, i: usize) -> &[u32] {
+        &self.neighbours[self.offsets[i]..self.offsets[i + 1]]
+    }
+
     /// Total number of entries.
     pub fn len(&self) -> usize {
         self.neighbours.len()

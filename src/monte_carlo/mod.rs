@@ -83,7 +83,7 @@ mod defaults {
         200
     }
     pub fn skin() -> f64 {
-        0.6
+        0.9
     }
     pub fn grid_shift_interval() -> u64 {
         10
@@ -542,6 +542,17 @@ impl<'c> SwapMonteCarlo<'c> {
         let mut members: Vec<usize> = Vec::new();
         let mut start = 0;
         let mut counts = MoveCounts::default();
+        let pack = |engine: &Engine, from: usize, packed: &mut Vec<[f64; 4]>| {
+            packed.truncate(from);
+            packed.extend(
+                engine.all_positions()[from..]
+                    .iter()
+                    .zip(&engine.all_sizes()[from..])
+                    .map(|(x, &size)| [x[0], x[1], x[2], size]),
+            );
+        };
+        let mut packed = Vec::new();
+        pack(&self.engine, 0, &mut packed);
         for colour in 0..8u8 {
             {
                 let particles = self.engine.particles_mut();
@@ -584,9 +595,18 @@ impl<'c> SwapMonteCarlo<'c> {
                             {
                                 continue;
                             }
-                            let delta = swap(&potential, list, positions, sizes, i, j);
+                            let delta = swap(
+                                &potential,
+                                list.neighbours_of(i),
+                                list.neighbours_of(j),
+                                &packed,
+                                i,
+                                j,
+                            );
                             if accept(delta, u) {
                                 sizes.swap(i, j);
+                                packed[i][3] = sizes[i];
+                                packed[j][3] = sizes[j];
                                 counts.swaps_accepted += 1;
                             }
                         } else {
@@ -602,9 +622,11 @@ impl<'c> SwapMonteCarlo<'c> {
                             }) {
                                 continue;
                             }
-                            let delta = translation(&potential, list, positions, sizes, i, to);
+                            let delta =
+                                translation(&potential, list.neighbours_of(i), &packed, i, to);
                             if accept(delta, u) {
                                 positions[i] = to;
+                                packed[i] = [to[0], to[1], to[2], sizes[i]];
                                 for a in 0..3 {
                                     self.travel[i][a] += d[a];
                                 }
@@ -615,6 +637,8 @@ impl<'c> SwapMonteCarlo<'c> {
                 }
             }
             self.engine.forward_ghosts();
+            let n_local = self.engine.n_local();
+            pack(&self.engine, n_local, &mut packed);
         }
         self.counts.add(&counts);
         if self.tuning() {
@@ -678,20 +702,19 @@ mod tests {
         let engine = sampler.engine();
         let ids = engine.local_ids().to_vec();
         let particles = engine.particles_mut();
+        let packed: Vec<[f64; 4]> = particles
+            .positions
+            .iter()
+            .zip(particles.sizes.iter())
+            .map(|(x, &size)| [x[0], x[1], x[2], size])
+            .collect();
         for _ in 0..50 {
             // A translation of a random particle.
             let i = rng.random_range(0..particles.n_local);
             let d: [f64; 3] = std::array::from_fn(|_| 0.3 * (rng.random::<f64>() - 0.5));
             let x = particles.positions[i];
             let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
-            let delta = translation(
-                &potential,
-                particles.list,
-                particles.positions,
-                particles.sizes,
-                i,
-                to,
-            );
+            let delta = translation(&potential, particles.list.neighbours_of(i), &packed, i, to);
             let mut moved = configuration.clone();
             let id = ids[i] as usize;
             moved.positions[id] = to;
@@ -707,9 +730,9 @@ mod tests {
             }
             let delta = swap(
                 &potential,
-                particles.list,
-                particles.positions,
-                particles.sizes,
+                particles.list.neighbours_of(i),
+                particles.list.neighbours_of(j),
+                &packed,
                 i,
                 j,
             );

@@ -1,74 +1,109 @@
 //! Energy changes of single-particle translations and size swaps, over the neighbour list.
+//!
+//! Particles are given packed as (x, y, z, λ), one cache line for two of them, and a particle's
+//! neighbours as the indices of its list row.
 
-use crate::domain::NeighbourList;
 use crate::model::PairPotential;
 
 #[inline]
-fn distance2(a: [f64; 3], b: [f64; 3]) -> f64 {
+fn distance2(a: [f64; 3], b: &[f64; 4]) -> f64 {
     let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
     d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
 }
 
-/// ΔU of moving particle `i` to `to`. The list must hold every partner within the largest interaction
-/// range of both positions, whatever the sizes. Terms are added in list order (fixed by the
-/// configuration alone), and pairs beyond their cutoff at both positions are skipped (they would add
-/// exact zeros), so the result does not depend on the decomposition.
+/// ΔU of moving particle `i` (with neighbours `row`) to `to`. The row must hold every partner within
+/// the largest interaction range of both positions, whatever the sizes. Terms are added in row order
+/// (fixed by the configuration alone), and pairs beyond their cutoff at both positions are skipped
+/// (they would add exact zeros), so the result does not depend on the decomposition.
 pub fn translation(
     potential: &PairPotential,
-    list: &NeighbourList,
-    positions: &[[f64; 3]],
-    sizes: &[f64],
+    row: &[u32],
+    particles: &[[f64; 4]],
     i: usize,
     to: [f64; 3],
 ) -> f64 {
-    let from = positions[i];
-    let size = sizes[i];
+    let [x, y, z, size] = particles[i];
+    let from = [x, y, z];
     let cutoff2 = potential.cutoff() * potential.cutoff();
-    let mut delta = 0.0;
-    for (j, _) in list.row(i) {
-        let pair_size = potential.pair_size(size, sizes[j]);
+    let near = |p: &[f64; 4]| {
+        let pair_size = potential.pair_size(size, p[3]);
         let reach2 = cutoff2 * pair_size * pair_size;
-        let x = positions[j];
-        let (old, new) = (distance2(from, x), distance2(to, x));
-        if old >= reach2 && new >= reach2 {
-            continue;
-        }
-        delta += potential.energy(new, pair_size) - potential.energy(old, pair_size);
+        (distance2(from, p) < reach2) | (distance2(to, p) < reach2)
+    };
+    let term = |p: &[f64; 4]| {
+        let pair_size = potential.pair_size(size, p[3]);
+        potential.energy(distance2(to, p), pair_size)
+            - potential.energy(distance2(from, p), pair_size)
+    };
+    // Most listed partners are beyond their cutoff at both positions, and which ones are is
+    // unpredictable: a branch-free first pass keeps the others, a second one adds their terms.
+    const KEPT: usize = 512;
+    if row.len() > KEPT {
+        // Rows this long do not occur at liquid densities.
+        return row
+            .iter()
+            .map(|&j| &particles[j as usize])
+            .filter(|p| near(p))
+            .map(term)
+            .sum();
     }
-    delta
+    let mut kept = [0u32; KEPT];
+    let mut count = 0;
+    for &j in row {
+        kept[count] = j;
+        count += near(&particles[j as usize]) as usize;
+    }
+    kept[..count]
+        .iter()
+        .map(|&j| term(&particles[j as usize]))
+        .sum()
 }
 
-/// ΔU of exchanging the sizes of particles `i` and `j`. Their own pair term does not change (λ_ij is
-/// symmetric), so it is left out.
+/// ΔU of exchanging the sizes of particles `i` and `j` (with neighbours `row_i` and `row_j`). Their
+/// own pair term does not change (λ_ij is symmetric), so it is left out.
 pub fn swap(
     potential: &PairPotential,
-    list: &NeighbourList,
-    positions: &[[f64; 3]],
-    sizes: &[f64],
+    row_i: &[u32],
+    row_j: &[u32],
+    particles: &[[f64; 4]],
     i: usize,
     j: usize,
 ) -> f64 {
     let cutoff2 = potential.cutoff() * potential.cutoff();
-    let half = |i: usize, j: usize, old: f64, new: f64| {
-        let x = positions[i];
-        // No partner interacts beyond x_c·max(λ_old,k, λ_new,k) ≤ x_c·(largest pair size).
-        let mut delta = 0.0;
-        for (k, _) in list.row(i) {
-            if k == j {
-                continue;
-            }
-            let r2 = distance2(x, positions[k]);
-            let (size_old, size_new) = (
-                potential.pair_size(old, sizes[k]),
-                potential.pair_size(new, sizes[k]),
-            );
-            let larger = size_old.max(size_new);
-            if r2 >= cutoff2 * larger * larger {
-                continue;
-            }
-            delta += potential.energy(r2, size_new) - potential.energy(r2, size_old);
+    let half = |row: &[u32], i: usize, j: usize, old: f64, new: f64| {
+        let [x, y, z, _] = particles[i];
+        let centre = [x, y, z];
+        // Partners within the cutoff for either size: branch-free selection, then the terms.
+        let near = |k: u32| {
+            let p = &particles[k as usize];
+            let larger = potential
+                .pair_size(old, p[3])
+                .max(potential.pair_size(new, p[3]));
+            (distance2(centre, p) < cutoff2 * larger * larger) & (k as usize != j)
+        };
+        let term = |k: u32| {
+            let p = &particles[k as usize];
+            let r2 = distance2(centre, p);
+            potential.energy(r2, potential.pair_size(new, p[3]))
+                - potential.energy(r2, potential.pair_size(old, p[3]))
+        };
+        const KEPT: usize = 512;
+        if row.len() > KEPT {
+            return row
+                .iter()
+                .copied()
+                .filter(|&k| near(k))
+                .map(term)
+                .sum::<f64>();
         }
-        delta
+        let mut kept = [0u32; KEPT];
+        let mut count = 0;
+        for &k in row {
+            kept[count] = k;
+            count += near(k) as usize;
+        }
+        kept[..count].iter().map(|&k| term(k)).sum::<f64>()
     };
-    half(i, j, sizes[i], sizes[j]) + half(j, i, sizes[j], sizes[i])
+    let (a, b) = (particles[i][3], particles[j][3]);
+    half(row_i, i, j, a, b) + half(row_j, j, i, b, a)
 }
