@@ -556,8 +556,12 @@ impl<'c> SwapMonteCarlo<'c> {
         for colour in 0..8u8 {
             {
                 let particles = self.engine.particles_mut();
-                let (positions, sizes, list) =
-                    (particles.positions, particles.sizes, particles.list);
+                let (positions, sizes, list, ids) = (
+                    particles.positions,
+                    particles.sizes,
+                    particles.list,
+                    particles.ids,
+                );
                 while start < order.len() && order[start].0 == colour {
                     let cell = order[start].1;
                     let mut end = start;
@@ -600,6 +604,7 @@ impl<'c> SwapMonteCarlo<'c> {
                                 list.neighbours_of(i),
                                 list.neighbours_of(j),
                                 &packed,
+                                ids,
                                 i,
                                 j,
                             );
@@ -733,6 +738,7 @@ mod tests {
                 particles.list.neighbours_of(i),
                 particles.list.neighbours_of(j),
                 &packed,
+                particles.ids,
                 i,
                 j,
             );

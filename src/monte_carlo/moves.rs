@@ -59,13 +59,15 @@ pub fn translation(
         .sum()
 }
 
-/// ΔU of exchanging the sizes of particles `i` and `j` (with neighbours `row_i` and `row_j`). Their
-/// own pair term does not change (λ_ij is symmetric), so it is left out.
+/// ΔU of exchanging the sizes of particles `i` and `j` (with neighbours `row_i` and `row_j`; `ids`
+/// gives the global id of every particle). Their own pair terms (with any image of each other) do not
+/// change (λ_ij is symmetric), so they are left out.
 pub fn swap(
     potential: &PairPotential,
     row_i: &[u32],
     row_j: &[u32],
     particles: &[[f64; 4]],
+    ids: &[u64],
     i: usize,
     j: usize,
 ) -> f64 {
@@ -79,7 +81,7 @@ pub fn swap(
             let larger = potential
                 .pair_size(old, p[3])
                 .max(potential.pair_size(new, p[3]));
-            (distance2(centre, p) < cutoff2 * larger * larger) & (k as usize != j)
+            (distance2(centre, p) < cutoff2 * larger * larger) & (ids[k as usize] != ids[j])
         };
         let term = |k: u32| {
             let p = &particles[k as usize];
