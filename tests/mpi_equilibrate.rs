@@ -174,3 +174,86 @@ fn equilibrate_rejects_bad_input_with_clear_errors() {
         assert!(message.contains(expected), "{args:?}: {message}");
     }
 }
+
+/// The sweep a checkpoint was taken at.
+fn checkpoint_sweep(path: &Path) -> u64 {
+    let state = pinch::io::h5md::read_attribute_group(path, "checkpoint")
+        .unwrap()
+        .unwrap();
+    let text = state["state"].as_str().unwrap();
+    let run: serde_json::Value = serde_json::from_str(text).unwrap();
+    run["sampler"]["sweep"].as_u64().unwrap()
+}
+
+#[test]
+fn mpi_equilibrate_checkpoints_on_sigusr1_and_resumes_bitwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = [
+        "equilibrate",
+        "-n",
+        "2000",
+        "--seed",
+        "9",
+        "-t",
+        "0.8",
+        "--measure-interval",
+        "5",
+        "--origin-interval",
+        "10",
+        "--max-lag",
+        "50",
+        "--log-level=warn",
+    ];
+    // A long run on two ranks, signalled while it runs: it writes its checkpoint and exits with 4.
+    let mut long: Vec<&str> = base.to_vec();
+    long.extend(["--sweeps", "1000000", "--out", "signalled.h5"]);
+    let mut child = std::process::Command::new("mpirun")
+        .args(["-n", "2", PINCH])
+        .args(&long)
+        .current_dir(d)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let status = std::process::Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(4), "{status:?}");
+    let checkpoint = d.join("signalled.checkpoint.h5");
+    let stopped = checkpoint_sweep(&checkpoint);
+    assert!(
+        stopped > 0 && stopped < 1_000_000,
+        "stopped at sweep {stopped}"
+    );
+    assert!(
+        !d.join("signalled.h5").exists(),
+        "no run file is written for an interrupted run"
+    );
+
+    // Resume on one rank to 37 sweeps beyond, and compare with an uninterrupted run to the same sweep.
+    let target = (stopped + 37).to_string();
+    success(&pinch(
+        d,
+        &[
+            "equilibrate",
+            "--resume",
+            "--sweeps",
+            &target,
+            "--out",
+            "signalled.h5",
+        ],
+    ));
+    let mut straight: Vec<&str> = base.to_vec();
+    straight.extend(["--sweeps", &target, "--out", "straight.h5"]);
+    success(&pinch(d, &straight));
+    let a = fingerprint(&d.join("signalled.h5"));
+    let b = fingerprint(&d.join("straight.h5"));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs after the signal and the restart");
+    }
+}
