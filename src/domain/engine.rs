@@ -332,6 +332,34 @@ impl<'c> Engine<'c> {
         }
     }
 
+    /// As [`Self::forward_ghosts`], for the particles whose `class` (one per local and ghost, equal for
+    /// all copies of a particle, e.g. sent along with [`Self::forward_values`]) is `which` only.
+    /// Collective.
+    pub fn forward_ghosts_of_class(&mut self, class: &[f64], which: f64) {
+        let mut outgoing = Vec::new();
+        let mut incoming = Vec::new();
+        let mut targets = Vec::new();
+        for s in &self.stages {
+            outgoing.clear();
+            for &i in &s.send {
+                if class[i as usize] == which {
+                    let mut x = self.positions[i as usize];
+                    x[s.axis] += s.shift;
+                    outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
+                }
+            }
+            targets.clear();
+            targets
+                .extend((s.received_at..s.received_at + s.received).filter(|&k| class[k] == which));
+            incoming.resize(4 * targets.len(), 0.0);
+            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
+            for (&k, chunk) in targets.iter().zip(incoming.chunks_exact(4)) {
+                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
+                self.sizes[k] = chunk[3];
+            }
+        }
+    }
+
     /// Sends the positions and sizes of the locals to their ghosts, along the stages of the last
     /// build. Collective.
     pub fn forward_ghosts(&mut self) {

@@ -542,17 +542,30 @@ impl<'c> SwapMonteCarlo<'c> {
         let mut members: Vec<usize> = Vec::new();
         let mut start = 0;
         let mut counts = MoveCounts::default();
-        let pack = |engine: &Engine, from: usize, packed: &mut Vec<[f64; 4]>| {
-            packed.truncate(from);
-            packed.extend(
-                engine.all_positions()[from..]
-                    .iter()
-                    .zip(&engine.all_sizes()[from..])
-                    .map(|(x, &size)| [x[0], x[1], x[2], size]),
-            );
-        };
-        let mut packed = Vec::new();
-        pack(&self.engine, 0, &mut packed);
+        let mut packed: Vec<[f64; 4]> = self
+            .engine
+            .all_positions()
+            .iter()
+            .zip(self.engine.all_sizes())
+            .map(|(x, &size)| [x[0], x[1], x[2], size])
+            .collect();
+        // Every particle's colour, ghosts included (sent by their owners, so that all copies agree):
+        // after a colour's moves only ghosts of that colour need updating.
+        let mut colours: Vec<f64> = self
+            .engine
+            .local_positions()
+            .iter()
+            .map(|x| {
+                let c = x.map(|v| Decomposition::slab_of(v, l, m));
+                ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as f64
+            })
+            .collect();
+        self.engine.forward_values(&mut colours);
+        let n_local = self.engine.n_local();
+        let mut ghosts_by_colour: [Vec<usize>; 8] = Default::default();
+        for (k, &c) in colours.iter().enumerate().skip(n_local) {
+            ghosts_by_colour[c as usize].push(k);
+        }
         for colour in 0..8u8 {
             {
                 let particles = self.engine.particles_mut();
@@ -641,9 +654,12 @@ impl<'c> SwapMonteCarlo<'c> {
                     }
                 }
             }
-            self.engine.forward_ghosts();
-            let n_local = self.engine.n_local();
-            pack(&self.engine, n_local, &mut packed);
+            self.engine.forward_ghosts_of_class(&colours, colour as f64);
+            let (positions, sizes) = (self.engine.all_positions(), self.engine.all_sizes());
+            for &k in &ghosts_by_colour[colour as usize] {
+                let x = positions[k];
+                packed[k] = [x[0], x[1], x[2], sizes[k]];
+            }
         }
         self.counts.add(&counts);
         if self.tuning() {
