@@ -27,7 +27,11 @@ fn main() {
         .format_timestamp_secs()
         .init();
     if let Err(error) = pinch::cli::run(cli) {
-        eprintln!("pinch: error: {error}");
+        // One write per message: with several ranks on one terminal or pipe, messages then never
+        // interleave mid-line.
+        use std::io::Write;
+        let message = format!("pinch: error: {error}\n");
+        let _ = std::io::stderr().lock().write_all(message.as_bytes());
         std::process::exit(1);
     }
 }
