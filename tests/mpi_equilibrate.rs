@@ -88,6 +88,16 @@ fn mpi_equilibrate_gives_the_same_trajectory_on_1_2_3_4_8_ranks_and_after_a_rest
     b.sort_by(f64::total_cmp);
     assert_eq!(a, b);
     assert_ne!(start.sizes, end.sizes, "no swap was accepted");
+    // The stationarity verdict is stored with its reason (this short run cannot be stationary).
+    let verdict =
+        pinch::io::h5md::read_attribute_group(&d.join("run1.h5"), "observables/stationarity")
+            .unwrap()
+            .unwrap();
+    assert_eq!(verdict["stationary"], false, "{verdict:?}");
+    assert!(
+        !verdict["reason"].as_str().unwrap().is_empty(),
+        "{verdict:?}"
+    );
 
     // Stop at sweep 17 (between measurements and grid shifts) and resume, on other rank counts.
     let mut first: Vec<&str> = RUN.to_vec();

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::Args;
 use pinch_petsc::Session;
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use super::{ModelArgs, load_configuration};
 use crate::domain::communication;
@@ -326,18 +326,13 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
         if let Some(&p) = record.pressure.last() {
             observables.insert("pressure".into(), p.into());
         }
-        let mut extras_observables = observables;
-        extras_observables.insert(
-            "stationarity".into(),
-            Value::String(serde_json::to_string(&verdict).expect("verdict serialises")),
-        );
         checkpoint::write(
             &args.out,
             &configuration,
             &model,
             &run,
             &record,
-            extras_observables,
+            observables,
             None,
             &Provenance::of_this_run(Some(run.seed), ranks),
         )?;

@@ -101,6 +101,8 @@ pub fn write(
     resumed: Option<&Resumed>,
     provenance: &Provenance,
 ) -> Result<()> {
+    // The stationarity verdict, with its reason in words, as attributes of its own group.
+    let verdict = record.stationarity(&run.schedule);
     let curve: (Vec<u64>, Vec<f64>) = record
         .self_intermediate_scattering(&run.schedule)
         .into_iter()
@@ -108,6 +110,10 @@ pub fn write(
     let mut arrays = record_arrays(record, &curve);
     let n = configuration.len();
     let mut attribute_groups = vec![
+        (
+            "observables/stationarity".to_owned(),
+            serde_json::to_value(&verdict).expect("verdict serialises"),
+        ),
         (
             "parameters/swap_monte_carlo".to_owned(),
             serde_json::to_value(&run.parameters).expect("parameters serialise"),
