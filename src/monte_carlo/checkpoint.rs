@@ -53,9 +53,11 @@ const SCATTERING: &str = "observables/self_intermediate_scattering";
 /// The datasets of a record: time series and F_s (accumulators and the averaged curve).
 fn record_arrays<'a>(
     record: &'a Record,
+    lags: usize,
     curve: &'a (Vec<u64>, Vec<f64>),
 ) -> Vec<(String, Array<'a>)> {
     let n = record.sweep.len();
+    let epochs = record.fs_sum.len() / lags;
     let series = |name: &str, values: &'a [f64]| {
         (format!("{TIME_SERIES}/{name}"), Array::F64(values, vec![n]))
     };
@@ -79,11 +81,11 @@ fn record_arrays<'a>(
         ),
         (
             format!("{SCATTERING}/sum"),
-            Array::F64(&record.fs_sum, vec![record.fs_sum.len()]),
+            Array::F64(&record.fs_sum, vec![epochs, lags]),
         ),
         (
             format!("{SCATTERING}/origins"),
-            Array::U64(&record.fs_count, vec![record.fs_count.len()]),
+            Array::U64(&record.fs_count, vec![epochs, lags]),
         ),
     ]
 }
@@ -104,10 +106,10 @@ pub fn write(
     // The stationarity verdict, with its reason in words, as attributes of its own group.
     let verdict = record.stationarity(&run.schedule);
     let curve: (Vec<u64>, Vec<f64>) = record
-        .self_intermediate_scattering(&run.schedule)
+        .self_intermediate_scattering(&run.schedule, record.sweep.last().copied().unwrap_or(0) / 2)
         .into_iter()
         .unzip();
-    let mut arrays = record_arrays(record, &curve);
+    let mut arrays = record_arrays(record, run.schedule.lags(), &curve);
     let n = configuration.len();
     let mut attribute_groups = vec![
         (
@@ -216,22 +218,26 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
     let sweep = u64s(&format!("{TIME_SERIES}/sweep"))?;
     let m = sweep.len();
     let lags = run.schedule.lags();
+    // F_s accumulators: (epochs, lags), possibly empty.
+    let fs_sum = h5md::read_array_f64(path, &format!("{SCATTERING}/sum"))?
+        .map_or(Vec::new(), |(values, _)| values);
+    let fs_count = h5md::read_array_u64(path, &format!("{SCATTERING}/origins"))?
+        .map_or(Vec::new(), |(values, _)| values);
+    if fs_sum.len() % lags != 0 || fs_count.len() != fs_sum.len() {
+        return Err(fail(format!(
+            "{SCATTERING}/sum and origins hold {} and {} values, not whole epochs of {lags} lags",
+            fs_sum.len(),
+            fs_count.len()
+        )));
+    }
     let record = Record {
         energy_per_particle: f64s(&format!("{TIME_SERIES}/energy_per_particle"), m)?,
         pressure: f64s(&format!("{TIME_SERIES}/pressure"), m)?,
         translation_acceptance: f64s(&format!("{TIME_SERIES}/translation_acceptance"), m)?,
         swap_acceptance: f64s(&format!("{TIME_SERIES}/swap_acceptance"), m)?,
         step_size: f64s(&format!("{TIME_SERIES}/step_size"), m)?,
-        fs_sum: if m > 0 {
-            f64s(&format!("{SCATTERING}/sum"), lags)?
-        } else {
-            Vec::new()
-        },
-        fs_count: if m > 0 {
-            u64s(&format!("{SCATTERING}/origins"))?
-        } else {
-            Vec::new()
-        },
+        fs_sum,
+        fs_count,
         sweep,
     };
     let model = stored

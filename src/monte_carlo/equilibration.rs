@@ -88,7 +88,9 @@ pub struct Record {
     pub swap_acceptance: Vec<f64>,
     /// The step size δ at the measurement.
     pub step_size: Vec<f64>,
-    /// Σ over time origins of F_s(k*, lag) for lag = index × measure_interval.
+    /// Σ over time origins of F_s(k*, lag), by epoch of the origins: entry `epoch × lags + k` for lag
+    /// k × measure_interval and origins at sweeps epoch × max_lag … (epoch + 1) × max_lag − 1, so that
+    /// τ_α can be taken from the origins of any later part of the run.
     pub fs_sum: Vec<f64>,
     /// Number of time origins summed in each entry of `fs_sum`.
     pub fs_count: Vec<u64>,
@@ -139,32 +141,54 @@ impl Record {
         self.swap_acceptance.push(counts.swap_acceptance());
         self.step_size.push(sampler.state().step_size);
         let lags = schedule.lags();
-        self.fs_sum.resize(lags, 0.0);
-        self.fs_count.resize(lags, 0);
         for (origin, value) in sampler.self_intermediate_scattering(wavenumber) {
             let lag = sweep - origin;
             if lag <= schedule.max_lag && lag % schedule.measure_interval == 0 {
-                let k = (lag / schedule.measure_interval) as usize;
+                let epoch = (origin / schedule.max_lag) as usize;
+                let k = epoch * lags + (lag / schedule.measure_interval) as usize;
+                if self.fs_sum.len() <= k {
+                    self.fs_sum.resize((epoch + 1) * lags, 0.0);
+                    self.fs_count.resize((epoch + 1) * lags, 0);
+                }
                 self.fs_sum[k] += value;
                 self.fs_count[k] += 1;
             }
         }
     }
 
-    /// F_s(k*, lag) averaged over time origins: (lag [sweeps], value), for lags with data.
-    pub fn self_intermediate_scattering(&self, schedule: &Schedule) -> Vec<(u64, f64)> {
-        self.fs_sum
-            .iter()
-            .zip(&self.fs_count)
-            .enumerate()
-            .filter(|(_, (_, count))| **count > 0)
-            .map(|(k, (sum, count))| (k as u64 * schedule.measure_interval, sum / *count as f64))
+    /// F_s(k*, lag) averaged over the time origins at sweep `from` or later (by whole epochs of
+    /// `max_lag` sweeps): (lag [sweeps], value), for lags with data.
+    pub fn self_intermediate_scattering(&self, schedule: &Schedule, from: u64) -> Vec<(u64, f64)> {
+        let lags = schedule.lags();
+        let first_epoch = from.div_ceil(schedule.max_lag) as usize;
+        let mut sum = vec![0.0; lags];
+        let mut count = vec![0u64; lags];
+        for (sums, counts) in self
+            .fs_sum
+            .chunks_exact(lags)
+            .zip(self.fs_count.chunks_exact(lags))
+            .skip(first_epoch)
+        {
+            for k in 0..lags {
+                sum[k] += sums[k];
+                count[k] += counts[k];
+            }
+        }
+        (0..lags)
+            .filter(|&k| count[k] > 0)
+            .map(|k| {
+                (
+                    k as u64 * schedule.measure_interval,
+                    sum[k] / count[k] as f64,
+                )
+            })
             .collect()
     }
 
-    /// τ_α [sweeps]: where F_s first falls below 1/e, interpolated linearly between lags.
-    pub fn tau_alpha(&self, schedule: &Schedule) -> Option<f64> {
-        let curve = self.self_intermediate_scattering(schedule);
+    /// τ_α [sweeps] from the time origins at sweep `from` or later: where F_s first falls below 1/e,
+    /// interpolated linearly between lags.
+    pub fn tau_alpha(&self, schedule: &Schedule, from: u64) -> Option<f64> {
+        let curve = self.self_intermediate_scattering(schedule, from);
         let threshold = (-1.0f64).exp();
         curve.windows(2).find_map(|pair| {
             let [(t0, f0), (t1, f1)] = [pair[0], pair[1]];
@@ -173,23 +197,23 @@ impl Record {
         })
     }
 
-    /// Tests stationarity on the second half of the run: it must span `tau_alpha_multiple` τ_α, and
-    /// energy and pressure over its two halves must agree within three standard errors (from averages
-    /// over blocks of at least 2 τ_α).
+    /// Tests stationarity on the second half of the run: it must span `tau_alpha_multiple` τ_α (from
+    /// the time origins inside it), and energy and pressure over its two halves must agree within
+    /// three standard errors (from averages over blocks of at least 2 τ_α).
     pub fn stationarity(&self, schedule: &Schedule) -> Stationarity {
         let last = self.sweep.last().copied().unwrap_or(0);
         let window_start = last / 2;
         let mut verdict = Stationarity {
             stationary: false,
             reason: String::new(),
-            tau_alpha: self.tau_alpha(schedule),
+            tau_alpha: self.tau_alpha(schedule, window_start),
             window_start,
             energy_halves: None,
             pressure_halves: None,
         };
         let Some(tau) = verdict.tau_alpha else {
             verdict.reason = format!(
-                "τ_α is not known: F_s(k*, t) has not fallen below 1/e within the lags followed (max_lag = {} sweeps)",
+                "τ_α is not known: F_s(k*, t) from the time origins in the second half of the run has not fallen below 1/e within the lags followed (max_lag = {} sweeps)",
                 schedule.max_lag
             );
             return verdict;
@@ -282,13 +306,21 @@ mod tests {
             tau_alpha_multiple: 10.0,
         };
         let mut record = Record::default();
-        // F_s = exp(−t/200): τ_α = 200 sweeps.
-        for k in 0..schedule.lags() {
-            record.fs_sum.push(3.0 * (-(k as f64 * 10.0) / 200.0).exp());
-            record.fs_count.push(3);
+        // Origins of epoch 10 (sweeps 10,000 to 10,999): F_s = exp(−t/200), τ_α = 200 sweeps; those of
+        // epoch 0 decay ten times more slowly and must not count for the second half of the run.
+        let lags = schedule.lags();
+        record.fs_sum.resize(11 * lags, 0.0);
+        record.fs_count.resize(11 * lags, 0);
+        for k in 0..lags {
+            let t = k as f64 * 10.0;
+            record.fs_sum[k] = 3.0 * (-t / 2000.0).exp();
+            record.fs_count[k] = 3;
+            record.fs_sum[10 * lags + k] = 3.0 * (-t / 200.0).exp();
+            record.fs_count[10 * lags + k] = 3;
         }
-        let tau = record.tau_alpha(&schedule).unwrap();
+        let tau = record.tau_alpha(&schedule, 10_000).unwrap();
         assert!((tau - 200.0).abs() < 2.0, "{tau}");
+        assert!(record.tau_alpha(&schedule, 0).unwrap() > 300.0);
         // A stationary series with noise passes; one with a drift does not.
         let noise = |k: usize| ((k as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
         for (drift, expected) in [(0.0, true), (1e-3, false)] {
