@@ -293,6 +293,22 @@ impl<'c> Engine<'c> {
         communication::largest_two(self.comm, top).map(f64::sqrt)
     }
 
+    /// Positions of the local particles at the last list build (local order).
+    pub fn positions_at_build(&self) -> &[[f64; 3]] {
+        &self.positions_at_build
+    }
+
+    /// Sets the positions of the local particles (given by global id) without rebuilding the lists,
+    /// and brings the ghosts up to date: to continue from a state whose lists were built at other
+    /// positions (a checkpoint). The new positions must lie within half the skin of the build ones.
+    /// Collective.
+    pub fn set_local_positions(&mut self, position_of: impl Fn(u64) -> [f64; 3]) {
+        for k in 0..self.n_local {
+            self.positions[k] = position_of(self.ids[k]);
+        }
+        self.forward_ghosts();
+    }
+
     /// The Verlet skin.
     pub fn skin(&self) -> f64 {
         self.skin

@@ -127,6 +127,7 @@ pub fn write(
     ];
     let origin_sweeps: Vec<u64>;
     let origins: Vec<f64>;
+    let built_at: Vec<f64>;
     let mut per_particle = Vec::new();
     if let Some(resumed) = resumed {
         let mut state = Map::new();
@@ -155,6 +156,19 @@ pub fn write(
             Array::F64(&origins, vec![origin_sweeps.len(), n, 3]),
         ));
         per_particle.push(("travel", resumed.travel.as_slice()));
+        built_at = resumed
+            .built_at
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
+        if !built_at.is_empty() {
+            arrays.push((
+                "checkpoint/positions_at_build".into(),
+                Array::F64(&built_at, vec![n, 3]),
+            ));
+        }
     }
     let extras = Extras {
         observables,
@@ -208,6 +222,10 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
         flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
     };
     let travel = triples(f64s("particles/all/travel", 3 * n)?);
+    let built_at = match h5md::read_array_f64(path, "checkpoint/positions_at_build")? {
+        Some(_) => Some(triples(f64s("checkpoint/positions_at_build", 3 * n)?)),
+        None => None,
+    };
     let origin_sweeps = u64s("checkpoint/origin_sweeps")?;
     let origins_flat = f64s("checkpoint/origins", 3 * n * origin_sweeps.len())?;
     let origins = origin_sweeps
@@ -250,6 +268,7 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
             state: run.sampler.clone(),
             travel,
             origins,
+            built_at,
         },
         run,
         record,

@@ -245,6 +245,9 @@ pub struct Resumed {
     pub travel: Vec<[f64; 3]>,
     /// Time origins: sweep and every particle's travel then, in id order.
     pub origins: Vec<(u64, Vec<[f64; 3]>)>,
+    /// Every particle's position at the last list build, in id order (the order of list rows, and so
+    /// of sums, depends on them): `None` starts from fresh lists.
+    pub built_at: Option<Vec<[f64; 3]>>,
 }
 
 /// Swap Monte Carlo on the distributed engine.
@@ -286,6 +289,7 @@ impl<'c> SwapMonteCarlo<'c> {
             state,
             travel,
             origins: Vec::new(),
+            built_at: None,
         };
         Self::resume(comm, configuration, potential, parameters, seed, resumed)
     }
@@ -304,6 +308,7 @@ impl<'c> SwapMonteCarlo<'c> {
             state,
             travel,
             origins,
+            built_at,
         } = resumed;
         parameters.validate().map_err(|error| Error::Parameter {
             origin: "swap Monte Carlo".into(),
@@ -328,7 +333,21 @@ impl<'c> SwapMonteCarlo<'c> {
             slabs: Some(cells_per_axis),
             any_sizes: true,
         };
-        let engine = Engine::with_layout(comm, configuration, potential, parameters.skin, layout)?;
+        // Lists as the interrupted run had them: built at the positions of its last build, then the
+        // particles put where they are now.
+        let engine = match &built_at {
+            Some(positions) => {
+                let at_build = Configuration {
+                    positions: positions.clone(),
+                    ..configuration.clone()
+                };
+                let mut engine =
+                    Engine::with_layout(comm, &at_build, potential, parameters.skin, layout)?;
+                engine.set_local_positions(|id| configuration.positions[id as usize]);
+                engine
+            }
+            None => Engine::with_layout(comm, configuration, potential, parameters.skin, layout)?,
+        };
         let local = |values: &[[f64; 3]]| -> Vec<[f64; 3]> {
             engine
                 .local_ids()
@@ -366,6 +385,7 @@ impl<'c> SwapMonteCarlo<'c> {
         let unreported = self.counts.global(self.engine.comm());
         let configuration = self.engine.gather_configuration();
         let travel = self.engine.gather(&self.travel);
+        let built_at = self.engine.gather(self.engine.positions_at_build());
         let origins: Vec<_> = self
             .origins
             .iter()
@@ -380,6 +400,7 @@ impl<'c> SwapMonteCarlo<'c> {
                     ..self.state.clone()
                 },
                 travel: travel?,
+                built_at: built_at,
                 origins: origins
                     .into_iter()
                     .map(|(sweep, values)| (sweep, values.expect("gathered on rank 0")))
@@ -805,5 +826,63 @@ mod tests {
             (energy - expected).abs() < 1e-10 * expected.abs(),
             "{energy} vs {expected}"
         );
+    }
+
+    #[test]
+    fn a_resumed_sampler_has_the_lists_of_the_uninterrupted_one() {
+        let universe = mpi::initialize().unwrap();
+        let world = universe.world();
+        let parameters = ModelParameters::default();
+        let potential = parameters.potential();
+        let configuration = spread_configuration(&parameters, 1500, 2);
+        let swap_parameters = SwapParameters {
+            grid_shift_interval: 5,
+            ..SwapParameters::at(0.8)
+        };
+        let mut running = SwapMonteCarlo::new(
+            &world,
+            &configuration,
+            potential.clone(),
+            swap_parameters.clone(),
+            4,
+        )
+        .unwrap();
+        // Stop between grid shifts, after the particles have moved since the last list build.
+        for _ in 0..13 {
+            running.sweep();
+        }
+        let (saved, resumed) = running.checkpoint().unwrap();
+        let mut continued =
+            SwapMonteCarlo::resume(&world, &saved, potential, swap_parameters, 4, resumed).unwrap();
+        // The same rows, in the same order (sums over them then agree bit for bit).
+        let rows = |sampler: &mut SwapMonteCarlo| -> Vec<(u64, Vec<u64>)> {
+            let engine = sampler.engine();
+            let ids = engine.all_ids().to_vec();
+            let list = engine.neighbour_list().clone();
+            let mut rows: Vec<(u64, Vec<u64>)> = (0..engine.n_local())
+                .map(|i| {
+                    (
+                        ids[i],
+                        list.neighbours_of(i)
+                            .iter()
+                            .map(|&j| ids[j as usize])
+                            .collect(),
+                    )
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        assert_eq!(rows(&mut running), rows(&mut continued));
+        for _ in 0..7 {
+            running.sweep();
+            continued.sweep();
+        }
+        let (a, b) = (
+            running.configuration().unwrap(),
+            continued.configuration().unwrap(),
+        );
+        assert_eq!(a.positions, b.positions);
+        assert_eq!(a.sizes, b.sizes);
     }
 }
