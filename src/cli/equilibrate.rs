@@ -300,9 +300,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
 
     let verdict = record.stationarity(&run.schedule);
     let attempts_per_second = (sweeps_done as f64 * n as f64) / seconds;
-    let configuration = sampler.configuration();
-    let travel = sampler.travel();
-    if let (Some(configuration), Some(_)) = (configuration, travel) {
+    if let Some(configuration) = sampler.configuration() {
         let mut observables = Map::new();
         observables.insert(
             "parent_temperature".into(),

@@ -96,13 +96,6 @@ pub fn largest_two(comm: &SimpleCommunicator, local: [f64; 2]) -> [f64; 2] {
     [first, max(comm, candidate)]
 }
 
-/// The global sum of an integer count.
-pub fn count(comm: &SimpleCommunicator, value: u64) -> u64 {
-    let mut result = 0u64;
-    comm.all_reduce_into(&value, &mut result, SystemOperation::sum());
-    result
-}
-
 /// Concatenates every rank's `local` values on rank 0, in rank order (`None` on other ranks).
 pub fn gather_to_root(comm: &SimpleCommunicator, local: &[f64]) -> Option<Vec<f64>> {
     let root = comm.process_at_rank(0);

@@ -352,47 +352,35 @@ impl<'c> Engine<'c> {
     /// all copies of a particle, e.g. sent along with [`Self::forward_values`]) is `which` only.
     /// Collective.
     pub fn forward_ghosts_of_class(&mut self, class: &[f64], which: f64) {
-        let mut outgoing = Vec::new();
-        let mut incoming = Vec::new();
-        let mut targets = Vec::new();
-        for s in &self.stages {
-            outgoing.clear();
-            for &i in &s.send {
-                if class[i as usize] == which {
-                    let mut x = self.positions[i as usize];
-                    x[s.axis] += s.shift;
-                    outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
-                }
-            }
-            targets.clear();
-            targets
-                .extend((s.received_at..s.received_at + s.received).filter(|&k| class[k] == which));
-            incoming.resize(4 * targets.len(), 0.0);
-            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
-            for (&k, chunk) in targets.iter().zip(incoming.chunks_exact(4)) {
-                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
-                self.sizes[k] = chunk[3];
-            }
-        }
+        self.forward_ghosts_where(|k| class[k] == which);
     }
 
     /// Sends the positions and sizes of the locals to their ghosts, along the stages of the last
     /// build. Collective.
     pub fn forward_ghosts(&mut self) {
+        self.forward_ghosts_where(|_| true);
+    }
+
+    /// Forwards positions and sizes of the particles (locals and ghosts, by index) that `selected`
+    /// picks; it must pick all copies of a particle alike on every rank.
+    fn forward_ghosts_where(&mut self, selected: impl Fn(usize) -> bool) {
         let mut outgoing = Vec::new();
         let mut incoming = Vec::new();
+        let mut targets = Vec::new();
         for s in &self.stages {
             outgoing.clear();
-            for &i in &s.send {
+            for &i in s.send.iter().filter(|&&i| selected(i as usize)) {
                 let mut x = self.positions[i as usize];
                 x[s.axis] += s.shift;
                 outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
             }
-            incoming.resize(4 * s.received, 0.0);
+            targets.clear();
+            targets.extend((s.received_at..s.received_at + s.received).filter(|&k| selected(k)));
+            incoming.resize(4 * targets.len(), 0.0);
             communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
-            for (k, chunk) in incoming.chunks_exact(4).enumerate() {
-                self.positions[s.received_at + k] = [chunk[0], chunk[1], chunk[2]];
-                self.sizes[s.received_at + k] = chunk[3];
+            for (&k, chunk) in targets.iter().zip(incoming.chunks_exact(4)) {
+                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
+                self.sizes[k] = chunk[3];
             }
         }
     }
@@ -674,7 +662,7 @@ impl<'c> Engine<'c> {
     /// The number of particles on all ranks and the exact sum of their sizes: conserved quantities.
     pub fn census(&self) -> (u64, f64) {
         (
-            communication::count(self.comm, self.n_local as u64),
+            communication::counts(self.comm, [self.n_local as u64])[0],
             self.sum(self.local_sizes().iter().copied()),
         )
     }

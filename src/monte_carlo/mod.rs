@@ -508,11 +508,6 @@ impl<'c> SwapMonteCarlo<'c> {
         self.engine.gather(&self.travel)
     }
 
-    /// The local particles' travel, in the engine's local order.
-    pub fn local_travel(&self) -> &[[f64; 3]] {
-        &self.travel
-    }
-
     /// One sweep: every particle is attempted once. Collective.
     pub fn sweep(&mut self) {
         let sweep = self.state.sweep;
@@ -554,6 +549,12 @@ impl<'c> SwapMonteCarlo<'c> {
                 })
                 .collect()
         };
+        // Every particle's colour, ghosts included (sent by their owners, so that all copies agree):
+        // after a colour's moves only ghosts of that colour need updating.
+        let mut colours = vec![0.0; order.len()];
+        for &(colour, _, _, i) in &order {
+            colours[i as usize] = colour as f64;
+        }
         order.sort_unstable();
 
         let temperature = self.parameters.parent_temperature;
@@ -569,17 +570,6 @@ impl<'c> SwapMonteCarlo<'c> {
             .iter()
             .zip(self.engine.all_sizes())
             .map(|(x, &size)| [x[0], x[1], x[2], size])
-            .collect();
-        // Every particle's colour, ghosts included (sent by their owners, so that all copies agree):
-        // after a colour's moves only ghosts of that colour need updating.
-        let mut colours: Vec<f64> = self
-            .engine
-            .local_positions()
-            .iter()
-            .map(|x| {
-                let c = x.map(|v| Decomposition::slab_of(v, l, m));
-                ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as f64
-            })
             .collect();
         self.engine.forward_values(&mut colours);
         let n_local = self.engine.n_local();
