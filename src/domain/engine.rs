@@ -78,6 +78,7 @@ pub struct Engine<'c> {
     halo: f64,
     /// The largest particle size (sizes are only ever exchanged, never changed).
     largest_size: f64,
+    smallest_size: f64,
     layout: Layout,
     /// Sizes were exchanged since the list's 1/λ_ij² were computed.
     sizes_changed: bool,
@@ -147,6 +148,7 @@ impl<'c> Engine<'c> {
             skin,
             halo,
             largest_size: configuration.largest_size(),
+            smallest_size: configuration.smallest_size(),
             layout,
             sizes_changed: false,
             n_global: configuration.len(),
@@ -439,7 +441,7 @@ impl<'c> Engine<'c> {
             &self.potential,
             self.skin,
             self.halo,
-            self.largest_size,
+            [self.smallest_size, self.largest_size],
             self.layout.any_sizes,
             &self.decomposition,
             &self.ids,
@@ -591,8 +593,13 @@ impl<'c> Engine<'c> {
     /// Energy, forces (on the local particles) and virial. Updates ghosts first.
     pub fn evaluate(&mut self) -> Evaluation {
         self.update(&mut []);
-        let (forces, energies, virials) =
-            super::forces::evaluate(&self.potential, &self.list, &self.positions, self.n_local);
+        let (forces, energies, virials) = super::forces::evaluate(
+            &self.potential,
+            &self.list,
+            &self.positions,
+            &self.sizes,
+            self.n_local,
+        );
         let mut sums: [ExactSum; 7] = Default::default();
         for (e, w) in energies.iter().zip(&virials) {
             sums[0].add(*e);
@@ -628,6 +635,7 @@ impl<'c> Engine<'c> {
             &self.potential,
             &self.list,
             &self.positions,
+            &self.sizes,
             self.n_local,
             forces,
         );

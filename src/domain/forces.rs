@@ -85,17 +85,19 @@ pub fn forces(
     potential: &PairPotential,
     list: &NeighbourList,
     positions: &[[f64; 3]],
+    sizes: &[f64],
     n_local: usize,
     forces: &mut Vec<[f64; 3]>,
 ) {
     forces.resize(n_local, [0.0; 3]);
-    dispatch!(potential, forces_with(list, positions, forces))
+    dispatch!(potential, forces_with(list, positions, sizes, forces))
 }
 
 fn forces_with<const NC: usize>(
     kernel: Kernel<NC>,
     list: &NeighbourList,
     positions: &[[f64; 3]],
+    sizes: &[f64],
     forces: &mut [[f64; 3]],
 ) {
     forces
@@ -105,7 +107,7 @@ fn forces_with<const NC: usize>(
         .for_each(|(i, force)| {
             let xi = positions[i];
             let mut f = [0.0; 3];
-            for (j, inverse_size2) in list.row(i) {
+            for (j, inverse_size2) in list.row_within(i, sizes[i]) {
                 let xj = positions[j];
                 let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
                 let s = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) * inverse_size2;
@@ -123,15 +125,17 @@ pub fn evaluate(
     potential: &PairPotential,
     list: &NeighbourList,
     positions: &[[f64; 3]],
+    sizes: &[f64],
     n_local: usize,
 ) -> (Vec<[f64; 3]>, Vec<f64>, Vec<[f64; 6]>) {
-    dispatch!(potential, evaluate_with(list, positions, n_local))
+    dispatch!(potential, evaluate_with(list, positions, sizes, n_local))
 }
 
 fn evaluate_with<const NC: usize>(
     kernel: Kernel<NC>,
     list: &NeighbourList,
     positions: &[[f64; 3]],
+    sizes: &[f64],
     n_local: usize,
 ) -> (Vec<[f64; 3]>, Vec<f64>, Vec<[f64; 6]>) {
     let mut forces = vec![[0.0; 3]; n_local];
@@ -146,7 +150,7 @@ fn evaluate_with<const NC: usize>(
         .for_each(|(i, ((force, energy), virial))| {
             let xi = positions[i];
             let (mut f, mut e, mut w) = ([0.0; 3], 0.0, [0.0; 6]);
-            for (j, inverse_size2) in list.row(i) {
+            for (j, inverse_size2) in list.row_within(i, sizes[i]) {
                 let xj = positions[j];
                 let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
                 let s = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) * inverse_size2;

@@ -12,4 +12,4 @@ mod neighbours;
 pub use decomposition::{Decomposition, DecompositionError};
 pub use engine::{DEFAULT_SKIN, Engine, Evaluation, Layout, ParticlesMut};
 pub use exact_sum::ExactSum;
-pub use neighbours::NeighbourList;
+pub use neighbours::{NeighbourList, SHELLS};

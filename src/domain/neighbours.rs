@@ -5,6 +5,11 @@
 //! cutoff is 2.2 times the smallest. Lists are *full* (each pair appears in the rows of both particles)
 //! and each row is in an order that does not depend on the decomposition (see [`NeighbourList::build`]),
 //! which fixes the order of every per-particle sum.
+//!
+//! Lists for swap Monte Carlo must hold every pair that can interact whatever sizes the particles
+//! take (*any-size* lists), about ten times as many entries as interact. Their rows are therefore
+//! ordered in shells: the entries a particle of size λ needs (those closer than x_c·max_j λ_ij(λ) + skin
+//! at the build) come first, so each energy change scans only the prefix for the sizes involved.
 
 use rayon::prelude::*;
 
@@ -17,6 +22,9 @@ const CELLS_PER_HALO: usize = 3;
 /// Particles per parallel task of a list build.
 const CHUNK: usize = 256;
 
+/// Size classes (shells) of the rows of an any-size list.
+pub const SHELLS: usize = 8;
+
 /// Compressed rows of neighbours of the local particles.
 #[derive(Clone, Debug, Default)]
 pub struct NeighbourList {
@@ -26,6 +34,12 @@ pub struct NeighbourList {
     pub neighbours: Vec<u32>,
     /// 1/λ_ij² for each entry.
     pub inverse_size2: Vec<f64>,
+    /// Any-size lists: the largest size of each of the [`SHELLS`] size classes (ascending; empty
+    /// otherwise).
+    pub shell_sizes: Vec<f64>,
+    /// Any-size lists: for row k and class c, `shell_ends[SHELLS k + c]` entries at the start of the row
+    /// hold every partner a particle of a size in classes 0..=c can reach.
+    pub shell_ends: Vec<u32>,
 }
 
 impl NeighbourList {
@@ -38,10 +52,43 @@ impl NeighbourList {
             .zip(self.inverse_size2[range].iter().copied())
     }
 
+    /// The entries of local particle `i` of size `size` that it can interact with: (neighbour index,
+    /// 1/λ_ij²). The whole row, unless the list is in shells.
+    pub fn row_within(&self, i: usize, size: f64) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let start = self.offsets[i];
+        let range = start..start + self.prefix_len(i, size);
+        self.neighbours[range.clone()]
+            .iter()
+            .map(|&j| j as usize)
+            .zip(self.inverse_size2[range].iter().copied())
+    }
+
+    /// The length of the part of row `i` that a particle of any size up to `size` can reach.
+    #[inline]
+    fn prefix_len(&self, i: usize, size: f64) -> usize {
+        if self.shell_sizes.is_empty() {
+            return self.offsets[i + 1] - self.offsets[i];
+        }
+        let class = self
+            .shell_sizes
+            .iter()
+            .position(|&s| size <= s)
+            .unwrap_or(SHELLS - 1);
+        self.shell_ends[SHELLS * i + class] as usize
+    }
+
     /// The neighbour indices of local particle `i`.
     #[inline]
     pub fn neighbours_of(&self, i: usize) -> &[u32] {
         &self.neighbours[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// The entries of local particle `i` that a particle of its position with any size up to `size`
+    /// (and partners of any size) can reach: the whole row, unless the list is in shells.
+    #[inline]
+    pub fn neighbours_within(&self, i: usize, size: f64) -> &[u32] {
+        let start = self.offsets[i];
+        &self.neighbours[start..start + self.prefix_len(i, size)]
     }
 
     /// Total number of entries.
@@ -54,10 +101,13 @@ impl NeighbourList {
         self.neighbours.is_empty()
     }
 
-    /// Recomputes every 1/λ_ij² from `sizes` (locals then ghosts), after particles exchanged sizes.
+    /// Recomputes 1/λ_ij² from `sizes` (locals then ghosts), after particles exchanged sizes, for the
+    /// entries each particle can interact with at its size ([`Self::row_within`]): the others are
+    /// refreshed when they come into use.
     pub fn refresh_inverse_sizes(&mut self, potential: &PairPotential, sizes: &[f64]) {
         for i in 0..self.offsets.len().saturating_sub(1) {
-            for k in self.offsets[i]..self.offsets[i + 1] {
+            let start = self.offsets[i];
+            for k in start..start + self.prefix_len(i, sizes[i]) {
                 let pair_size = potential.pair_size(sizes[i], sizes[self.neighbours[k] as usize]);
                 self.inverse_size2[k] = 1.0 / (pair_size * pair_size);
             }
@@ -65,15 +115,15 @@ impl NeighbourList {
     }
 
     /// Builds the lists of the first `n_local` particles among all `positions` (locals then ghosts)
-    /// with a cell grid over the domain extended by `halo` on every side; `largest_size` is the largest
-    /// particle size anywhere. With `any_sizes`, every pair closer than `halo` is listed, whatever the
-    /// sizes.
+    /// with a cell grid over the domain extended by `halo` on every side; `size_range` holds the
+    /// smallest and largest particle sizes anywhere. With `any_sizes`, every pair closer than `halo` is
+    /// listed, whatever the sizes, and rows are in shells.
     #[allow(clippy::too_many_arguments)]
     pub fn build(
         potential: &PairPotential,
         skin: f64,
         halo: f64,
-        largest_size: f64,
+        size_range: [f64; 2],
         any_sizes: bool,
         decomposition: &Decomposition,
         ids: &[u64],
@@ -133,15 +183,32 @@ impl NeighbourList {
                 [x[0], x[1], x[2], sizes[k as usize]]
             })
             .collect();
+        // Each local particle's place in the cell-sorted arrays (to leave it out of its own row).
+        let mut slot_of = vec![0u32; n_local];
+        for (slot, &k) in members.iter().enumerate() {
+            if (k as usize) < n_local {
+                slot_of[k as usize] = slot as u32;
+            }
+        }
         let cutoff = potential.cutoff();
+        let largest_size = size_range[1];
+        let (shell_sizes, shell_reach2) = if any_sizes {
+            shells(potential, skin, halo, size_range)
+        } else {
+            (Vec::new(), [0.0; SHELLS])
+        };
         let stride = [(cells[1] * cells[2]) as i64, cells[2] as i64];
         let build_chunk = |chunk: std::ops::Range<usize>| {
             let mut counts = Vec::with_capacity(chunk.len());
+            let mut ends: Vec<u32> = Vec::with_capacity(shell_sizes.len() * chunk.len());
             let mut entries: Vec<(u32, f64)> = Vec::with_capacity(32 * chunk.len());
             let mut row: Vec<(u32, f64)> = Vec::with_capacity(64);
             let mut kept: Vec<u32> = Vec::new();
+            let mut distances2: Vec<f64> = Vec::new();
+            let mut classes: Vec<u8> = Vec::new();
             for i in chunk {
                 let xi = positions[i];
+                let own_slot = slot_of[i] as usize;
                 let reach = if any_sizes {
                     halo
                 } else {
@@ -164,7 +231,7 @@ impl NeighbourList {
                         if rest <= 0.0 {
                             continue;
                         }
-                        let nz = (rest.sqrt().floor() as i64 + 1).min(n);
+                        let nz = (rest.sqrt() as i64 + 1).min(n); // truncation is the floor here
                         let column = base + dx * stride[0] + dy * stride[1];
                         let first = (column - nz) as usize;
                         let last = (column + nz) as usize;
@@ -173,46 +240,84 @@ impl NeighbourList {
                         let candidates = start[first]..start[last + 1];
                         if kept.len() < count + candidates.len() {
                             kept.resize(count + candidates.len(), 0);
+                            if any_sizes {
+                                distances2.resize(count + candidates.len(), 0.0);
+                            }
                         }
-                        for k in candidates {
-                            let [x, y, z, size] = binned[k];
+                        let distance2 = |k: usize| {
+                            let [x, y, z, _] = binned[k];
                             let d = [x - xi[0], y - xi[1], z - xi[2]];
-                            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                            let range = if any_sizes {
-                                halo
-                            } else {
-                                cutoff * potential.pair_size(size_i, size) + skin
-                            };
-                            kept[count] = k as u32;
-                            count += ((r2 < range * range) & (members[k] as usize != i)) as usize;
+                            d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+                        };
+                        if any_sizes {
+                            for k in candidates {
+                                let r2 = distance2(k);
+                                kept[count] = k as u32;
+                                distances2[count] = r2;
+                                count += ((r2 < reach2) & (k != own_slot)) as usize;
+                            }
+                        } else {
+                            for k in candidates {
+                                let r2 = distance2(k);
+                                let range =
+                                    cutoff * potential.pair_size(size_i, binned[k][3]) + skin;
+                                kept[count] = k as u32;
+                                count += ((r2 < range * range) & (k != own_slot)) as usize;
+                            }
                         }
                     }
                 }
-                for &k in &kept[..count] {
-                    let j = members[k as usize] as usize;
+                let entry = |k: u32| {
                     let pair_size = potential.pair_size(size_i, binned[k as usize][3]);
-                    row.push((j as u32, 1.0 / (pair_size * pair_size)));
+                    (members[k as usize], 1.0 / (pair_size * pair_size))
+                };
+                if shell_sizes.is_empty() {
+                    row.extend(kept[..count].iter().map(|&k| entry(k)));
+                } else {
+                    // Shell by shell, each in scan order: a stable counting sort on the class (the
+                    // first whose reach exceeds the distance at the build).
+                    classes.clear();
+                    let mut next = [0u32; SHELLS];
+                    for &r2 in &distances2[..count] {
+                        let class: usize = shell_reach2.iter().map(|&b| (b <= r2) as usize).sum();
+                        next[class] += 1;
+                        classes.push(class as u8);
+                    }
+                    let mut end = 0;
+                    for slot in &mut next {
+                        end += *slot;
+                        ends.push(end);
+                        *slot = end - *slot;
+                    }
+                    row.resize(count, (0, 0.0));
+                    for (&k, &class) in kept[..count].iter().zip(&classes) {
+                        row[next[class as usize] as usize] = entry(k);
+                        next[class as usize] += 1;
+                    }
                 }
                 counts.push(row.len());
                 entries.extend_from_slice(&row);
             }
-            (counts, entries)
+            (counts, ends, entries)
         };
-        let chunks: Vec<(Vec<usize>, Vec<(u32, f64)>)> = (0..n_local.div_ceil(CHUNK))
+        let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<(u32, f64)>)> = (0..n_local.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local)))
             .collect();
-        let total: usize = chunks.iter().map(|(_, e)| e.len()).sum();
+        let total: usize = chunks.iter().map(|(_, _, e)| e.len()).sum();
         let mut list = NeighbourList {
             offsets: Vec::with_capacity(n_local + 1),
             neighbours: Vec::with_capacity(total),
             inverse_size2: Vec::with_capacity(total),
+            shell_ends: Vec::with_capacity(shell_sizes.len() * n_local),
+            shell_sizes,
         };
         list.offsets.push(0);
-        for (counts, entries) in chunks {
+        for (counts, ends, entries) in chunks {
             for count in counts {
                 list.offsets.push(list.offsets.last().unwrap() + count);
             }
+            list.shell_ends.extend_from_slice(&ends);
             for (j, inverse) in entries {
                 list.neighbours.push(j);
                 list.inverse_size2.push(inverse);
@@ -220,4 +325,38 @@ impl NeighbourList {
         }
         list
     }
+}
+
+/// The size classes of any-size rows and the squared reach of each: class c holds the sizes up to
+/// `sizes[c]` (classes of equal width between the smallest and the largest size), and a particle of
+/// such a size reaches partners of any size within x_c·max_j λ_ij + skin. That maximum grows with the
+/// size as long as sizes stay below 1/(2 n_A) (the size at which λ_ij turns over); otherwise every
+/// class is given the whole halo.
+fn shells(
+    potential: &PairPotential,
+    skin: f64,
+    halo: f64,
+    [smallest, largest]: [f64; 2],
+) -> (Vec<f64>, [f64; SHELLS]) {
+    let monotonic =
+        potential.non_additivity() <= 0.0 || largest <= 0.5 / potential.non_additivity();
+    let sizes: Vec<f64> = (1..=SHELLS)
+        .map(|c| {
+            if c == SHELLS {
+                largest
+            } else {
+                smallest + (largest - smallest) * c as f64 / SHELLS as f64
+            }
+        })
+        .collect();
+    let reach2 = std::array::from_fn(|c| {
+        let size = sizes[c];
+        let reach = if monotonic && c + 1 < SHELLS {
+            (potential.cutoff() * potential.largest_pair_size(size, largest) + skin).min(halo)
+        } else {
+            halo
+        };
+        reach * reach
+    });
+    (sizes, reach2)
 }

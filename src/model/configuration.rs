@@ -182,6 +182,11 @@ impl Configuration {
         self.sizes.iter().copied().fold(0.0, f64::max)
     }
 
+    /// The smallest particle size.
+    pub fn smallest_size(&self) -> f64 {
+        self.sizes.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
     /// The minimum-image pair vector r_ij = x_j − x_i.
     #[inline]
     pub fn pair_vector(&self, i: usize, j: usize) -> [f64; 3] {

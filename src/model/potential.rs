@@ -58,6 +58,7 @@ impl PairPotential {
     }
 
     /// The cutoff x_c in units of λ_ij.
+    #[inline]
     pub fn cutoff(&self) -> f64 {
         self.cutoff
     }
@@ -66,6 +67,12 @@ impl PairPotential {
     #[inline]
     pub fn pair_size(&self, a: f64, b: f64) -> f64 {
         0.5 * (a + b) * (1.0 - self.non_additivity * (a - b).abs())
+    }
+
+    /// The non-additivity n_A of the size rule.
+    #[inline]
+    pub fn non_additivity(&self) -> f64 {
+        self.non_additivity
     }
 
     /// The largest pair size λ_ij of a particle of size `size` with any particle no larger than

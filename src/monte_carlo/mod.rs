@@ -562,6 +562,7 @@ impl<'c> SwapMonteCarlo<'c> {
         let max_size_difference = self.parameters.max_size_difference;
         let potential = self.engine.potential().clone();
         let mut members: Vec<usize> = Vec::new();
+        let mut scratch: Vec<u32> = Vec::new();
         let mut start = 0;
         let mut counts = MoveCounts::default();
         let mut packed: Vec<[f64; 4]> = self
@@ -623,14 +624,16 @@ impl<'c> SwapMonteCarlo<'c> {
                             {
                                 continue;
                             }
+                            let larger = sizes[i].max(sizes[j]);
                             let delta = swap(
                                 &potential,
-                                list.neighbours_of(i),
-                                list.neighbours_of(j),
+                                list.neighbours_within(i, larger),
+                                list.neighbours_within(j, larger),
                                 &packed,
                                 ids,
                                 i,
                                 j,
+                                &mut scratch,
                             );
                             if accept(delta, u) {
                                 sizes.swap(i, j);
@@ -651,8 +654,14 @@ impl<'c> SwapMonteCarlo<'c> {
                             }) {
                                 continue;
                             }
-                            let delta =
-                                translation(&potential, list.neighbours_of(i), &packed, i, to);
+                            let delta = translation(
+                                &potential,
+                                list.neighbours_within(i, sizes[i]),
+                                &packed,
+                                i,
+                                to,
+                                &mut scratch,
+                            );
                             if accept(delta, u) {
                                 positions[i] = to;
                                 packed[i] = [to[0], to[1], to[2], sizes[i]];
@@ -700,6 +709,7 @@ impl<'c> SwapMonteCarlo<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::SHELLS;
     use crate::model::{ModelParameters, evaluate};
     use crate::testing::spread_configuration;
     use rand::SeedableRng;
@@ -731,6 +741,8 @@ mod tests {
         )
         .unwrap();
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        let mut scratch = Vec::new();
+        let mut scanned = [0, 0];
         let engine = sampler.engine();
         let ids = engine.local_ids().to_vec();
         let particles = engine.particles_mut();
@@ -746,7 +758,11 @@ mod tests {
             let d: [f64; 3] = std::array::from_fn(|_| 0.3 * (rng.random::<f64>() - 0.5));
             let x = particles.positions[i];
             let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
-            let delta = translation(&potential, particles.list.neighbours_of(i), &packed, i, to);
+            // Only the row's prefix for the particle's size (the shells of an any-size list).
+            let row = particles.list.neighbours_within(i, particles.sizes[i]);
+            scanned[0] += row.len();
+            scanned[1] += particles.list.neighbours_of(i).len();
+            let delta = translation(&potential, row, &packed, i, to, &mut scratch);
             let mut moved = configuration.clone();
             let id = ids[i] as usize;
             moved.positions[id] = to;
@@ -760,14 +776,16 @@ mod tests {
             if i == j {
                 continue;
             }
+            let larger = particles.sizes[i].max(particles.sizes[j]);
             let delta = swap(
                 &potential,
-                particles.list.neighbours_of(i),
-                particles.list.neighbours_of(j),
+                particles.list.neighbours_within(i, larger),
+                particles.list.neighbours_within(j, larger),
                 &packed,
                 particles.ids,
                 i,
                 j,
+                &mut scratch,
             );
             let mut swapped = configuration.clone();
             swapped.sizes.swap(ids[i] as usize, ids[j] as usize);
@@ -778,6 +796,12 @@ mod tests {
                 "swap: {delta} vs {expected}"
             );
         }
+        assert!(
+            2 * scanned[0] < scanned[1] + scanned[1] / 2,
+            "translations scanned {} of {} entries",
+            scanned[0],
+            scanned[1]
+        );
 
         // Sweeps keep every particle, the multiset of sizes, and a consistent engine: the energy it
         // evaluates equals the serial model's on the gathered configuration.
@@ -844,12 +868,12 @@ mod tests {
         let (saved, resumed) = running.checkpoint().unwrap();
         let mut continued =
             SwapMonteCarlo::resume(&world, &saved, potential, swap_parameters, 4, resumed).unwrap();
-        // The same rows, in the same order (sums over them then agree bit for bit).
-        let rows = |sampler: &mut SwapMonteCarlo| -> Vec<(u64, Vec<u64>)> {
+        // The same rows, in the same order and shells (sums over them then agree bit for bit).
+        let rows = |sampler: &mut SwapMonteCarlo| -> Vec<(u64, Vec<u64>, Vec<u32>)> {
             let engine = sampler.engine();
             let ids = engine.all_ids().to_vec();
             let list = engine.neighbour_list().clone();
-            let mut rows: Vec<(u64, Vec<u64>)> = (0..engine.n_local())
+            let mut rows: Vec<(u64, Vec<u64>, Vec<u32>)> = (0..engine.n_local())
                 .map(|i| {
                     (
                         ids[i],
@@ -857,6 +881,7 @@ mod tests {
                             .iter()
                             .map(|&j| ids[j as usize])
                             .collect(),
+                        list.shell_ends[SHELLS * i..SHELLS * (i + 1)].to_vec(),
                     )
                 })
                 .collect();
