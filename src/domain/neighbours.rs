@@ -22,6 +22,9 @@ const CELLS_PER_HALO: usize = 3;
 /// Particles per parallel task of a list build.
 const CHUNK: usize = 256;
 
+/// The rows of a chunk of particles: their lengths, their shell ends, and their entries.
+type ChunkRows = (Vec<usize>, Vec<u32>, Vec<(u32, f64)>);
+
 /// Size classes (shells) of the rows of an any-size list.
 pub const SHELLS: usize = 8;
 
@@ -300,7 +303,7 @@ impl NeighbourList {
             }
             (counts, ends, entries)
         };
-        let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<(u32, f64)>)> = (0..n_local.div_ceil(CHUNK))
+        let chunks: Vec<ChunkRows> = (0..n_local.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local)))
             .collect();

@@ -56,7 +56,7 @@ impl Schedule {
                 );
             }
         }
-        if !(self.tau_alpha_multiple > 0.0) {
+        if self.tau_alpha_multiple.is_nan() || self.tau_alpha_multiple <= 0.0 {
             return bad("tau_alpha_multiple", "must be positive".into());
         }
         Ok(())

@@ -400,7 +400,7 @@ impl<'c> SwapMonteCarlo<'c> {
                     ..self.state.clone()
                 },
                 travel: travel?,
-                built_at: built_at,
+                built_at,
                 origins: origins
                     .into_iter()
                     .map(|(sweep, values)| (sweep, values.expect("gathered on rank 0")))
