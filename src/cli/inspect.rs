@@ -57,6 +57,9 @@ pub fn run(args: InspectArgs) -> Result<()> {
         .unwrap()
         .clone(),
     );
+    if loaded.format == Format::Hdf5 {
+        report.extend(stored_measurements(&args.file)?);
+    }
     if args.json {
         println!(
             "{}",
@@ -76,4 +79,61 @@ pub fn run(args: InspectArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The measurements of `pinch modes`, `shear`, `dipoles` and `sample` that the file holds, under the
+/// report's names: `eigenvalues`, `participation_ratios`, `shear_modulus` {xy, xz, yz, mean},
+/// `bulk_modulus`, `dipoles` {pairs, d_hinv_d, d_hinv2_d, omega, omega_g, sqrt_mean_kappa,
+/// median_omega}.
+fn stored_measurements(path: &std::path::Path) -> Result<Map<String, Value>> {
+    use crate::io::h5md::{read_array_f64, read_array_u64, read_attribute_group};
+    let mut report = Map::new();
+    if let Some((values, _)) = read_array_f64(path, "modes/eigenvalues")? {
+        report.insert("eigenvalues".into(), json!(values));
+    }
+    if let Some(group) = read_attribute_group(path, "modes")? {
+        report.insert(
+            "stable".into(),
+            group.get("stable").cloned().unwrap_or(Value::Null),
+        );
+    }
+    if let Some((values, _)) = read_array_f64(path, "modes/participation_ratios")? {
+        report.insert("participation_ratios".into(), json!(values));
+    }
+    if let Some(group) = read_attribute_group(path, "elastic")? {
+        let get = |key: &str| group.get(key).cloned().unwrap_or(Value::Null);
+        report.insert(
+            "shear_modulus".into(),
+            json!({
+                "xy": get("shear_xy"),
+                "xz": get("shear_xz"),
+                "yz": get("shear_yz"),
+                "mean": get("shear_mean"),
+            }),
+        );
+        report.insert("bulk_modulus".into(), get("bulk"));
+    }
+    if let Some(group) = read_attribute_group(path, "dipoles")? {
+        let array = |name: &str| -> Result<Value> {
+            Ok(json!(
+                read_array_f64(path, &format!("dipoles/{name}"))?.map(|(v, _)| v)
+            ))
+        };
+        let pairs: Option<Vec<[u64; 2]>> = read_array_u64(path, "dipoles/pairs")?
+            .map(|(v, _)| v.chunks_exact(2).map(|p| [p[0], p[1]]).collect());
+        let get = |key: &str| group.get(key).cloned().unwrap_or(Value::Null);
+        report.insert(
+            "dipoles".into(),
+            json!({
+                "pairs": pairs,
+                "d_hinv_d": array("d_hinv_d")?,
+                "d_hinv2_d": array("d_hinv2_d")?,
+                "omega": array("omega")?,
+                "omega_g": get("omega_g"),
+                "sqrt_mean_kappa": get("sqrt_mean_kappa"),
+                "median_omega": get("median_omega"),
+            }),
+        );
+    }
+    Ok(report)
 }

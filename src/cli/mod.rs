@@ -1,5 +1,6 @@
 //! The `pinch` command line: one subcommand per step of the pipeline.
 
+mod analyse;
 mod bench;
 mod convert;
 mod equilibrate;
@@ -72,6 +73,19 @@ pub enum Command {
     /// Assemble the Hessian of a configuration on the distributed engine (PETSc MATAIJ, block size 3)
     /// and write it as a sparse matrix in particle-id order, readable with h5py and scipy.
     Hessian(hessian::HessianArgs),
+    /// The lowest nonzero vibrational modes of an inherent state (SLEPc, options prefix modes_):
+    /// frequencies, participation ratios, radial profiles and optionally eigenvectors; an unstable
+    /// state (negative eigenvalue) is flagged and exits with status 5.
+    Modes(analyse::ModesArgs),
+    /// The athermal shear modulus (xy, xz, yz planes and mean; Born minus nonaffine term by linear
+    /// solves with options prefix response_), the bulk modulus and the pressure of an inherent state.
+    Shear(analyse::ShearArgs),
+    /// Force-dipole ("pinch") responses u = H^+ d of random interacting pairs of an inherent state:
+    /// d^T H^+ d, d^T H^+^2 d, omega per pair and omega_g, with the radial profile of the responses.
+    Dipoles(analyse::DipolesArgs),
+    /// One sample from a liquid configuration: quench, modes, elastic moduli and dipole responses,
+    /// into one file (exit status 3 if the quench fails, 5 if the state is unstable).
+    Sample(analyse::SampleArgs),
     /// Measure the throughput and memory of the engine's stages on random configurations (run under
     /// mpirun/srun for several ranks; results as JSON).
     Bench(bench::BenchArgs),
@@ -93,6 +107,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Hessian(args) => hessian::run(args),
         Command::Quench(args) => quench::run(args),
         Command::Selftest(args) => selftest::run(args),
+        Command::Modes(args) => analyse::modes(args),
+        Command::Shear(args) => analyse::shear(args),
+        Command::Dipoles(args) => analyse::dipoles(args),
+        Command::Sample(args) => analyse::sample(args),
     }
 }
 

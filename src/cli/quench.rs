@@ -23,6 +23,19 @@ pub struct QuenchArgs {
     /// H5MD output: the inherent state, with energy, forces, pressure and the quench's record.
     #[arg(long = "out", value_name = "GLASS")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub quench: QuenchOptions,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub petsc: PetscArgs,
+}
+
+/// Options of the quench (shared by `pinch quench` and `pinch sample`).
+#[derive(Debug, Args)]
+pub struct QuenchOptions {
     /// Converged when the largest force component is below this [epsilon/lambda_min].
     #[arg(long, default_value_t = QuenchParameters::default().force_tolerance, value_name = "F")]
     pub force_tolerance: f64,
@@ -44,12 +57,49 @@ pub struct QuenchArgs {
     /// Newton steps allowed.
     #[arg(long, default_value_t = QuenchParameters::default().max_newton_steps, value_name = "N")]
     pub max_newton_steps: usize,
-    #[command(flatten)]
-    pub model: ModelArgs,
-    #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
-    pub petsc: PetscArgs,
+}
+
+impl QuenchOptions {
+    /// The quench parameters these options give.
+    pub fn parameters(&self) -> QuenchParameters {
+        QuenchParameters {
+            force_tolerance: self.force_tolerance,
+            newton_threshold: self.newton_threshold,
+            time_step: self.time_step,
+            max_time_step: self.max_time_step,
+            max_step_length: self.max_step_length,
+            max_fire_steps: self.max_fire_steps,
+            max_newton_steps: self.max_newton_steps,
+        }
+    }
+}
+
+/// The quench's record as observables: energy per particle, largest force, convergence, steps and
+/// times.
+pub fn quench_observables(
+    info: &crate::quench::QuenchInfo,
+    seconds: f64,
+) -> Map<String, serde_json::Value> {
+    let mut observables = Map::new();
+    observables.insert(
+        "energy_per_particle".into(),
+        info.energy_per_particle.into(),
+    );
+    observables.insert("max_force".into(), info.max_force.into());
+    observables.insert("quench_converged".into(), info.converged.into());
+    observables.insert("quench_fire_steps".into(), (info.fire_steps as u64).into());
+    observables.insert(
+        "quench_newton_steps".into(),
+        (info.newton_steps as u64).into(),
+    );
+    observables.insert(
+        "quench_linear_iterations".into(),
+        (info.linear_iterations as u64).into(),
+    );
+    observables.insert("quench_seconds".into(), seconds.into());
+    observables.insert("quench_fire_seconds".into(), info.fire_seconds.into());
+    observables.insert("quench_newton_seconds".into(), info.newton_seconds.into());
+    observables
 }
 
 /// Exit code of a quench that ran but did not converge.
@@ -67,15 +117,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             message: "is the input file: the quench writes its result to a new file".into(),
         });
     }
-    let parameters = QuenchParameters {
-        force_tolerance: args.force_tolerance,
-        newton_threshold: args.newton_threshold,
-        time_step: args.time_step,
-        max_time_step: args.max_time_step,
-        max_step_length: args.max_step_length,
-        max_fire_steps: args.max_fire_steps,
-        max_newton_steps: args.max_newton_steps,
-    };
+    let parameters = args.quench.parameters();
     let loaded = load_configuration(&args.input, false, &args.model)?;
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let world = session.world();
@@ -100,27 +142,9 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     let forces = engine.gather(&evaluation.forces);
     let glass = engine.gather_configuration();
     if let (Some(glass), Some(forces)) = (glass, forces) {
-        let mut observables = Map::new();
-        observables.insert(
-            "energy_per_particle".into(),
-            info.energy_per_particle.into(),
-        );
-        observables.insert("max_force".into(), info.max_force.into());
+        let mut observables = quench_observables(&info, seconds);
         observables.insert("pressure".into(), pressure.into());
-        observables.insert("quench_converged".into(), info.converged.into());
-        observables.insert("quench_fire_steps".into(), (info.fire_steps as u64).into());
-        observables.insert(
-            "quench_newton_steps".into(),
-            (info.newton_steps as u64).into(),
-        );
-        observables.insert(
-            "quench_linear_iterations".into(),
-            (info.linear_iterations as u64).into(),
-        );
-        observables.insert("quench_seconds".into(), seconds.into());
         observables.insert("peak_memory_bytes".into(), peak_memory.into());
-        observables.insert("quench_fire_seconds".into(), info.fire_seconds.into());
-        observables.insert("quench_newton_seconds".into(), info.newton_seconds.into());
         let extras = Extras {
             observables,
             per_particle: vec![("force", &forces)],

@@ -129,3 +129,36 @@ pub fn counts<const K: usize>(comm: &SimpleCommunicator, values: [u64; K]) -> [u
     comm.all_reduce_into(&values[..], &mut result[..], SystemOperation::sum());
     result
 }
+
+/// The global minimum of an integer.
+pub fn min_u64(comm: &SimpleCommunicator, value: u64) -> u64 {
+    let mut result = 0u64;
+    comm.all_reduce_into(&value, &mut result, SystemOperation::min());
+    result
+}
+
+/// Element-wise global sums (rounding may depend on the number of ranks; use [`exact_sums`] where it
+/// must not).
+pub fn sum_in_place(comm: &SimpleCommunicator, values: &mut [f64]) {
+    let local = values.to_vec();
+    comm.all_reduce_into(&local[..], values, SystemOperation::sum());
+}
+
+/// A value that exactly one rank holds, on every rank.
+pub fn broadcast_from_holder<const K: usize>(
+    comm: &SimpleCommunicator,
+    value: Option<[f64; K]>,
+) -> [f64; K] {
+    let mut words = vec![0.0; K + 1];
+    if let Some(v) = value {
+        words[..K].copy_from_slice(&v);
+        words[K] = 1.0;
+    }
+    sum_in_place(comm, &mut words);
+    assert_eq!(
+        words[K], 1.0,
+        "the value is held by {} ranks, not one",
+        words[K]
+    );
+    std::array::from_fn(|k| words[k])
+}

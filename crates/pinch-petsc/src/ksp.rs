@@ -3,6 +3,7 @@
 use std::ffi::{CStr, CString};
 use std::marker::PhantomData;
 
+use crate::dense::DenseColumns;
 use crate::error::{Error, Result, check, check_in_drop};
 use crate::ffi;
 use crate::mat::Mat;
@@ -73,6 +74,10 @@ impl<'s> Ksp<'s> {
     /// Solves `A x = b`; a solve that does not converge is an [`Error::KspDiverged`].
     pub fn solve(&mut self, b: &Vector<'s>, x: &mut Vector<'s>) -> Result<KspInfo> {
         check!(KSPSolve(self.raw, b.raw, x.raw));
+        self.outcome()
+    }
+
+    fn outcome(&self) -> Result<KspInfo> {
         let mut reason: ffi::KSPConvergedReason = 0;
         let mut iterations: ffi::PetscInt = 0;
         let mut residual_norm = 0.0;
@@ -93,6 +98,18 @@ impl<'s> Ksp<'s> {
             });
         }
         Ok(info)
+    }
+
+    /// Solves `A X = B` for every column of `b` at once (a direct solver applies its factors to the
+    /// whole block; Krylov methods solve column by column). A column that does not converge makes it an
+    /// [`Error::KspDiverged`]; the iterations reported are those of the last column.
+    pub fn solve_many(
+        &mut self,
+        b: &DenseColumns<'s>,
+        x: &mut DenseColumns<'s>,
+    ) -> Result<KspInfo> {
+        check!(KSPMatSolve(self.raw, b.raw, x.raw));
+        self.outcome()
     }
 
     /// The Krylov method in use, e.g. `cg`.

@@ -4,7 +4,7 @@
 //! from the installed headers; the safe types above them follow the PETSc tutorials' shape:
 //!
 //! 1. [`Session::initialize`] starts MPI, then SLEPc (and PETSc); dropping it finalises them in reverse.
-//! 2. [`Mat`], [`Vector`], [`NullSpace`], [`Ksp`] and [`Eps`] borrow the session, so none can outlive it.
+//! 2. [`Mat`], [`Vector`], [`DenseColumns`], [`NullSpace`], [`Ksp`] and [`Eps`] borrow the session, so none can outlive it.
 //! 3. Code states facts (symmetry, null space, which eigenvalues); methods and preconditioners come from
 //!    the options database (`-<prefix>ksp_type`, `-<prefix>eps_type`, ...), set last by `set_from_options`.
 //! 4. Every PETSc error code becomes an [`Error`] carrying PETSc's own message.
@@ -25,6 +25,7 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/petsc_bindings.rs"));
 }
 
+mod dense;
 mod eps;
 mod error;
 mod ksp;
@@ -33,6 +34,7 @@ mod nullspace;
 mod session;
 mod vector;
 
+pub use dense::DenseColumns;
 pub use eps::{Eps, EpsInfo, Which};
 pub use error::{Error, Result};
 pub use ksp::{Ksp, KspInfo};

@@ -89,6 +89,32 @@ impl<'s> Mat<'s> {
         self.block_size
     }
 
+    /// A copy with the same layout, pattern and values (and the same options, e.g. symmetry).
+    pub fn duplicate(&self) -> Result<Self> {
+        let mut raw: ffi::Mat = std::ptr::null_mut();
+        check!(MatDuplicate(self.raw, ffi::MAT_COPY_VALUES, &mut raw));
+        Ok(Mat {
+            raw,
+            block_size: self.block_size,
+            _session: PhantomData,
+        })
+    }
+
+    /// Replaces the global `rows` and the same columns by those of the identity scaled by `diagonal`
+    /// (e.g. to pin degrees of freedom). Collective; every rank passes the rows it names (any rows).
+    pub fn zero_rows_columns(&mut self, rows: &[usize], diagonal: f64) -> Result<()> {
+        let rows: Vec<ffi::PetscInt> = rows.iter().map(|&r| r as ffi::PetscInt).collect();
+        check!(MatZeroRowsColumns(
+            self.raw,
+            rows.len() as ffi::PetscInt,
+            rows.as_ptr(),
+            diagonal,
+            std::ptr::null_mut(),
+            std::ptr::null_mut()
+        ));
+        Ok(())
+    }
+
     /// Adds a dense `block_size × block_size` block (row-major) at block position (`block_row`, `block_col`).
     pub fn add_block(&mut self, block_row: usize, block_col: usize, values: &[f64]) -> Result<()> {
         debug_assert_eq!(values.len(), self.block_size * self.block_size);
@@ -217,6 +243,13 @@ impl<'s> Mat<'s> {
     pub fn set_near_null_space(&mut self, null_space: &NullSpace<'s>) -> Result<()> {
         check!(MatSetNearNullSpace(self.raw, null_space.raw));
         Ok(())
+    }
+
+    /// The sum of the diagonal entries.
+    pub fn trace(&self) -> Result<f64> {
+        let mut trace = 0.0;
+        check!(MatGetTrace(self.raw, &mut trace));
+        Ok(trace)
     }
 
     /// `y = A x`.

@@ -1,0 +1,269 @@
+//! Force-dipole ("pinch") responses: for an interacting pair (i, j) the dipole d has n = r_ij/r at j and
+//! −n at i (|d|² = 2), its response is u = H⁺ d, and the pair's frequency is
+//! ω^(ij) = √(dᵀH⁺d / dᵀH⁺²d): the stiffness of u viewed as a pseudo-mode, uᵀHu/uᵀu. The sample's ω_g
+//! is the mean of ω^(ij) over the pairs, with √⟨κ⟩ and the median beside it.
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+
+use super::ResponseSolver;
+use super::profiles::RadialProfile;
+use crate::domain::Engine;
+use crate::domain::communication::{gather_to_root, sum_in_place};
+use crate::error::{Error, Result};
+
+/// Which pairs, and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DipoleRequest {
+    /// The number of random interacting pairs; `None` for all of them.
+    pub count: Option<usize>,
+    /// Seed of the choice of pairs.
+    pub seed: u64,
+    /// Right-hand sides solved at once.
+    pub batch: usize,
+    /// Width of the radial bins of the response profile.
+    pub profile_bin_width: f64,
+}
+
+/// The dipole responses of one inherent state.
+#[derive(Clone, Debug)]
+pub struct Dipoles {
+    /// The pairs (ids, the smaller first), in ascending order.
+    pub pairs: Vec<[u64; 2]>,
+    /// dᵀH⁺d per pair.
+    pub d_hinv_d: Vec<f64>,
+    /// dᵀH⁺²d = |u|² per pair.
+    pub d_hinv2_d: Vec<f64>,
+    /// The interacting pairs of the state.
+    pub interacting_pairs: u64,
+    /// Sums over the dipoles of the normalised response û = u/|u| in shells of distance from the pair's
+    /// midpoint: û·r̂ and |û|².
+    pub profile: RadialProfile,
+    /// The linear solver.
+    pub method: String,
+}
+
+impl Dipoles {
+    /// ω^(ij) = √(dᵀH⁺d / dᵀH⁺²d) per pair.
+    pub fn omega(&self) -> Vec<f64> {
+        self.d_hinv_d
+            .iter()
+            .zip(&self.d_hinv2_d)
+            .map(|(a, b)| (a / b).sqrt())
+            .collect()
+    }
+
+    /// ω_g: the mean of ω^(ij).
+    pub fn omega_g(&self) -> f64 {
+        let omega = self.omega();
+        omega.iter().sum::<f64>() / omega.len() as f64
+    }
+
+    /// √⟨κ⟩ with κ = dᵀH⁺d / dᵀH⁺²d.
+    pub fn sqrt_mean_kappa(&self) -> f64 {
+        let omega = self.omega();
+        (omega.iter().map(|w| w * w).sum::<f64>() / omega.len() as f64).sqrt()
+    }
+
+    /// The median of ω^(ij).
+    pub fn median_omega(&self) -> f64 {
+        let mut omega = self.omega();
+        omega.sort_by(f64::total_cmp);
+        let m = omega.len();
+        if m % 2 == 1 {
+            omega[m / 2]
+        } else {
+            0.5 * (omega[m / 2 - 1] + omega[m / 2])
+        }
+    }
+}
+
+/// A chosen pair as every rank needs it: ids, the unit vector n from i to j, and the midpoint.
+struct Pair {
+    ids: [u64; 2],
+    unit: [f64; 3],
+    midpoint: [f64; 3],
+}
+
+/// The interacting partners j > i (by id) of local particle i, in ascending id order, with r_ij.
+fn forward_partners(engine: &Engine, i: usize) -> Vec<(u64, [f64; 3])> {
+    let potential = engine.potential();
+    let cutoff2 = potential.cutoff() * potential.cutoff();
+    let positions = engine.all_positions();
+    let ids = engine.all_ids();
+    let xi = positions[i];
+    let mut partners: Vec<(u64, [f64; 3])> = engine
+        .neighbour_list()
+        .row(i)
+        .filter_map(|(j, inverse_size2)| {
+            let d = std::array::from_fn(|a| positions[j][a] - xi[a]);
+            let r2: f64 = d.iter().map(|v: &f64| v * v).sum();
+            (ids[j] > ids[i] && r2 * inverse_size2 < cutoff2).then_some((ids[j], d))
+        })
+        .collect();
+    partners.sort_by_key(|p| p.0);
+    partners
+}
+
+/// Chooses the pairs: `count` distinct interacting pairs drawn uniformly with `seed`, or all of them,
+/// the same on any number of ranks (pairs are numbered by the smaller id, then the larger). Collective.
+fn choose_pairs(engine: &Engine, count: Option<usize>, seed: u64) -> Result<(Vec<Pair>, u64)> {
+    let n_local = engine.n_local();
+    let local_ids = engine.local_ids();
+    let partners: Vec<Vec<(u64, [f64; 3])>> =
+        (0..n_local).map(|i| forward_partners(engine, i)).collect();
+    // Pairs per particle, in id order, on rank 0; it draws the pair numbers and names them by
+    // (particle id, rank among its forward partners).
+    let mut outgoing = Vec::with_capacity(2 * n_local);
+    for (i, p) in partners.iter().enumerate() {
+        outgoing.extend_from_slice(&[local_ids[i] as f64, p.len() as f64]);
+    }
+    let gathered = gather_to_root(engine.comm(), &outgoing);
+    let mut chosen: Vec<f64> = Vec::new();
+    let mut total = 0u64;
+    if let Some(all) = gathered {
+        let mut per_particle = vec![0u64; engine.n_global()];
+        for record in all.chunks_exact(2) {
+            per_particle[record[0] as usize] = record[1] as u64;
+        }
+        total = per_particle.iter().sum();
+        let numbers: Vec<u64> = match count {
+            None => (0..total).collect(),
+            Some(m) if m as u64 > total => Vec::new(),
+            Some(m) => {
+                let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+                let mut drawn: Vec<u64> = rand::seq::index::sample(&mut rng, total as usize, m)
+                    .into_iter()
+                    .map(|k| k as u64)
+                    .collect();
+                drawn.sort_unstable();
+                drawn
+            }
+        };
+        let mut first = 0u64;
+        let mut id = 0usize;
+        for number in numbers {
+            while number >= first + per_particle[id] {
+                first += per_particle[id];
+                id += 1;
+            }
+            chosen.extend_from_slice(&[id as f64, (number - first) as f64]);
+        }
+    }
+    let mut header = [total as f64, chosen.len() as f64];
+    crate::domain::communication::sum_in_place(engine.comm(), &mut header);
+    let total = header[0] as u64;
+    if let Some(m) = count
+        && m as u64 > total
+    {
+        return Err(Error::Usage(format!(
+            "{m} dipoles asked for, but the state has only {total} interacting pairs"
+        )));
+    }
+    chosen.resize(header[1] as usize, 0.0);
+    // Rank 0 holds the choice; summing spreads it (every other rank contributes zeros).
+    sum_in_place(engine.comm(), &mut chosen);
+    let local_index: HashMap<u64, usize> = local_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    let m = chosen.len() / 2;
+    let mut words = vec![0.0; 7 * m];
+    for (k, c) in chosen.chunks_exact(2).enumerate() {
+        if let Some(&i) = local_index.get(&(c[0] as u64)) {
+            let (j, d) = partners[i][c[1] as usize];
+            let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+            let x = engine.local_positions()[i];
+            words[7 * k..7 * k + 7].copy_from_slice(&[
+                j as f64,
+                d[0] / r,
+                d[1] / r,
+                d[2] / r,
+                x[0] + 0.5 * d[0],
+                x[1] + 0.5 * d[1],
+                x[2] + 0.5 * d[2],
+            ]);
+        }
+    }
+    sum_in_place(engine.comm(), &mut words);
+    let pairs = chosen
+        .chunks_exact(2)
+        .zip(words.chunks_exact(7))
+        .map(|(c, w)| Pair {
+            ids: [c[0] as u64, w[0] as u64],
+            unit: [w[1], w[2], w[3]],
+            midpoint: [w[4], w[5], w[6]],
+        })
+        .collect();
+    Ok((pairs, total))
+}
+
+/// The dipole responses of the engine's configuration. Collective.
+pub fn dipole_responses(
+    engine: &Engine,
+    solver: &mut ResponseSolver,
+    request: &DipoleRequest,
+) -> Result<Dipoles> {
+    let (pairs, interacting_pairs) = choose_pairs(engine, request.count, request.seed)?;
+    let n_local = engine.n_local();
+    let local_rows = 3 * n_local;
+    let local_index: HashMap<u64, usize> = engine
+        .local_ids()
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    let box_length = engine.decomposition().box_length;
+    let mut result = Dipoles {
+        pairs: pairs.iter().map(|p| p.ids).collect(),
+        d_hinv_d: Vec::with_capacity(pairs.len()),
+        d_hinv2_d: Vec::with_capacity(pairs.len()),
+        interacting_pairs,
+        profile: RadialProfile::new(box_length, request.profile_bin_width),
+        method: solver.method()?,
+    };
+    for batch in pairs.chunks(request.batch.max(1)) {
+        let columns = batch.len();
+        let mut forces = vec![0.0; local_rows * columns];
+        for (c, pair) in batch.iter().enumerate() {
+            for (id, sign) in [(pair.ids[0], -1.0), (pair.ids[1], 1.0)] {
+                if let Some(&i) = local_index.get(&id) {
+                    for a in 0..3 {
+                        forces[c * local_rows + 3 * i + a] = sign * pair.unit[a];
+                    }
+                }
+            }
+        }
+        let (solutions, _) = solver.solve(engine, &forces, columns)?;
+        let mut products = vec![0.0; 2 * columns];
+        for c in 0..columns {
+            let u = &solutions[c * local_rows..(c + 1) * local_rows];
+            let f = &forces[c * local_rows..(c + 1) * local_rows];
+            products[2 * c] = u.iter().zip(f).map(|(a, b)| a * b).sum();
+            products[2 * c + 1] = u.iter().map(|a| a * a).sum();
+        }
+        sum_in_place(engine.comm(), &mut products);
+        for (c, pair) in batch.iter().enumerate() {
+            let (d_hinv_d, d_hinv2_d) = (products[2 * c], products[2 * c + 1]);
+            result.d_hinv_d.push(d_hinv_d);
+            result.d_hinv2_d.push(d_hinv2_d);
+            let u = &solutions[c * local_rows..(c + 1) * local_rows];
+            let scale = 1.0 / d_hinv2_d.sqrt();
+            for (x, v) in engine.local_positions().iter().zip(u.chunks_exact(3)) {
+                let d = result.profile.separation(pair.midpoint, *x);
+                let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                let radial = if r > 0.0 {
+                    (v[0] * d[0] + v[1] * d[1] + v[2] * d[2]) / r * scale
+                } else {
+                    0.0
+                };
+                let magnitude2 = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) * scale * scale;
+                result.profile.add(r, [radial, magnitude2]);
+            }
+        }
+    }
+    result.profile.reduce(engine.comm());
+    Ok(result)
+}

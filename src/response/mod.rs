@@ -1,0 +1,133 @@
+//! Linear responses of an inherent state: the displacements u = H⁺ f under forces f that sum to zero
+//! (force dipoles, the forces of an affine strain), from which the nonaffine elastic terms and the
+//! dipole stiffnesses follow.
+//!
+//! H is singular (the three translations). The solves use H with one particle's three degrees of
+//! freedom pinned, which is nonsingular and, at a stable state, positive definite: for Σ_i f_i = 0 the
+//! pinned particle's own equation follows from the others (the rows of H sum to zero), so the pinned
+//! solution solves H u = f exactly. Its translation part is then removed. The linear solver is a PETSc
+//! `KSP` with options prefix `response_`; the defaults ([`set_default_solver`]) are a MUMPS Cholesky
+//! factor, computed once and applied to many right-hand sides at a time, for small systems and
+//! conjugate gradients with algebraic multigrid for large ones.
+
+pub mod dipoles;
+pub mod elastic;
+pub mod profiles;
+
+use pinch_petsc::{DenseColumns, Ksp, KspInfo, Mat, Session};
+
+use crate::domain::Engine;
+use crate::error::Result;
+use crate::hessian::Hessian;
+
+/// Systems with more particles than this use conjugate gradients by default.
+pub const DIRECT_UP_TO: usize = 50_000;
+
+/// Default linear solver for `n_particles`, unless the user chose one with `-response_ksp_type` or
+/// `-response_pc_type`.
+pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
+    if session.option("-response_ksp_type")?.is_some()
+        || session.option("-response_pc_type")?.is_some()
+    {
+        return Ok(());
+    }
+    if n_particles <= DIRECT_UP_TO {
+        session.set_default_option("-response_ksp_type", "preonly")?;
+        session.set_default_option("-response_pc_type", "cholesky")?;
+        session.set_default_option("-response_pc_factor_mat_solver_type", "mumps")?;
+    } else {
+        session.set_default_option("-response_ksp_type", "cg")?;
+        session.set_default_option("-response_pc_type", "gamg")?;
+    }
+    Ok(())
+}
+
+/// Solves H u = f for blocks of force fields f with Σ f = 0, through the pinned Hessian.
+pub struct ResponseSolver<'s> {
+    session: &'s Session,
+    // The KSP holds its own reference to the pinned matrix.
+    ksp: Ksp<'s>,
+    _pinned: Mat<'s>,
+    local_rows: usize,
+    /// Local rows of the pinned degrees of freedom (rank 0 only).
+    pinned_rows: Vec<usize>,
+    /// Linear solves made (right-hand sides).
+    pub solves: usize,
+}
+
+impl<'s> ResponseSolver<'s> {
+    /// The solver for the Hessian `hessian` of `n_particles` particles. Collective.
+    pub fn new(session: &'s Session, hessian: &Hessian<'s>, n_particles: usize) -> Result<Self> {
+        set_default_solver(session, n_particles)?;
+        let mut pinned = hessian.matrix.duplicate()?;
+        // The first block row (on rank 0); its diagonal gets the mean diagonal entry of H, so the
+        // pinned matrix keeps the scale of H.
+        let scale = hessian.matrix.trace()? / hessian.matrix.rows()? as f64;
+        let rows = if hessian.first_block_row == 0 && hessian.matrix.ownership_range()?.len() >= 3 {
+            vec![0, 1, 2]
+        } else {
+            Vec::new()
+        };
+        pinned.zero_rows_columns(&rows, scale)?;
+        pinned.set_symmetric()?;
+        let mut ksp = Ksp::new(session, &pinned, "response_")?;
+        ksp.set_tolerances(1e-12, 1e-300, 100_000)?;
+        ksp.set_from_options()?;
+        Ok(ResponseSolver {
+            session,
+            ksp,
+            local_rows: hessian.matrix.ownership_range()?.len(),
+            _pinned: pinned,
+            pinned_rows: rows,
+            solves: 0,
+        })
+    }
+
+    /// The solutions u (translations removed) for `columns` force fields given column by column, each
+    /// laid out like the Hessian's local rows. Collective.
+    pub fn solve(
+        &mut self,
+        engine: &Engine,
+        forces: &[f64],
+        columns: usize,
+    ) -> Result<(Vec<f64>, KspInfo)> {
+        let mut right = forces.to_vec();
+        for c in 0..columns {
+            for &r in &self.pinned_rows {
+                right[c * self.local_rows + r] = 0.0;
+            }
+        }
+        let mut b = DenseColumns::new(self.session, self.local_rows, columns)?;
+        b.set_local(&right)?;
+        let mut x = DenseColumns::new(self.session, self.local_rows, columns)?;
+        let info = self.ksp.solve_many(&b, &mut x)?;
+        self.solves += columns;
+        let mut solution = x.local()?;
+        // Remove the translations: the mean of each component of each column.
+        let mut means = vec![0.0; 3 * columns];
+        for c in 0..columns {
+            let column = &solution[c * self.local_rows..(c + 1) * self.local_rows];
+            for (k, v) in column.iter().enumerate() {
+                means[3 * c + k % 3] += v;
+            }
+        }
+        crate::domain::communication::sum_in_place(engine.comm(), &mut means);
+        let n = engine.n_global() as f64;
+        for c in 0..columns {
+            let column = &mut solution[c * self.local_rows..(c + 1) * self.local_rows];
+            for (k, v) in column.iter_mut().enumerate() {
+                *v -= means[3 * c + k % 3] / n;
+            }
+        }
+        Ok((solution, info))
+    }
+
+    /// The Krylov method and preconditioner in use.
+    pub fn method(&self) -> Result<String> {
+        Ok(format!(
+            "{} + {}",
+            self.ksp.method()?,
+            self.ksp.preconditioner()?
+        ))
+    }
+}

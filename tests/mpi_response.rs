@@ -1,0 +1,229 @@
+//! `pinch sample`, `modes`, `shear` and `dipoles`: checked against dense linear algebra on an
+//! independent Hessian (matscipy + LAPACK, `tests/python/reference_response.py`), equal on 1 and 2
+//! ranks, and an unstable state flagged.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+fn python() -> std::path::PathBuf {
+    let python = std::env::var_os("PINCH_PYTHON")
+        .map_or_else(|| repository().join(".venv/bin/python"), Into::into);
+    assert!(
+        python.exists(),
+        "{} not found: run scripts/setup to create the Python environment",
+        python.display()
+    );
+    python
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+fn assert_close(a: &[f64], b: &[f64], tolerance: f64, what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (x, y) in a.iter().zip(b) {
+        assert!(
+            (x - y).abs() <= tolerance * y.abs().max(1e-300),
+            "{what}: {x} vs {y} (relative tolerance {tolerance})"
+        );
+    }
+}
+
+#[test]
+fn mpi_sample_agrees_with_dense_linear_algebra_and_across_rank_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    success(&pinch(
+        d,
+        &["generate", "-n", "400", "--seed", "3", "-o", "liquid.h5"],
+    ));
+    let mut reports = Vec::new();
+    for ranks in [1, 2] {
+        let out = format!("sample{ranks}.h5");
+        success(&pinch_mpi(
+            d,
+            ranks,
+            &[
+                "sample",
+                "--in",
+                "liquid.h5",
+                "--out",
+                &out,
+                "--modes",
+                "12",
+                "--dipoles",
+                "40",
+                "--batch",
+                "16",
+            ],
+        ));
+        reports.push(json(&pinch(d, &["inspect", "--json", &out])));
+    }
+    let (one, two) = (&reports[0], &reports[1]);
+    assert_eq!(one["stable"], Value::Bool(true), "{one}");
+    let eigenvalues = numbers(&one["eigenvalues"]);
+    assert_eq!(eigenvalues.len(), 12);
+    assert!(eigenvalues.windows(2).all(|w| w[0] <= w[1]) && eigenvalues[0] > 0.0);
+    assert_close(
+        &numbers(&two["eigenvalues"]),
+        &eigenvalues,
+        1e-8,
+        "eigenvalues, 2 ranks",
+    );
+    for plane in ["xy", "xz", "yz", "mean"] {
+        let (a, b) = (
+            one["shear_modulus"][plane].as_f64().unwrap(),
+            two["shear_modulus"][plane].as_f64().unwrap(),
+        );
+        assert_close(&[b], &[a], 1e-8, &format!("shear modulus {plane}, 2 ranks"));
+    }
+    let dipoles = &one["dipoles"];
+    assert_eq!(
+        dipoles["pairs"], two["dipoles"]["pairs"],
+        "the same pairs on 2 ranks"
+    );
+    assert_eq!(dipoles["pairs"].as_array().unwrap().len(), 40);
+    for key in ["d_hinv_d", "d_hinv2_d", "omega"] {
+        assert_close(
+            &numbers(&two["dipoles"][key]),
+            &numbers(&dipoles[key]),
+            1e-8,
+            &format!("{key}, 2 ranks"),
+        );
+    }
+    let omega = numbers(&dipoles["omega"]);
+    let mean = omega.iter().sum::<f64>() / omega.len() as f64;
+    assert_close(
+        &[dipoles["omega_g"].as_f64().unwrap()],
+        &[mean],
+        1e-12,
+        "omega_g",
+    );
+
+    let output = Command::new(python())
+        .arg(repository().join("tests/python/reference_response.py"))
+        .arg(d.join("sample1.h5"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reference: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for (key, tolerance) in [
+        ("eigenvalues", 1e-10),
+        ("shear_born", 1e-11),
+        ("shear_nonaffine", 1e-9),
+        ("shear", 1e-9),
+        ("bulk_nonaffine", 1e-9),
+        ("bulk", 1e-9),
+        ("pressure", 1e-11),
+        ("d_hinv_d", 1e-9),
+        ("d_hinv2_d", 1e-9),
+    ] {
+        let deviation = reference[key].as_f64().unwrap();
+        assert!(
+            deviation <= tolerance,
+            "{key}: relative deviation {deviation:e} from the dense reference (tolerance {tolerance:e}): {reference}"
+        );
+    }
+
+    // The elastic constants as derivatives of the stress under finite strain, with re-relaxation.
+    let output = Command::new(python())
+        .arg(repository().join("tests/python/finite_strain.py"))
+        .arg(d.join("sample1.h5"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let finite: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_close(
+        &[one["shear_modulus"]["xy"].as_f64().unwrap()],
+        &[finite["shear_xy"].as_f64().unwrap()],
+        1e-6,
+        "G_xy against d sigma_xy / d gamma",
+    );
+    assert_close(
+        &[one["bulk_modulus"].as_f64().unwrap()],
+        &[finite["bulk"].as_f64().unwrap()],
+        1e-6,
+        "K against -V dp/dV",
+    );
+}
+
+#[test]
+fn mpi_an_unstable_state_is_flagged_and_exits_with_status_5() {
+    // A simple cubic lattice of equal spheres: zero forces by symmetry, but with only (compressed)
+    // nearest neighbours in range its transverse stiffness φ'/r is negative.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let parameters = pinch::model::ModelParameters::default();
+    let m = 8;
+    let n = m * m * m;
+    let box_length = parameters.box_length(n);
+    let spacing = box_length / m as f64;
+    let positions = (0..n)
+        .map(|i| [i / (m * m), (i / m) % m, i % m].map(|c| (c as f64 + 0.5) * spacing))
+        .collect();
+    let lattice = pinch::model::Configuration::new(box_length, positions, vec![1.0; n]).unwrap();
+    pinch::io::h5md::write(
+        &d.join("lattice.h5"),
+        &lattice,
+        &parameters,
+        &pinch::provenance::Provenance::of_this_run(None, 1),
+        &Default::default(),
+    )
+    .unwrap();
+    let output = pinch_mpi(
+        d,
+        2,
+        &[
+            "modes",
+            "--in",
+            "lattice.h5",
+            "--out",
+            "modes.h5",
+            "--modes",
+            "6",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(stderr(&output).contains("unstable"), "{}", stderr(&output));
+    let report = json(&pinch(d, &["inspect", "--json", "modes.h5"]));
+    assert_eq!(report["stable"], Value::Bool(false), "{report}");
+    assert!(numbers(&report["eigenvalues"])[0] < 0.0);
+}
+
+#[test]
+fn measurements_refuse_a_state_that_is_not_an_inherent_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    success(&pinch(
+        d,
+        &["generate", "-n", "300", "--seed", "1", "-o", "liquid.h5"],
+    ));
+    for command in ["modes", "shear", "dipoles"] {
+        let output = pinch(d, &[command, "--in", "liquid.h5", "--out", "out.h5"]);
+        assert!(!output.status.success());
+        assert!(
+            stderr(&output).contains("not an inherent state"),
+            "{command}: {}",
+            stderr(&output)
+        );
+        assert!(!d.join("out.h5").exists());
+    }
+}

@@ -1,0 +1,121 @@
+"""Dense reference for pinch's modes, elastic constants and dipole responses.
+
+The Hessian comes from matscipy (an independent implementation of the model), its eigenvalues and
+pseudo-inverse from LAPACK (numpy.linalg.eigh); the Born terms and the mixed derivatives Xi are computed
+here from matscipy's pair-potential derivatives.
+
+Usage: reference_response.py SAMPLE.h5
+Prints JSON: the largest relative deviation of each stored quantity from the dense reference.
+"""
+import json
+import sys
+
+import ase
+import h5py
+import numpy as np
+from matscipy.calculators.polydisperse import InversePowerLawPotential, Polydisperse
+from matscipy.neighbours import neighbour_list
+
+path = sys.argv[1]
+with h5py.File(path, "r") as f:
+    positions = f["particles/all/position"][:]
+    sizes = f["particles/all/diameter"][:]
+    box = float(f["particles/all/box/edges"][0])
+    model = dict(f["parameters/model"].attrs)
+    stored = {
+        "eigenvalues": f["modes/eigenvalues"][:],
+        "elastic": dict(f["elastic"].attrs),
+        "pairs": f["dipoles/pairs"][:],
+        "d_hinv_d": f["dipoles/d_hinv_d"][:],
+        "d_hinv2_d": f["dipoles/d_hinv2_d"][:],
+    }
+
+potential = InversePowerLawPotential(
+    1.0, float(model["cutoff"]), float(model["non_additivity"]), int(model["smoothing_order"]),
+    float(model["lambda_min"]), float(model["lambda_max"]))
+atoms = ase.Atoms(positions=positions, cell=[box, box, box], pbc=True)
+atoms.set_array("size", sizes)
+atoms.calc = Polydisperse(potential)
+n = len(atoms)
+volume = box ** 3
+hessian = atoms.calc.get_hessian(atoms, "sparse").toarray()
+hessian = 0.5 * (hessian + hessian.T)
+values, vectors = np.linalg.eigh(hessian)
+# The three translations: the eigenvalues smallest in magnitude.
+order = np.argsort(np.abs(values))
+nonzero = np.sort(order[3:])
+pseudo_inverse = (vectors[:, nonzero] / values[nonzero]) @ vectors[:, nonzero].T
+
+
+def relative(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+
+report = {}
+k = len(stored["eigenvalues"])
+report["eigenvalues"] = relative(stored["eigenvalues"], values[nonzero][:k])
+
+# Pairs closer than x_c lambda_ij, each once.
+cutoff = float(model["cutoff"])
+i, j, d = neighbour_list("ijD", atoms, cutoff * sizes.max())
+keep = i < j
+i, j, d = i[keep], j[keep], d[keep]
+r = np.linalg.norm(d, axis=1)
+pair_size = potential.mix_sizes(sizes[i], sizes[j])
+inside = r < cutoff * pair_size
+i, j, d, r, pair_size = i[inside], j[inside], d[inside], r[inside], pair_size[inside]
+first = potential.first_derivative(r, pair_size)
+second = potential.second_derivative(r, pair_size)
+slope = first / r
+radial = (second - slope) / r ** 2
+
+born, mixed = [], []
+for a, b in [(0, 1), (0, 2), (1, 2)]:
+    born.append(np.sum(radial * d[:, a] ** 2 * d[:, b] ** 2 + slope * d[:, b] ** 2))
+    t = (radial * d[:, a] * d[:, b])[:, None] * d
+    t[:, a] += slope * d[:, b]
+    t[:, b] += slope * d[:, a]
+    xi = np.zeros((n, 3))
+    np.add.at(xi, j, t)
+    np.subtract.at(xi, i, t)
+    mixed.append(xi.ravel())
+born.append(np.sum(second * r ** 2))
+t = (second + slope)[:, None] * d
+xi = np.zeros((n, 3))
+np.add.at(xi, j, t)
+np.subtract.at(xi, i, t)
+mixed.append(xi.ravel())
+nonaffine = [float(x @ pseudo_inverse @ x) for x in mixed]
+pressure = -float(np.sum(atoms.get_stress(voigt=True)[:3])) / 3.0
+
+elastic = stored["elastic"]
+names = ["xy", "xz", "yz"]
+report["shear_born"] = relative([elastic[f"shear_born_{p}"] for p in names], np.array(born[:3]) / volume)
+report["shear_nonaffine"] = relative(
+    [elastic[f"shear_nonaffine_{p}"] for p in names], np.array(nonaffine[:3]) / volume)
+shear = (np.array(born[:3]) - np.array(nonaffine[:3])) / volume
+report["shear"] = relative([elastic[f"shear_{p}"] for p in names], shear)
+report["bulk_nonaffine"] = relative(elastic["bulk_nonaffine"], nonaffine[3] / (9 * volume))
+bulk = (born[3] - nonaffine[3]) / (9 * volume) + 2 * pressure / 3
+report["bulk"] = relative(elastic["bulk"], bulk)
+report["pressure"] = relative(elastic["pressure"], pressure)
+
+d_hinv_d, d_hinv2_d = [], []
+for a, b in stored["pairs"]:
+    vector = positions[b] - positions[a]
+    vector -= box * np.round(vector / box)
+    unit = vector / np.linalg.norm(vector)
+    dipole = np.zeros(3 * n)
+    dipole[3 * a:3 * a + 3] = -unit
+    dipole[3 * b:3 * b + 3] = unit
+    response = pseudo_inverse @ dipole
+    d_hinv_d.append(dipole @ response)
+    d_hinv2_d.append(response @ response)
+report["d_hinv_d"] = relative(stored["d_hinv_d"], d_hinv_d)
+report["d_hinv2_d"] = relative(stored["d_hinv2_d"], d_hinv2_d)
+report["reference"] = {
+    "shear": shear.tolist(), "bulk": bulk, "pressure": pressure,
+    "lowest_eigenvalues": values[nonzero][:5].tolist(), "translations": values[order[:3]].tolist(),
+}
+print(json.dumps(report))
