@@ -1,4 +1,4 @@
-//! `pinch import` and `pinch export`.
+//! `pinch import`, `pinch export` and `pinch replicate`.
 
 use std::path::PathBuf;
 
@@ -35,6 +35,64 @@ pub struct ExportArgs {
     /// Extended XYZ output.
     #[arg(value_name = "OUT.xyz")]
     pub output: PathBuf,
+}
+
+/// Arguments of `pinch replicate`.
+#[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    /// H5MD or extended XYZ input.
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: PathBuf,
+    /// H5MD output: k^3 periodic copies in a box k times as wide.
+    #[arg(long = "out", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Copies along each axis.
+    #[arg(long, value_name = "K")]
+    pub times: usize,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn replicate(args: ReplicateArgs) -> Result<()> {
+    if args.times == 0 {
+        return Err(Error::Usage("--times must be at least 1".into()));
+    }
+    let loaded = super::load_configuration(&args.input, false, &args.model)?;
+    let original = &loaded.configuration;
+    let copies = args.times.pow(3);
+    let box_length = original.box_length * args.times as f64;
+    let mut positions = Vec::with_capacity(copies * original.len());
+    let mut sizes = Vec::with_capacity(copies * original.len());
+    for copy in 0..copies {
+        let k = args.times;
+        let shift =
+            [copy / (k * k), (copy / k) % k, copy % k].map(|c| c as f64 * original.box_length);
+        for (x, &size) in original.positions.iter().zip(&original.sizes) {
+            positions.push(std::array::from_fn(|a| x[a] + shift[a]));
+            sizes.push(size);
+        }
+    }
+    let configuration =
+        crate::model::Configuration::new(box_length, positions, sizes).map_err(|error| {
+            Error::Configuration {
+                path: args.output.display().to_string(),
+                error,
+            }
+        })?;
+    write_configuration(
+        &args.output,
+        &configuration,
+        &loaded.parameters,
+        Provenance::of_this_run(None, 1),
+    )?;
+    log::info!(
+        "wrote {} periodic copies of {} ({} particles, box edge {box_length}) to {}",
+        copies,
+        args.input.display(),
+        configuration.len(),
+        args.output.display()
+    );
+    Ok(())
 }
 
 pub fn import(args: ImportArgs) -> Result<()> {

@@ -55,6 +55,9 @@ pub enum Command {
     Import(convert::ImportArgs),
     /// Convert a pinch H5MD configuration file into extended XYZ (for OVITO and ASE).
     Export(convert::ExportArgs),
+    /// Build a larger configuration from k^3 periodic copies of one (an inherent state stays one:
+    /// every copy has the same surroundings), e.g. to make large benchmark inputs.
+    Replicate(convert::ReplicateArgs),
     /// Report what a configuration file (H5MD or extended XYZ) holds, with the model's energy per
     /// particle, largest force and pressure evaluated on it.
     Inspect(inspect::InspectArgs),
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Equilibrate(args) => equilibrate::run(args),
         Command::Import(args) => convert::import(args),
         Command::Export(args) => convert::export(args),
+        Command::Replicate(args) => convert::replicate(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Evaluate(args) => evaluate::run(args),
