@@ -227,3 +227,81 @@ fn measurements_refuse_a_state_that_is_not_an_inherent_state() {
         assert!(!d.join("out.h5").exists());
     }
 }
+
+#[test]
+fn mpi_the_iterative_solvers_of_large_systems_agree_with_the_direct_ones() {
+    // The defaults above 50,000 particles (LOBPCG and conjugate gradients with GAMG), forced here on a
+    // small state, against the factorisation used below.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    success(&pinch(
+        d,
+        &["generate", "-n", "500", "--seed", "8", "-o", "liquid.h5"],
+    ));
+    success(&pinch_mpi(
+        d,
+        2,
+        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
+    ));
+    let iterative_options = [
+        "-modes_eps_type",
+        "lobpcg",
+        "-modes_st_pc_type",
+        "gamg",
+        "-modes_st_mg_levels_ksp_type",
+        "richardson",
+        "-modes_st_mg_levels_pc_type",
+        "sor",
+        "-response_ksp_type",
+        "cg",
+        "-response_pc_type",
+        "gamg",
+        "-response_mg_levels_ksp_type",
+        "richardson",
+        "-response_mg_levels_pc_type",
+        "sor",
+    ];
+    let mut reports = Vec::new();
+    for (name, options) in [("direct", &[][..]), ("iterative", &iterative_options[..])] {
+        let out = format!("{name}.h5");
+        let mut args = vec![
+            "sample",
+            "--in",
+            "glass.h5",
+            "--out",
+            &out,
+            "--modes",
+            "6",
+            "--dipoles",
+            "10",
+            "--",
+        ];
+        args.extend_from_slice(options);
+        success(&pinch_mpi(d, 2, &args));
+        reports.push(json(&pinch(d, &["inspect", "--json", &out])));
+    }
+    let (a, b) = (&reports[0], &reports[1]);
+    assert_close(
+        &numbers(&b["eigenvalues"]),
+        &numbers(&a["eigenvalues"]),
+        1e-8,
+        "LOBPCG eigenvalues",
+    );
+    for plane in ["xy", "xz", "yz"] {
+        assert_close(
+            &[b["shear_modulus"][plane].as_f64().unwrap()],
+            &[a["shear_modulus"][plane].as_f64().unwrap()],
+            1e-8,
+            &format!("conjugate-gradient shear modulus {plane}"),
+        );
+    }
+    assert_eq!(a["dipoles"]["pairs"], b["dipoles"]["pairs"]);
+    for key in ["d_hinv_d", "d_hinv2_d"] {
+        assert_close(
+            &numbers(&b["dipoles"][key]),
+            &numbers(&a["dipoles"][key]),
+            1e-8,
+            &format!("conjugate-gradient {key}"),
+        );
+    }
+}

@@ -87,6 +87,8 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
     } else {
         session.set_default_option("-modes_eps_type", "lobpcg")?;
         session.set_default_option("-modes_st_pc_type", "gamg")?;
+        session.set_default_option("-modes_st_mg_levels_ksp_type", "richardson")?;
+        session.set_default_option("-modes_st_mg_levels_pc_type", "sor")?;
     }
     Ok(())
 }

@@ -36,8 +36,12 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
         session.set_default_option("-response_pc_type", "cholesky")?;
         session.set_default_option("-response_pc_factor_mat_solver_type", "mumps")?;
     } else {
+        // Measured on a 16,000-particle glass: SOR smoothing instead of GAMG's default Chebyshev/Jacobi
+        // takes 99 instead of 164 iterations and half the time per solve.
         session.set_default_option("-response_ksp_type", "cg")?;
         session.set_default_option("-response_pc_type", "gamg")?;
+        session.set_default_option("-response_mg_levels_ksp_type", "richardson")?;
+        session.set_default_option("-response_mg_levels_pc_type", "sor")?;
     }
     Ok(())
 }
