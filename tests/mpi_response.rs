@@ -101,6 +101,23 @@ fn mpi_sample_agrees_with_dense_linear_algebra_and_across_rank_counts() {
             &format!("{key}, 2 ranks"),
         );
     }
+    // Driven by a frequency instead of a count: every mode below ω_max, here between the 10th and 11th.
+    let max_frequency = (0.5 * (eigenvalues[9] + eigenvalues[10])).sqrt().to_string();
+    success(&pinch_mpi(
+        d,
+        2,
+        &[
+            "modes", "--in", "sample1.h5", "--out", "below.h5", "--modes", "4", "--max-frequency",
+            &max_frequency,
+        ],
+    ));
+    let below = json(&pinch(d, &["inspect", "--json", "below.h5"]));
+    assert_close(
+        &numbers(&below["eigenvalues"]),
+        &eigenvalues[..10],
+        1e-8,
+        "the modes below omega_max",
+    );
     let omega = numbers(&dipoles["omega"]);
     let mean = omega.iter().sum::<f64>() / omega.len() as f64;
     assert_close(
