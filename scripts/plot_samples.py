@@ -9,6 +9,7 @@ import sys
 
 import h5py
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -18,7 +19,10 @@ run, stem, samples = sys.argv[1], sys.argv[2], sys.argv[3:]
 figure, axes = plt.subplots(2, 2, figsize=(10, 8))
 with h5py.File(run, "r") as f:
     series = f["observables/equilibration"]
-    axes[0, 0].plot(series["sweep"][:], series["energy_per_particle"][:], lw=0.8)
+    # Leave out the first 5% of the run: the fall from the random start would hide the fluctuations.
+    sweep, energy = series["sweep"][:], series["energy_per_particle"][:]
+    later = sweep >= 0.05 * sweep[-1]
+    axes[0, 0].plot(sweep[later], energy[later], lw=0.8)
     temperature = float(f["observables/parent_temperature"][()])
     scattering = f["observables/self_intermediate_scattering"]
     inset = axes[0, 0].inset_axes([0.45, 0.45, 0.5, 0.45])
@@ -60,6 +64,7 @@ axes[1, 0].set_ylabel("density")
 axes[1, 0].set_title("force-dipole frequencies")
 axes[1, 0].legend(fontsize=7)
 axes[1, 1].set_xlabel("r from the pair's midpoint [λ_min]")
+axes[1, 1].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 axes[1, 1].set_ylabel("r² ⟨|u|²⟩^½ (u normalised)")
 axes[1, 1].set_title("radial profile of the dipole responses")
 figure.tight_layout()
