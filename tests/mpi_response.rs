@@ -102,12 +102,21 @@ fn mpi_sample_agrees_with_dense_linear_algebra_and_across_rank_counts() {
         );
     }
     // Driven by a frequency instead of a count: every mode below ω_max, here between the 10th and 11th.
-    let max_frequency = (0.5 * (eigenvalues[9] + eigenvalues[10])).sqrt().to_string();
+    let max_frequency = (0.5 * (eigenvalues[9] + eigenvalues[10]))
+        .sqrt()
+        .to_string();
     success(&pinch_mpi(
         d,
         2,
         &[
-            "modes", "--in", "sample1.h5", "--out", "below.h5", "--modes", "4", "--max-frequency",
+            "modes",
+            "--in",
+            "sample1.h5",
+            "--out",
+            "below.h5",
+            "--modes",
+            "4",
+            "--max-frequency",
             &max_frequency,
         ],
     ));

@@ -3,8 +3,8 @@
 //! The eigensolver is SLEPc's `EPS` with options prefix `modes_`. As in the SLEPc tutorials the code
 //! states the facts (a symmetric problem, the three translations deflated, the smallest eigenvalues
 //! wanted) and leaves the method to the options database, with defaults chosen by size
-//! ([`set_default_solver`]): shift-and-invert around a small negative shift with a MUMPS Cholesky
-//! factor for small systems, LOBPCG preconditioned by algebraic multigrid for large ones. With unit
+//! ([`set_default_solver`]): shift-and-invert around a small negative shift with a sparse Cholesky
+//! factor (CHOLMOD on one rank, MUMPS on several) for small systems, LOBPCG preconditioned by algebraic multigrid for large ones. With unit
 //! masses the frequencies are ω = √λ.
 
 use pinch_petsc::{Eps, Session, Vector, Which};
@@ -12,6 +12,7 @@ use pinch_petsc::{Eps, Session, Vector, Which};
 use crate::domain::Engine;
 use crate::error::{Error, Result};
 use crate::hessian::Hessian;
+use crate::response::direct_solver;
 use crate::response::profiles::RadialProfile;
 
 /// Systems with more particles than this use the iterative eigensolver by default.
@@ -83,7 +84,10 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
         session.set_default_option("-modes_st_type", "sinvert")?;
         session.set_default_option("-modes_st_ksp_type", "preonly")?;
         session.set_default_option("-modes_st_pc_type", "cholesky")?;
-        session.set_default_option("-modes_st_pc_factor_mat_solver_type", "mumps")?;
+        session.set_default_option(
+            "-modes_st_pc_factor_mat_solver_type",
+            direct_solver(session),
+        )?;
     } else {
         session.set_default_option("-modes_eps_type", "lobpcg")?;
         session.set_default_option("-modes_st_pc_type", "gamg")?;

@@ -31,9 +31,18 @@ impl RadialProfile {
 
     /// The minimum-image distance vector from `centre` to `x`.
     pub fn separation(&self, centre: [f64; 3], x: [f64; 3]) -> [f64; 3] {
+        // Conditional shifts rather than rounding: positions and centres lie within a box length or so
+        // of the box, and `round` is a library call in the innermost loop of the profiles.
+        let half = 0.5 * self.box_length;
         std::array::from_fn(|a| {
-            let d = x[a] - centre[a];
-            d - self.box_length * (d / self.box_length).round()
+            let mut d = x[a] - centre[a];
+            while d > half {
+                d -= self.box_length;
+            }
+            while d < -half {
+                d += self.box_length;
+            }
+            d
         })
     }
 
