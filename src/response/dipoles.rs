@@ -236,7 +236,7 @@ pub fn dipole_responses(
                 }
             }
         }
-        let (solutions, _) = solver.solve(engine, &forces, columns)?;
+        let (solutions, _) = solver.solve(engine, &forces, columns, super::SOLUTION_TOLERANCE)?;
         let mut products = vec![0.0; 2 * columns];
         for c in 0..columns {
             let u = &solutions[c * local_rows..(c + 1) * local_rows];

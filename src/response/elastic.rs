@@ -97,7 +97,7 @@ pub fn elastic_constants(
     let (born, mixed) = affine_derivatives(engine);
     let local_rows = 3 * engine.n_local();
     let forces: Vec<f64> = mixed.iter().flatten().flatten().copied().collect();
-    let (solutions, _) = solver.solve(engine, &forces, 4)?;
+    let (solutions, _) = solver.solve(engine, &forces, 4, super::PRODUCT_TOLERANCE)?;
     let mut products = [0.0; 4];
     for (k, product) in products.iter_mut().enumerate() {
         let column = &solutions[k * local_rows..(k + 1) * local_rows];

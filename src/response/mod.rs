@@ -72,7 +72,17 @@ pub struct ResponseSolver<'s> {
     pinned_rows: Vec<usize>,
     /// Linear solves made (right-hand sides).
     pub solves: usize,
+    /// Whether the user set the relative tolerance (`-response_ksp_rtol`).
+    user_tolerance: bool,
 }
+
+/// Relative residual of the solves whose solution enters only through fᵀu (the nonaffine terms).
+/// For conjugate gradients from zero, fᵀu − fᵀũ = eᵀHe with e the error, so this quantity converges
+/// as the square of the residual: 1e-8 leaves it accurate to round-off.
+pub const PRODUCT_TOLERANCE: f64 = 1e-8;
+
+/// Relative residual of the solves whose solutions are used as vectors (dipole responses, |u|²).
+pub const SOLUTION_TOLERANCE: f64 = 1e-12;
 
 impl<'s> ResponseSolver<'s> {
     /// The solver for the Hessian `hessian` of `n_particles` particles. Collective.
@@ -90,8 +100,9 @@ impl<'s> ResponseSolver<'s> {
         pinned.zero_rows_columns(&rows, scale)?;
         pinned.set_symmetric()?;
         let mut ksp = Ksp::new(session, &pinned, "response_")?;
-        ksp.set_tolerances(1e-12, 1e-300, 100_000)?;
+        ksp.set_tolerances(SOLUTION_TOLERANCE, 1e-300, 100_000)?;
         ksp.set_from_options()?;
+        let user_tolerance = session.option("-response_ksp_rtol")?.is_some();
         Ok(ResponseSolver {
             session,
             ksp,
@@ -99,17 +110,23 @@ impl<'s> ResponseSolver<'s> {
             _pinned: pinned,
             pinned_rows: rows,
             solves: 0,
+            user_tolerance,
         })
     }
 
     /// The solutions u (translations removed) for `columns` force fields given column by column, each
-    /// laid out like the Hessian's local rows. Collective.
+    /// laid out like the Hessian's local rows, to the relative residual `tolerance` (unless the user
+    /// set `-response_ksp_rtol`; direct solvers ignore it). Collective.
     pub fn solve(
         &mut self,
         engine: &Engine,
         forces: &[f64],
         columns: usize,
+        tolerance: f64,
     ) -> Result<(Vec<f64>, KspInfo)> {
+        if !self.user_tolerance {
+            self.ksp.set_tolerances(tolerance, 1e-300, 100_000)?;
+        }
         let mut right = forces.to_vec();
         for c in 0..columns {
             for &r in &self.pinned_rows {
