@@ -85,6 +85,26 @@ pub enum Error {
     /// A self-check of the solver stack found wrong results.
     #[error("self-test failed: {0}")]
     SelfTest(String),
+    /// The command ran and wrote its output, but ended in a state its exit status reports (a quench
+    /// that did not converge, an interrupted equilibration, an unstable state). Returned rather than
+    /// exiting on the spot, so that PETSc and MPI are finalised on the way out.
+    #[error("{message}")]
+    Stopped {
+        /// The exit status.
+        status: i32,
+        /// What to tell the user (nothing if it was logged already).
+        message: String,
+    },
+}
+
+impl Error {
+    /// The process exit status for this error.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Error::Stopped { status, .. } => *status,
+            _ => 1,
+        }
+    }
 }
 
 /// Result of a pinch operation.

@@ -30,8 +30,12 @@ fn main() {
         // One write per message: with several ranks on one terminal or pipe, messages then never
         // interleave mid-line.
         use std::io::Write;
-        let message = format!("pinch: error: {error}\n");
+        let message = match &error {
+            pinch::error::Error::Stopped { message, .. } if message.is_empty() => String::new(),
+            pinch::error::Error::Stopped { message, .. } => format!("pinch: {message}\n"),
+            _ => format!("pinch: error: {error}\n"),
+        };
         let _ = std::io::stderr().lock().write_all(message.as_bytes());
-        std::process::exit(1);
+        std::process::exit(error.exit_status());
     }
 }

@@ -4,21 +4,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use serde_json::Value;
-
-fn python() -> std::path::PathBuf {
-    let python = std::env::var_os("PINCH_PYTHON")
-        .map_or_else(|| repository().join(".venv/bin/python"), Into::into);
-    assert!(
-        python.exists(),
-        "{} not found: run scripts/setup to create the Python environment",
-        python.display()
-    );
-    python
-}
 
 fn numbers(value: &Value) -> Vec<f64> {
     value
@@ -136,47 +123,34 @@ fn mpi_sample_agrees_with_dense_linear_algebra_and_across_rank_counts() {
         "omega_g",
     );
 
-    let output = Command::new(python())
-        .arg(repository().join("tests/python/reference_response.py"))
-        .arg(d.join("sample1.h5"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reference: Value = serde_json::from_slice(&output.stdout).unwrap();
-    for (key, tolerance) in [
-        ("eigenvalues", 1e-10),
-        ("shear_born", 1e-11),
-        ("shear_nonaffine", 1e-9),
-        ("shear", 1e-9),
-        ("bulk_nonaffine", 1e-9),
-        ("bulk", 1e-9),
-        ("pressure", 1e-11),
-        ("d_hinv_d", 1e-9),
-        ("d_hinv2_d", 1e-9),
-    ] {
-        let deviation = reference[key].as_f64().unwrap();
-        assert!(
-            deviation <= tolerance,
-            "{key}: relative deviation {deviation:e} from the dense reference (tolerance {tolerance:e}): {reference}"
-        );
+    // Both runs (1 and 2 ranks) against the dense reference, profiles and mode centres included.
+    for file in ["sample1.h5", "sample2.h5"] {
+        let reference = python_json(d, "reference_response.py", &[file]);
+        for (key, tolerance) in [
+            ("eigenvalues", 1e-10),
+            ("participation_ratios", 1e-8),
+            ("centres", 0.0),
+            ("mode_profiles", 1e-8),
+            ("shear_born", 1e-11),
+            ("shear_nonaffine", 1e-9),
+            ("shear", 1e-9),
+            ("bulk_nonaffine", 1e-9),
+            ("bulk", 1e-9),
+            ("pressure", 1e-11),
+            ("d_hinv_d", 1e-9),
+            ("d_hinv2_d", 1e-9),
+            ("dipole_profile", 1e-8),
+        ] {
+            let deviation = reference[key].as_f64().unwrap();
+            assert!(
+                deviation <= tolerance,
+                "{file}: {key}: deviation {deviation:e} from the dense reference (tolerance {tolerance:e}): {reference}"
+            );
+        }
     }
 
     // The elastic constants as derivatives of the stress under finite strain, with re-relaxation.
-    let output = Command::new(python())
-        .arg(repository().join("tests/python/finite_strain.py"))
-        .arg(d.join("sample1.h5"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let finite: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finite = python_json(d, "finite_strain.py", &["sample1.h5"]);
     assert_close(
         &[one["shear_modulus"]["xy"].as_f64().unwrap()],
         &[finite["shear_xy"].as_f64().unwrap()],

@@ -3,20 +3,7 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
-
-fn python() -> std::path::PathBuf {
-    let python = std::env::var_os("PINCH_PYTHON")
-        .map_or_else(|| repository().join(".venv/bin/python"), Into::into);
-    assert!(
-        python.exists(),
-        "{} not found: run scripts/setup to create the Python environment",
-        python.display()
-    );
-    python
-}
 
 /// An m³ simple cubic lattice at density 0.58 with positions jittered by ±0.15 and sizes from p(λ).
 fn jittered_lattice(m: usize) -> pinch::model::Configuration {
@@ -80,18 +67,11 @@ fn energy_pressure_and_forces_agree_with_matscipy() {
             d,
             &["inspect", "c.xyz", "--json", "--model", "model.toml"],
         ));
-        let output = Command::new(python())
-            .arg(repository().join("tests/python/reference_energy.py"))
-            .args(["c.xyz", cutoff, "0.1", "3", "1.0", "2.22"])
-            .current_dir(d)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "matscipy reference failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        let reference = python_json(
+            d,
+            "reference_energy.py",
+            &["c.xyz", cutoff, "0.1", "3", "1.0", "2.22"],
         );
-        let reference: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         for key in ["energy_per_particle", "pressure", "max_force"] {
             let (a, b) = (
                 ours[key].as_f64().unwrap(),

@@ -24,7 +24,7 @@ use clap::Args;
 use pinch_petsc::Session;
 use serde_json::{Map, Value, json};
 
-use super::quench::{NOT_CONVERGED, QuenchOptions, quench_observables};
+use super::quench::{QuenchOptions, not_converged, quench_observables};
 use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
 use crate::domain::Engine;
 use crate::error::{Error, Result};
@@ -55,6 +55,17 @@ pub struct ModesOptions {
     /// Store the eigenvectors (/modes/vectors).
     #[arg(long)]
     pub mode_vectors: bool,
+}
+
+impl ModesOptions {
+    fn request(&self, bin_width: f64) -> ModesRequest {
+        ModesRequest {
+            count: self.mode_count,
+            max_frequency: self.max_frequency,
+            vectors: self.mode_vectors,
+            profile_bin_width: bin_width,
+        }
+    }
 }
 
 /// Options of the dipole responses.
@@ -469,24 +480,20 @@ fn finish(
         )?;
     }
     if stable == Some(false) {
-        eprintln!(
-            "pinch: the state is unstable (a negative eigenvalue of its Hessian beyond round-off); the modes are in {} (stable = false)",
-            output.display()
-        );
-        std::process::exit(UNSTABLE);
+        return Err(Error::Stopped {
+            status: UNSTABLE,
+            message: format!(
+                "the state is unstable (a negative eigenvalue of its Hessian beyond round-off); the modes are in {} (stable = false)",
+                output.display()
+            ),
+        });
     }
     Ok(())
 }
 
 pub fn modes(args: ModesArgs) -> Result<()> {
-    let request = ModesRequest {
-        count: args.modes.mode_count,
-        max_frequency: args.modes.max_frequency,
-        vectors: args.modes.mode_vectors,
-        profile_bin_width: args.common.profile_bin_width,
-    };
     let stages = Stages {
-        modes: Some(request),
+        modes: Some(args.modes.request(args.common.profile_bin_width)),
         elastic: false,
         dipoles: None,
     };
@@ -543,23 +550,10 @@ pub fn sample(args: SampleArgs) -> Result<()> {
             record,
             None,
         )?;
-        drop(engine);
-        drop(world);
-        drop(session);
-        eprintln!(
-            "pinch: quench did not converge: {}; the unconverged state is in {} (quench_converged = false)",
-            info.failure.as_deref().unwrap_or("unknown reason"),
-            args.output.display()
-        );
-        std::process::exit(NOT_CONVERGED);
+        return Err(not_converged(&info, &args.output));
     }
     let stages = Stages {
-        modes: Some(ModesRequest {
-            count: args.modes.mode_count,
-            max_frequency: args.modes.max_frequency,
-            vectors: args.modes.mode_vectors,
-            profile_bin_width: args.common.profile_bin_width,
-        }),
+        modes: Some(args.modes.request(args.common.profile_bin_width)),
         elastic: true,
         dipoles: Some(args.dipoles.request(args.common.profile_bin_width)),
     };

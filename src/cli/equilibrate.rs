@@ -292,10 +292,10 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             sampler.state().sweep,
             checkpoint_path.display()
         );
-        drop(sampler);
-        drop(world);
-        drop(session);
-        std::process::exit(INTERRUPTED);
+        return Err(Error::Stopped {
+            status: INTERRUPTED,
+            message: String::new(),
+        });
     }
 
     let verdict = record.stationarity(&run.schedule);

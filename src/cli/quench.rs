@@ -171,15 +171,19 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         );
     }
     if !info.converged {
-        drop(engine);
-        drop(world);
-        drop(session);
-        eprintln!(
-            "pinch: quench did not converge: {}; the unconverged state is in {} (quench_converged = false)",
-            info.failure.as_deref().unwrap_or("unknown reason"),
-            args.output.display()
-        );
-        std::process::exit(NOT_CONVERGED);
+        return Err(not_converged(&info, &args.output));
     }
     Ok(())
+}
+
+/// The outcome of a quench that ran but did not converge, its state written to `output`.
+pub fn not_converged(info: &crate::quench::QuenchInfo, output: &std::path::Path) -> Error {
+    Error::Stopped {
+        status: NOT_CONVERGED,
+        message: format!(
+            "quench did not converge: {}; the unconverged state is in {} (quench_converged = false)",
+            info.failure.as_deref().unwrap_or("unknown reason"),
+            output.display()
+        ),
+    }
 }

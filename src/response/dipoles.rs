@@ -107,8 +107,14 @@ fn forward_partners(engine: &Engine, i: usize) -> Vec<(u64, [f64; 3])> {
 }
 
 /// Chooses the pairs: `count` distinct interacting pairs drawn uniformly with `seed`, or all of them,
-/// the same on any number of ranks (pairs are numbered by the smaller id, then the larger). Collective.
-fn choose_pairs(engine: &Engine, count: Option<usize>, seed: u64) -> Result<(Vec<Pair>, u64)> {
+/// the same on any number of ranks (pairs are numbered by the smaller id, then the larger).
+/// `local_index` maps the ids of the local particles to their local indices. Collective.
+fn choose_pairs(
+    engine: &Engine,
+    local_index: &HashMap<u64, usize>,
+    count: Option<usize>,
+    seed: u64,
+) -> Result<(Vec<Pair>, u64)> {
     let n_local = engine.n_local();
     let local_ids = engine.local_ids();
     let partners: Vec<Vec<(u64, [f64; 3])>> =
@@ -164,11 +170,6 @@ fn choose_pairs(engine: &Engine, count: Option<usize>, seed: u64) -> Result<(Vec
     chosen.resize(header[1] as usize, 0.0);
     // Rank 0 holds the choice; summing spreads it (every other rank contributes zeros).
     sum_in_place(engine.comm(), &mut chosen);
-    let local_index: HashMap<u64, usize> = local_ids
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| (id, i))
-        .collect();
     let m = chosen.len() / 2;
     let mut words = vec![0.0; 7 * m];
     for (k, c) in chosen.chunks_exact(2).enumerate() {
@@ -206,15 +207,16 @@ pub fn dipole_responses(
     solver: &mut ResponseSolver,
     request: &DipoleRequest,
 ) -> Result<Dipoles> {
-    let (pairs, interacting_pairs) = choose_pairs(engine, request.count, request.seed)?;
-    let n_local = engine.n_local();
-    let local_rows = 3 * n_local;
     let local_index: HashMap<u64, usize> = engine
         .local_ids()
         .iter()
         .enumerate()
         .map(|(i, &id)| (id, i))
         .collect();
+    let (pairs, interacting_pairs) =
+        choose_pairs(engine, &local_index, request.count, request.seed)?;
+    let n_local = engine.n_local();
+    let local_rows = 3 * n_local;
     let box_length = engine.decomposition().box_length;
     let mut result = Dipoles {
         pairs: pairs.iter().map(|p| p.ids).collect(),

@@ -68,3 +68,32 @@ pub fn json(output: &Output) -> serde_json::Value {
     serde_json::from_str(&success(output))
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
 }
+
+/// The project's Python (`.venv`, made by `scripts/setup`), or `PINCH_PYTHON`.
+pub fn python() -> PathBuf {
+    let python = std::env::var_os("PINCH_PYTHON")
+        .map_or_else(|| repository().join(".venv/bin/python"), Into::into);
+    assert!(
+        python.exists(),
+        "{} not found: run scripts/setup to create the Python environment",
+        python.display()
+    );
+    python
+}
+
+/// Runs `tests/python/<script>` with `args` in `directory` and parses the JSON it prints.
+pub fn python_json(directory: &Path, script: &str, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(python())
+        .arg(repository().join("tests/python").join(script))
+        .args(args)
+        .current_dir(directory)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {}", stdout(&output)))
+}

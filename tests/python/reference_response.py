@@ -28,6 +28,10 @@ with h5py.File(path, "r") as f:
         "pairs": f["dipoles/pairs"][:],
         "d_hinv_d": f["dipoles/d_hinv_d"][:],
         "d_hinv2_d": f["dipoles/d_hinv2_d"][:],
+        "participation_ratios": f["modes/participation_ratios"][:],
+        "centres": f["modes/centres"][:],
+        "mode_profile": [f[f"modes/profile/{k}"][:] for k in ("radius", "count", "sum_magnitude", "sum_magnitude2")],
+        "dipole_profile": [f[f"dipoles/profile/{k}"][:] for k in ("radius", "count", "sum_radial", "sum_magnitude2")],
     }
 
 potential = InversePowerLawPotential(
@@ -55,6 +59,46 @@ def relative(a, b):
 report = {}
 k = len(stored["eigenvalues"])
 report["eigenvalues"] = relative(stored["eigenvalues"], values[nonzero][:k])
+modes = np.asarray(vectors[:, nonzero[:k]]).T.reshape(k, n, 3)
+magnitude2 = np.sum(modes ** 2, axis=2)
+report["participation_ratios"] = relative(
+    stored["participation_ratios"], np.sum(magnitude2, axis=1) ** 2 / (n * np.sum(magnitude2 ** 2, axis=1)))
+
+
+def separation(centre, x):
+    d = x - centre
+    return d - box * np.round(d / box)
+
+
+def shells(radius, r, values):
+    """Counts and sums of `values` (columns) in the shells of the stored profile (r < L/2)."""
+    width = 2 * radius[0]
+    inside = r < 0.5 * box
+    bins = (r[inside] / width).astype(int)
+    count = np.bincount(bins, minlength=len(radius))[:len(radius)]
+    sums = [np.bincount(bins, weights=v[inside], minlength=len(radius))[:len(radius)] for v in values]
+    return count, sums
+
+
+def profile_deviation(stored_profile, count, sums):
+    """Largest deviation of the sums relative to their largest magnitude (counts must agree exactly)."""
+    if not np.array_equal(stored_profile[1], count):
+        return float("inf")
+    return max(float(np.max(np.abs(a - b)) / np.max(np.abs(b))) for a, b in zip(stored_profile[2:], sums))
+
+
+# Mode profiles about the particle of largest |psi| (the smallest id among equals).
+centres = np.argmax(magnitude2, axis=1)
+report["centres"] = float(np.count_nonzero(centres != stored["centres"]))
+radius = stored["mode_profile"][0]
+deviation = 0.0
+for m in range(k):
+    r = np.linalg.norm(separation(positions[centres[m]], positions), axis=1)
+    magnitude = np.sqrt(magnitude2[m])
+    count, sums = shells(radius, r, [magnitude, magnitude2[m]])
+    stored_m = [p[m] if p.ndim == 2 else p for p in stored["mode_profile"]]
+    deviation = max(deviation, profile_deviation(stored_m, count, sums))
+report["mode_profiles"] = deviation
 
 # Pairs closer than x_c lambda_ij, each once.
 cutoff = float(model["cutoff"])
@@ -112,8 +156,20 @@ for a, b in stored["pairs"]:
     response = pseudo_inverse @ dipole
     d_hinv_d.append(dipole @ response)
     d_hinv2_d.append(response @ response)
+    # The normalised response about the pair's midpoint.
+    unit_response = (response / np.linalg.norm(response)).reshape(n, 3)
+    d = separation(positions[a] + 0.5 * vector, positions)
+    r = np.linalg.norm(d, axis=1)
+    radial = np.where(r > 0, np.sum(unit_response * d, axis=1) / np.where(r > 0, r, 1), 0.0)
+    count, sums = shells(stored["dipole_profile"][0], r, [radial, np.sum(unit_response ** 2, axis=1)])
+    if a == stored["pairs"][0][0] and b == stored["pairs"][0][1]:
+        dipole_count, dipole_sums = count, sums
+    else:
+        dipole_count = dipole_count + count
+        dipole_sums = [x + y for x, y in zip(dipole_sums, sums)]
 report["d_hinv_d"] = relative(stored["d_hinv_d"], d_hinv_d)
 report["d_hinv2_d"] = relative(stored["d_hinv2_d"], d_hinv2_d)
+report["dipole_profile"] = profile_deviation(stored["dipole_profile"], dipole_count, dipole_sums)
 report["reference"] = {
     "shear": shear.tolist(), "bulk": bulk, "pressure": pressure,
     "lowest_eigenvalues": values[nonzero][:5].tolist(), "translations": values[order[:3]].tolist(),
