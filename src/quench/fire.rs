@@ -53,8 +53,13 @@ pub fn fire(
         // Only values every rank already holds: logging is configured per rank, so nothing collective
         // may depend on it.
         if steps % 100 == 0 {
+            let [f2, hot] = engine.sums(forces.iter().map(|f| {
+                let f2 = f[0] * f[0] + f[1] * f[1] + f[2] * f[2];
+                [f2, if f2 > threshold * threshold { 1.0 } else { 0.0 }]
+            }));
             log::debug!(
-                "FIRE step {steps}: largest force {max_force:.3e}, dt {dt:.4e}, alpha {alpha:.3}, list builds {}",
+                "FIRE step {steps}: largest force {max_force:.3e}, rms force {:.3e}, {hot} particles above the threshold, dt {dt:.4e}, alpha {alpha:.3}, list builds {}",
+                (f2 / engine.n_global() as f64).sqrt(),
                 engine.builds()
             );
         }
