@@ -17,5 +17,6 @@ pub mod provenance;
 pub mod quench;
 pub mod response;
 pub mod rng;
+pub mod sample;
 pub mod selftest;
 pub mod testing;

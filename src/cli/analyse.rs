@@ -22,19 +22,16 @@ use std::time::Instant;
 
 use clap::Args;
 use pinch_petsc::Session;
-use serde_json::{Map, Value, json};
 
 use super::quench::{QuenchOptions, not_converged, quench_observables};
 use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
 use crate::domain::Engine;
 use crate::error::{Error, Result};
-use crate::io::h5md::{Array, Extras, write};
-use crate::modes::{ModesRequest, lowest_modes};
+use crate::io::h5md::write;
+use crate::modes::ModesRequest;
 use crate::provenance::Provenance;
-use crate::response::ResponseSolver;
-use crate::response::dipoles::{DipoleRequest, dipole_responses};
-use crate::response::elastic::{SHEAR_PLANE_NAMES, elastic_constants};
-use crate::response::profiles::RadialProfile;
+use crate::response::dipoles::DipoleRequest;
+use crate::sample::{SampleRecord, Stages, measure};
 
 /// Exit code when the state is not a minimum (a negative eigenvalue beyond round-off).
 pub const UNSTABLE: i32 = 5;
@@ -177,223 +174,6 @@ pub struct SampleArgs {
     pub common: MeasureOptions,
 }
 
-/// What to measure.
-struct Stages {
-    modes: Option<ModesRequest>,
-    elastic: bool,
-    dipoles: Option<DipoleRequest>,
-}
-
-/// Results in owned form, turned into [`Extras`] when written.
-#[derive(Default)]
-struct Record {
-    observables: Map<String, Value>,
-    f64_arrays: Vec<(String, Vec<f64>, Vec<usize>)>,
-    u64_arrays: Vec<(String, Vec<u64>, Vec<usize>)>,
-    groups: Vec<(String, Value)>,
-}
-
-impl Record {
-    fn array(&mut self, path: &str, values: Vec<f64>, shape: Vec<usize>) {
-        self.f64_arrays.push((path.into(), values, shape));
-    }
-
-    fn profile(&mut self, path: &str, names: [&str; 2], profiles: &[RadialProfile]) {
-        let Some(first) = profiles.first() else {
-            return;
-        };
-        let bins = first.counts.len();
-        let shape = if profiles.len() == 1 {
-            vec![bins]
-        } else {
-            vec![profiles.len(), bins]
-        };
-        self.array(&format!("{path}/radius"), first.radii(), vec![bins]);
-        self.array(
-            &format!("{path}/count"),
-            profiles.iter().flat_map(|p| p.counts.clone()).collect(),
-            shape.clone(),
-        );
-        for (k, name) in names.iter().enumerate() {
-            self.array(
-                &format!("{path}/{name}"),
-                profiles
-                    .iter()
-                    .flat_map(|p| p.sums.iter().map(move |s| s[k]))
-                    .collect(),
-                shape.clone(),
-            );
-        }
-    }
-}
-
-/// Runs the stages on an engine holding an inherent state. Returns whether the state is stable
-/// (`None` if the modes were not computed). Collective.
-fn measure(
-    session: &Session,
-    engine: &mut Engine,
-    stages: &Stages,
-    record: &mut Record,
-) -> Result<Option<bool>> {
-    let n = engine.n_global();
-    let start = Instant::now();
-    let hessian = crate::hessian::assemble(session, engine)?;
-    record.observables.insert(
-        "hessian_seconds".into(),
-        start.elapsed().as_secs_f64().into(),
-    );
-    let mut stable = None;
-    if let Some(request) = &stages.modes {
-        let start = Instant::now();
-        let modes = lowest_modes(session, engine, &hessian, request)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let k = modes.eigenvalues.len();
-        stable = Some(!modes.unstable);
-        if session.rank() == 0 {
-            log::info!(
-                "{k} lowest modes in {seconds:.3} s ({} + {}, {} solves): omega = {:.4} ... {:.4}{}",
-                modes.method,
-                modes.spectral_transform,
-                modes.solves,
-                modes.frequencies().first().copied().unwrap_or(f64::NAN),
-                modes.frequencies().last().copied().unwrap_or(f64::NAN),
-                if modes.unstable {
-                    " (UNSTABLE: negative eigenvalue)"
-                } else {
-                    ""
-                }
-            );
-        }
-        record.groups.push((
-            "modes".into(),
-            json!({
-                "count": k as u64,
-                "method": modes.method,
-                "spectral_transform": modes.spectral_transform,
-                "target": modes.target,
-                "iterations": modes.iterations as u64,
-                "solves": modes.solves as u64,
-                "stable": !modes.unstable,
-                "seconds": seconds,
-            }),
-        ));
-        record.array("modes/eigenvalues", modes.eigenvalues.clone(), vec![k]);
-        record.array("modes/frequencies", modes.frequencies(), vec![k]);
-        record.array(
-            "modes/participation_ratios",
-            modes.participation_ratios.clone(),
-            vec![k],
-        );
-        record.array(
-            "modes/relative_errors",
-            modes.relative_errors.clone(),
-            vec![k],
-        );
-        record
-            .u64_arrays
-            .push(("modes/centres".into(), modes.centres.clone(), vec![k]));
-        record.profile(
-            "modes/profile",
-            ["sum_magnitude", "sum_magnitude2"],
-            &modes.profiles,
-        );
-        if request.vectors {
-            let mut all = Vec::with_capacity(3 * n * k);
-            for field in &modes.vectors {
-                if let Some(gathered) = engine.gather(field) {
-                    all.extend(gathered.iter().flatten());
-                }
-            }
-            if session.rank() == 0 {
-                record.array("modes/vectors", all, vec![k, n, 3]);
-            }
-        }
-        if modes.unstable {
-            return Ok(stable);
-        }
-    }
-    if !stages.elastic && stages.dipoles.is_none() {
-        return Ok(stable);
-    }
-    let start = Instant::now();
-    let mut solver = ResponseSolver::new(session, &hessian, n)?;
-    let method = solver.method()?;
-    if stages.elastic {
-        let constants = elastic_constants(engine, &mut solver)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let mut group = Map::new();
-        for (k, name) in SHEAR_PLANE_NAMES.iter().enumerate() {
-            group.insert(format!("shear_{name}"), constants.shear[k].into());
-            group.insert(format!("shear_born_{name}"), constants.shear_born[k].into());
-            group.insert(
-                format!("shear_nonaffine_{name}"),
-                constants.shear_nonaffine[k].into(),
-            );
-        }
-        group.insert("shear_mean".into(), constants.mean_shear().into());
-        group.insert("bulk".into(), constants.bulk.into());
-        group.insert("bulk_born".into(), constants.bulk_born.into());
-        group.insert("bulk_nonaffine".into(), constants.bulk_nonaffine.into());
-        group.insert("pressure".into(), constants.pressure.into());
-        group.insert("method".into(), method.clone().into());
-        group.insert("seconds".into(), seconds.into());
-        if session.rank() == 0 {
-            log::info!(
-                "shear modulus {:.6} (xy {:.6}, xz {:.6}, yz {:.6}), bulk modulus {:.6}, pressure {:.6}, in {seconds:.3} s ({method})",
-                constants.mean_shear(),
-                constants.shear[0],
-                constants.shear[1],
-                constants.shear[2],
-                constants.bulk,
-                constants.pressure
-            );
-        }
-        record.groups.push(("elastic".into(), Value::Object(group)));
-    }
-    if let Some(request) = &stages.dipoles {
-        let start = Instant::now();
-        let dipoles = dipole_responses(engine, &mut solver, request)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let m = dipoles.pairs.len();
-        if session.rank() == 0 {
-            log::info!(
-                "{m} dipole responses in {seconds:.3} s ({:.0} per second, {method}): omega_g = {:.6}, sqrt<kappa> = {:.6}, median omega = {:.6}",
-                m as f64 / seconds,
-                dipoles.omega_g(),
-                dipoles.sqrt_mean_kappa(),
-                dipoles.median_omega()
-            );
-        }
-        record.groups.push((
-            "dipoles".into(),
-            json!({
-                "count": m as u64,
-                "interacting_pairs": dipoles.interacting_pairs,
-                "omega_g": dipoles.omega_g(),
-                "sqrt_mean_kappa": dipoles.sqrt_mean_kappa(),
-                "median_omega": dipoles.median_omega(),
-                "seed": request.seed,
-                "method": method,
-                "seconds": seconds,
-            }),
-        ));
-        record.u64_arrays.push((
-            "dipoles/pairs".into(),
-            dipoles.pairs.iter().flatten().copied().collect(),
-            vec![m, 2],
-        ));
-        record.array("dipoles/d_hinv_d", dipoles.d_hinv_d.clone(), vec![m]);
-        record.array("dipoles/d_hinv2_d", dipoles.d_hinv2_d.clone(), vec![m]);
-        record.array("dipoles/omega", dipoles.omega(), vec![m]);
-        record.profile(
-            "dipoles/profile",
-            ["sum_radial", "sum_magnitude2"],
-            std::slice::from_ref(&dipoles.profile),
-        );
-    }
-    Ok(stable)
-}
-
 /// Loads an inherent state, measures, writes. Exits with [`UNSTABLE`] for an unstable state.
 fn run_on_inherent_state(
     input: &Path,
@@ -423,7 +203,7 @@ fn run_on_inherent_state(
             input.display()
         )));
     }
-    let mut record = Record {
+    let mut record = SampleRecord {
         observables: loaded.observables.clone(),
         ..Default::default()
     };
@@ -444,7 +224,7 @@ fn finish(
     engine: &Engine,
     output: &Path,
     parameters: &crate::model::ModelParameters,
-    mut record: Record,
+    mut record: SampleRecord,
     stable: Option<bool>,
 ) -> Result<()> {
     let peak_memory = engine.sum([super::bench::peak_memory() as f64]);
@@ -456,27 +236,12 @@ fn finish(
     }
     let configuration = engine.gather_configuration();
     if let Some(configuration) = configuration {
-        let mut extras = Extras {
-            observables: record.observables.clone(),
-            attribute_groups: record.groups.clone(),
-            ..Default::default()
-        };
-        for (path, values, shape) in &record.f64_arrays {
-            extras
-                .arrays
-                .push((path.clone(), Array::F64(values, shape.clone())));
-        }
-        for (path, values, shape) in &record.u64_arrays {
-            extras
-                .arrays
-                .push((path.clone(), Array::U64(values, shape.clone())));
-        }
         write(
             output,
             &configuration,
             parameters,
             &Provenance::of_this_run(None, session.size()),
-            &extras,
+            &record.extras(),
         )?;
     }
     if stable == Some(false) {
@@ -530,7 +295,7 @@ pub fn sample(args: SampleArgs) -> Result<()> {
     )?;
     let start = Instant::now();
     let info = crate::quench::quench(&session, &mut engine, &args.quench.parameters())?;
-    let mut record = Record {
+    let mut record = SampleRecord {
         observables: quench_observables(&info, start.elapsed().as_secs_f64()),
         ..Default::default()
     };

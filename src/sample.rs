@@ -1,0 +1,347 @@
+//! One sample: the measurements on an inherent state (lowest modes, elastic constants, force-dipole
+//! responses) and their record, shared by `pinch sample` and the campaigns.
+
+use std::time::Instant;
+
+use pinch_petsc::Session;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::domain::Engine;
+use crate::error::Result;
+use crate::io::h5md::{Array, Extras};
+use crate::model::ParameterError;
+use crate::modes::{ModesRequest, lowest_modes};
+use crate::response::ResponseSolver;
+use crate::response::dipoles::{DipoleRequest, dipole_responses};
+use crate::response::elastic::{SHEAR_PLANE_NAMES, elastic_constants};
+use crate::response::profiles::RadialProfile;
+
+/// What a campaign measures on each inherent state (TOML keys of the `[measurements]` table; all
+/// optional).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Measurements {
+    /// Number of lowest nonzero modes (0: no modes).
+    pub modes: usize,
+    /// Also every mode below this frequency [√(ε/m)/λ_min] (the count is doubled until one lies above).
+    pub max_frequency: Option<f64>,
+    /// Store the eigenvectors.
+    pub mode_vectors: bool,
+    /// Shear moduli (three planes), bulk modulus and pressure.
+    pub elastic: bool,
+    /// Number of random interacting pairs probed with force dipoles (0: none).
+    pub dipoles: usize,
+    /// Probe every interacting pair instead.
+    pub all_dipoles: bool,
+    /// Right-hand sides solved at once.
+    pub dipole_batch: usize,
+    /// Width of the radial bins of the response and mode profiles [λ_min].
+    pub profile_bin_width: f64,
+}
+
+impl Default for Measurements {
+    fn default() -> Self {
+        Measurements {
+            modes: 50,
+            max_frequency: None,
+            mode_vectors: false,
+            elastic: true,
+            dipoles: 200,
+            all_dipoles: false,
+            dipole_batch: 64,
+            profile_bin_width: 0.25,
+        }
+    }
+}
+
+impl Measurements {
+    /// Checks every field, naming the one that is wrong.
+    pub fn validate(&self) -> std::result::Result<(), ParameterError> {
+        let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
+        if let Some(omega) = self.max_frequency
+            && !(omega.is_finite() && omega > 0.0)
+        {
+            return bad("max_frequency", format!("must be positive, not {omega}"));
+        }
+        if self.max_frequency.is_some() && self.modes == 0 {
+            return bad("max_frequency", "needs modes > 0 to start from".into());
+        }
+        if self.dipole_batch == 0 {
+            return bad("dipole_batch", "must be at least 1".into());
+        }
+        if !(self.profile_bin_width.is_finite() && self.profile_bin_width > 0.0) {
+            return bad(
+                "profile_bin_width",
+                format!("must be positive, not {}", self.profile_bin_width),
+            );
+        }
+        Ok(())
+    }
+
+    /// The stages, with `dipole_seed` choosing the pairs.
+    pub fn stages(&self, dipole_seed: u64) -> Stages {
+        Stages {
+            modes: (self.modes > 0).then(|| ModesRequest {
+                count: self.modes,
+                max_frequency: self.max_frequency,
+                vectors: self.mode_vectors,
+                profile_bin_width: self.profile_bin_width,
+            }),
+            elastic: self.elastic,
+            dipoles: (self.dipoles > 0 || self.all_dipoles).then(|| DipoleRequest {
+                count: (!self.all_dipoles).then_some(self.dipoles),
+                seed: dipole_seed,
+                batch: self.dipole_batch,
+                profile_bin_width: self.profile_bin_width,
+            }),
+        }
+    }
+}
+
+/// What to measure on an inherent state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stages {
+    /// The lowest modes, if wanted.
+    pub modes: Option<ModesRequest>,
+    /// The elastic constants (shear moduli in three planes, bulk modulus, pressure).
+    pub elastic: bool,
+    /// Force-dipole responses, if wanted.
+    pub dipoles: Option<DipoleRequest>,
+}
+
+/// A sample's results in owned form, turned into [`Extras`] when written.
+#[derive(Clone, Debug, Default)]
+pub struct SampleRecord {
+    /// Scalars (written to `observables`).
+    pub observables: Map<String, Value>,
+    /// Floating-point datasets by path, with their shapes.
+    pub f64_arrays: Vec<(String, Vec<f64>, Vec<usize>)>,
+    /// Integer datasets by path, with their shapes.
+    pub u64_arrays: Vec<(String, Vec<u64>, Vec<usize>)>,
+    /// Groups of attributes by path.
+    pub groups: Vec<(String, Value)>,
+}
+
+impl SampleRecord {
+    /// The record as [`Extras`] of a pinch file.
+    pub fn extras(&self) -> Extras<'_> {
+        let mut extras = Extras {
+            observables: self.observables.clone(),
+            attribute_groups: self.groups.clone(),
+            ..Default::default()
+        };
+        for (path, values, shape) in &self.f64_arrays {
+            extras
+                .arrays
+                .push((path.clone(), Array::F64(values, shape.clone())));
+        }
+        for (path, values, shape) in &self.u64_arrays {
+            extras
+                .arrays
+                .push((path.clone(), Array::U64(values, shape.clone())));
+        }
+        extras
+    }
+
+    fn array(&mut self, path: &str, values: Vec<f64>, shape: Vec<usize>) {
+        self.f64_arrays.push((path.into(), values, shape));
+    }
+
+    fn profile(&mut self, path: &str, names: [&str; 2], profiles: &[RadialProfile]) {
+        let Some(first) = profiles.first() else {
+            return;
+        };
+        let bins = first.counts.len();
+        let shape = if profiles.len() == 1 {
+            vec![bins]
+        } else {
+            vec![profiles.len(), bins]
+        };
+        self.array(&format!("{path}/radius"), first.radii(), vec![bins]);
+        self.array(
+            &format!("{path}/count"),
+            profiles.iter().flat_map(|p| p.counts.clone()).collect(),
+            shape.clone(),
+        );
+        for (k, name) in names.iter().enumerate() {
+            self.array(
+                &format!("{path}/{name}"),
+                profiles
+                    .iter()
+                    .flat_map(|p| p.sums.iter().map(move |s| s[k]))
+                    .collect(),
+                shape.clone(),
+            );
+        }
+    }
+}
+
+/// Runs the stages on an engine holding an inherent state. Returns whether the state is stable
+/// (`None` if the modes were not computed); the elastic constants and dipoles of an unstable state
+/// are not computed. Collective.
+pub fn measure(
+    session: &Session,
+    engine: &mut Engine,
+    stages: &Stages,
+    record: &mut SampleRecord,
+) -> Result<Option<bool>> {
+    let n = engine.n_global();
+    let start = Instant::now();
+    let hessian = crate::hessian::assemble(session, engine)?;
+    record.observables.insert(
+        "hessian_seconds".into(),
+        start.elapsed().as_secs_f64().into(),
+    );
+    let mut stable = None;
+    if let Some(request) = &stages.modes {
+        let start = Instant::now();
+        let modes = lowest_modes(session, engine, &hessian, request)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let k = modes.eigenvalues.len();
+        stable = Some(!modes.unstable);
+        if session.rank() == 0 {
+            log::info!(
+                "{k} lowest modes in {seconds:.3} s ({} + {}, {} solves): omega = {:.4} ... {:.4}{}",
+                modes.method,
+                modes.spectral_transform,
+                modes.solves,
+                modes.frequencies().first().copied().unwrap_or(f64::NAN),
+                modes.frequencies().last().copied().unwrap_or(f64::NAN),
+                if modes.unstable {
+                    " (UNSTABLE: negative eigenvalue)"
+                } else {
+                    ""
+                }
+            );
+        }
+        record.groups.push((
+            "modes".into(),
+            json!({
+                "count": k as u64,
+                "method": modes.method,
+                "spectral_transform": modes.spectral_transform,
+                "target": modes.target,
+                "iterations": modes.iterations as u64,
+                "solves": modes.solves as u64,
+                "stable": !modes.unstable,
+                "seconds": seconds,
+            }),
+        ));
+        record.array("modes/eigenvalues", modes.eigenvalues.clone(), vec![k]);
+        record.array("modes/frequencies", modes.frequencies(), vec![k]);
+        record.array(
+            "modes/participation_ratios",
+            modes.participation_ratios.clone(),
+            vec![k],
+        );
+        record.array(
+            "modes/relative_errors",
+            modes.relative_errors.clone(),
+            vec![k],
+        );
+        record
+            .u64_arrays
+            .push(("modes/centres".into(), modes.centres.clone(), vec![k]));
+        record.profile(
+            "modes/profile",
+            ["sum_magnitude", "sum_magnitude2"],
+            &modes.profiles,
+        );
+        if request.vectors {
+            let mut all = Vec::with_capacity(3 * n * k);
+            for field in &modes.vectors {
+                if let Some(gathered) = engine.gather(field) {
+                    all.extend(gathered.iter().flatten());
+                }
+            }
+            if session.rank() == 0 {
+                record.array("modes/vectors", all, vec![k, n, 3]);
+            }
+        }
+        if modes.unstable {
+            return Ok(stable);
+        }
+    }
+    if !stages.elastic && stages.dipoles.is_none() {
+        return Ok(stable);
+    }
+    let start = Instant::now();
+    let mut solver = ResponseSolver::new(session, &hessian, n)?;
+    let method = solver.method()?;
+    if stages.elastic {
+        let constants = elastic_constants(engine, &mut solver)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let mut group = Map::new();
+        for (k, name) in SHEAR_PLANE_NAMES.iter().enumerate() {
+            group.insert(format!("shear_{name}"), constants.shear[k].into());
+            group.insert(format!("shear_born_{name}"), constants.shear_born[k].into());
+            group.insert(
+                format!("shear_nonaffine_{name}"),
+                constants.shear_nonaffine[k].into(),
+            );
+        }
+        group.insert("shear_mean".into(), constants.mean_shear().into());
+        group.insert("bulk".into(), constants.bulk.into());
+        group.insert("bulk_born".into(), constants.bulk_born.into());
+        group.insert("bulk_nonaffine".into(), constants.bulk_nonaffine.into());
+        group.insert("pressure".into(), constants.pressure.into());
+        group.insert("method".into(), method.clone().into());
+        group.insert("seconds".into(), seconds.into());
+        if session.rank() == 0 {
+            log::info!(
+                "shear modulus {:.6} (xy {:.6}, xz {:.6}, yz {:.6}), bulk modulus {:.6}, pressure {:.6}, in {seconds:.3} s ({method})",
+                constants.mean_shear(),
+                constants.shear[0],
+                constants.shear[1],
+                constants.shear[2],
+                constants.bulk,
+                constants.pressure
+            );
+        }
+        record.groups.push(("elastic".into(), Value::Object(group)));
+    }
+    if let Some(request) = &stages.dipoles {
+        let start = Instant::now();
+        let dipoles = dipole_responses(engine, &mut solver, request)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let m = dipoles.pairs.len();
+        if session.rank() == 0 {
+            log::info!(
+                "{m} dipole responses in {seconds:.3} s ({:.0} per second, {method}): omega_g = {:.6}, sqrt<kappa> = {:.6}, median omega = {:.6}",
+                m as f64 / seconds,
+                dipoles.omega_g(),
+                dipoles.sqrt_mean_kappa(),
+                dipoles.median_omega()
+            );
+        }
+        record.groups.push((
+            "dipoles".into(),
+            json!({
+                "count": m as u64,
+                "interacting_pairs": dipoles.interacting_pairs,
+                "omega_g": dipoles.omega_g(),
+                "sqrt_mean_kappa": dipoles.sqrt_mean_kappa(),
+                "median_omega": dipoles.median_omega(),
+                "seed": request.seed,
+                "method": method,
+                "seconds": seconds,
+            }),
+        ));
+        record.u64_arrays.push((
+            "dipoles/pairs".into(),
+            dipoles.pairs.iter().flatten().copied().collect(),
+            vec![m, 2],
+        ));
+        record.array("dipoles/d_hinv_d", dipoles.d_hinv_d.clone(), vec![m]);
+        record.array("dipoles/d_hinv2_d", dipoles.d_hinv2_d.clone(), vec![m]);
+        record.array("dipoles/omega", dipoles.omega(), vec![m]);
+        record.profile(
+            "dipoles/profile",
+            ["sum_radial", "sum_magnitude2"],
+            std::slice::from_ref(&dipoles.profile),
+        );
+    }
+    Ok(stable)
+}
+
