@@ -20,6 +20,8 @@ pub enum Stream {
     CellGridShift = 3,
     /// The moves inside one Monte Carlo cell, keyed by (sweep, cell).
     CellMoves = 4,
+    /// Seeds of a campaign's chains and samples, keyed by (purpose, N, T_p, chain, …).
+    Campaign = 5,
 }
 
 /// SplitMix64's finaliser: a bijective mixing of 64 bits.

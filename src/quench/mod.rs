@@ -56,6 +56,36 @@ impl Default for QuenchParameters {
     }
 }
 
+impl QuenchParameters {
+    /// Checks every field, naming the one that is wrong.
+    pub fn validate(&self) -> std::result::Result<(), crate::model::ParameterError> {
+        let bad = |field: &'static str, reason: String| {
+            Err(crate::model::ParameterError { field, reason })
+        };
+        for (field, value) in [
+            ("force_tolerance", self.force_tolerance),
+            ("newton_threshold", self.newton_threshold),
+            ("time_step", self.time_step),
+            ("max_time_step", self.max_time_step),
+            ("max_step_length", self.max_step_length),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return bad(field, format!("must be positive and finite, not {value}"));
+            }
+        }
+        if self.max_time_step < self.time_step {
+            return bad(
+                "max_time_step",
+                format!(
+                    "= {} is below time_step = {}",
+                    self.max_time_step, self.time_step
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// What a quench did.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QuenchInfo {

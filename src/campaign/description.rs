@@ -1,0 +1,484 @@
+//! The campaign description: a TOML file naming the model, the grid of (N, T_p), the chains and
+//! samples per point, the equilibration and sampling schedule, and the measurements per sample.
+//!
+//! ```toml
+//! name = "demo"
+//! seed = 1
+//! sizes = [2000]
+//! parent_temperatures = [2.0, 1.0, 0.8, 0.7]
+//!
+//! [model]            # ModelParameters; keys left out take the defaults
+//! [sampling]         # chains, samples_per_chain, equilibration_tau_alpha, spacing_tau_alpha, ...
+//! [swap]             # swap Monte Carlo parameters except parent_temperature
+//! [quench]           # QuenchParameters
+//! [measurements]     # Measurements
+//! ```
+
+use std::path::Path;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{ModelParameters, ParameterError};
+use crate::monte_carlo::SwapParameters;
+use crate::monte_carlo::equilibration::Schedule;
+use crate::quench::QuenchParameters;
+use crate::rng::{Stream, stream};
+use crate::sample::Measurements;
+
+/// A campaign: an ensemble of samples over a grid of system sizes and parent temperatures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    /// Name (letters, digits, `-`, `_` and `.`): the default name of the campaign's directory.
+    pub name: String,
+    /// Seed of the whole campaign: every chain's and sample's seed derives from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// System sizes N.
+    pub sizes: Vec<usize>,
+    /// Parent temperatures T_p [ε/k_B].
+    pub parent_temperatures: Vec<f64>,
+    /// The model.
+    #[serde(default)]
+    pub model: ModelParameters,
+    /// Chains, samples and their schedule.
+    #[serde(default)]
+    pub sampling: Sampling,
+    /// Swap Monte Carlo parameters (all but `parent_temperature`, which each point sets).
+    #[serde(default)]
+    pub swap: toml::Table,
+    /// The quench of each sampled configuration.
+    #[serde(default)]
+    pub quench: QuenchParameters,
+    /// What is measured on each inherent state.
+    #[serde(default)]
+    pub measurements: Measurements,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// Chains and samples per point and their schedule (TOML keys of the `[sampling]` table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sampling {
+    /// Independent swap Monte Carlo chains per (N, T_p), each from its own random configuration.
+    pub chains: usize,
+    /// Configurations sampled from each chain once it is stationary.
+    pub samples_per_chain: usize,
+    /// A chain is taken as equilibrated when the second half of its run spans this many τ_α and its
+    /// energy and pressure agree over the two halves of that window.
+    pub equilibration_tau_alpha: f64,
+    /// Sweeps between the samples of a chain, in units of its τ_α.
+    pub spacing_tau_alpha: f64,
+    /// Sweeps before equilibration is first tested.
+    pub min_sweeps: u64,
+    /// A chain not equilibrated after this many sweeps fails.
+    pub max_sweeps: u64,
+    /// Energy, pressure, acceptance and F_s are measured every this many sweeps.
+    pub measure_interval: u64,
+    /// A new time origin of F_s every this many sweeps.
+    pub origin_interval: u64,
+    /// F_s is followed up to this lag [sweeps]; it must exceed τ_α.
+    pub max_lag: u64,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            chains: 1,
+            samples_per_chain: 1,
+            equilibration_tau_alpha: 10.0,
+            spacing_tau_alpha: 2.0,
+            min_sweeps: 1_000,
+            max_sweeps: 10_000_000,
+            measure_interval: 10,
+            origin_interval: 100,
+            max_lag: 20_000,
+        }
+    }
+}
+
+impl Sampling {
+    /// The equilibration schedule of a chain (its `sweeps` is the equilibration limit).
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            sweeps: self.max_sweeps,
+            measure_interval: self.measure_interval,
+            origin_interval: self.origin_interval,
+            max_lag: self.max_lag,
+            tau_alpha_multiple: self.equilibration_tau_alpha,
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ParameterError> {
+        let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
+        if self.chains == 0 {
+            return bad("chains", "must be at least 1".into());
+        }
+        if self.samples_per_chain == 0 {
+            return bad("samples_per_chain", "must be at least 1".into());
+        }
+        for (field, value) in [
+            ("equilibration_tau_alpha", self.equilibration_tau_alpha),
+            ("spacing_tau_alpha", self.spacing_tau_alpha),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return bad(field, format!("must be positive, not {value}"));
+            }
+        }
+        if self.max_sweeps < self.min_sweeps {
+            return bad(
+                "max_sweeps",
+                format!(
+                    "= {} is below min_sweeps = {}",
+                    self.max_sweeps, self.min_sweeps
+                ),
+            );
+        }
+        self.schedule().validate()
+    }
+}
+
+/// One point of the grid.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// N.
+    pub n_particles: usize,
+    /// T_p.
+    pub parent_temperature: f64,
+}
+
+impl Point {
+    /// The point's name, e.g. `N2000-T0.7` (T_p in its shortest exact decimal form).
+    pub fn id(&self) -> String {
+        format!("N{}-T{}", self.n_particles, self.parent_temperature)
+    }
+}
+
+/// One swap Monte Carlo chain of a point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Chain {
+    /// Its point.
+    pub point: Point,
+    /// Its index among the point's chains.
+    pub index: usize,
+}
+
+impl Chain {
+    /// The chain's name, e.g. `N2000-T0.7-chain3`.
+    pub fn id(&self) -> String {
+        format!("{}-chain{}", self.point.id(), self.index)
+    }
+
+    /// The name of its sample `k`, e.g. `N2000-T0.7-chain3-sample0`.
+    pub fn sample_id(&self, k: usize) -> String {
+        format!("{}-sample{k}", self.id())
+    }
+}
+
+/// What a seed is drawn for; keys of [`Stream::Campaign`].
+#[derive(Clone, Copy, Debug)]
+#[repr(u64)]
+pub enum SeedPurpose {
+    /// The chain's random start and trajectory.
+    Chain = 1,
+    /// The choice of dipole pairs of a sample (keyed further by the sample index).
+    DipolePairs = 2,
+}
+
+impl Campaign {
+    /// Reads and validates a campaign file.
+    pub fn load(path: &Path) -> Result<Campaign> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|error| Error::Read {
+            path: name.clone(),
+            error,
+        })?;
+        Campaign::parse(&text, &name)
+    }
+
+    /// Parses and validates the text of a campaign file called `origin`.
+    pub fn parse(text: &str, origin: &str) -> Result<Campaign> {
+        let campaign: Campaign = toml::from_str(text).map_err(|e| Error::Toml {
+            path: origin.into(),
+            message: e.to_string(),
+        })?;
+        campaign.validate(origin)?;
+        Ok(campaign)
+    }
+
+    /// Checks everything up front, naming the table and field that is wrong.
+    pub fn validate(&self, origin: &str) -> Result<()> {
+        let fail = |table: &str, error: ParameterError| Error::Parameter {
+            origin: if table.is_empty() {
+                origin.to_owned()
+            } else {
+                format!("{origin} [{table}]")
+            },
+            error,
+        };
+        let bad = |field: &'static str, reason: String| {
+            Err(fail("", ParameterError { field, reason }))
+        };
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return bad(
+                "name",
+                format!(
+                    "= {:?} must be non-empty and hold only letters, digits, '-', '_' and '.'",
+                    self.name
+                ),
+            );
+        }
+        self.model.validate().map_err(|e| fail("model", e))?;
+        if self.sizes.is_empty() {
+            return bad("sizes", "must name at least one system size".into());
+        }
+        for (k, &n) in self.sizes.iter().enumerate() {
+            if self.sizes[..k].contains(&n) {
+                return bad("sizes", format!("names N = {n} twice"));
+            }
+            self.model.validate_system(n).map_err(|e| {
+                fail(
+                    "",
+                    ParameterError {
+                        field: "sizes",
+                        reason: format!("N = {n}: {e}"),
+                    },
+                )
+            })?;
+        }
+        if self.parent_temperatures.is_empty() {
+            return bad(
+                "parent_temperatures",
+                "must name at least one temperature".into(),
+            );
+        }
+        for (k, &t) in self.parent_temperatures.iter().enumerate() {
+            if !(t.is_finite() && t > 0.0) {
+                return bad(
+                    "parent_temperatures",
+                    format!("must be positive and finite, not {t}"),
+                );
+            }
+            if self.parent_temperatures[..k].contains(&t) {
+                return bad("parent_temperatures", format!("names T_p = {t} twice"));
+            }
+        }
+        self.sampling
+            .validate()
+            .map_err(|e| fail("sampling", e))?;
+        if self.swap.contains_key("parent_temperature") {
+            return Err(fail(
+                "swap",
+                ParameterError {
+                    field: "parent_temperature",
+                    reason: "is set per point by parent_temperatures, not here".into(),
+                },
+            ));
+        }
+        for &t in &self.parent_temperatures {
+            self.swap_parameters(t).map_err(|e| match e {
+                Error::Parameter { error, .. } => fail("swap", error),
+                Error::Toml { message, .. } => Error::Toml {
+                    path: format!("{origin} [swap]"),
+                    message,
+                },
+                other => other,
+            })?;
+        }
+        self.quench.validate().map_err(|e| fail("quench", e))?;
+        self.measurements
+            .validate()
+            .map_err(|e| fail("measurements", e))?;
+        Ok(())
+    }
+
+    /// The swap Monte Carlo parameters at `parent_temperature`.
+    pub fn swap_parameters(&self, parent_temperature: f64) -> Result<SwapParameters> {
+        let mut table = self.swap.clone();
+        table.insert(
+            "parent_temperature".into(),
+            toml::Value::Float(parent_temperature),
+        );
+        let parameters: SwapParameters =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| Error::Toml {
+                    path: "[swap]".into(),
+                    message: e.to_string(),
+                })?;
+        parameters.validate().map_err(|error| Error::Parameter {
+            origin: "[swap]".into(),
+            error,
+        })?;
+        Ok(parameters)
+    }
+
+    /// Every point, sizes outermost, in the file's order.
+    pub fn points(&self) -> Vec<Point> {
+        self.sizes
+            .iter()
+            .flat_map(|&n_particles| {
+                self.parent_temperatures
+                    .iter()
+                    .map(move |&parent_temperature| Point {
+                        n_particles,
+                        parent_temperature,
+                    })
+            })
+            .collect()
+    }
+
+    /// Every chain, in the order work is dealt out: the costliest first (largest N, then lowest T_p,
+    /// whose relaxation is slowest), so that the long chains start early.
+    pub fn chains(&self) -> Vec<Chain> {
+        let mut points = self.points();
+        points.sort_by(|a, b| {
+            b.n_particles
+                .cmp(&a.n_particles)
+                .then(a.parent_temperature.total_cmp(&b.parent_temperature))
+        });
+        let mut chains = Vec::new();
+        for index in 0..self.sampling.chains {
+            for &point in &points {
+                chains.push(Chain { point, index });
+            }
+        }
+        chains
+    }
+
+    /// The chains of worker `worker` of `workers`: the list of [`Self::chains`] dealt out in snake
+    /// order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which balances costs sorted in decreasing order.
+    pub fn chains_of_worker(&self, worker: usize, workers: usize) -> Vec<Chain> {
+        self.chains()
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| {
+                let round = k / workers;
+                let position = k % workers;
+                let dealt_to = if round % 2 == 0 {
+                    position
+                } else {
+                    workers - 1 - position
+                };
+                dealt_to == worker
+            })
+            .map(|(_, chain)| chain)
+            .collect()
+    }
+
+    /// The seed of `purpose` for `chain` (and `keys`): a pure function of the campaign seed and the
+    /// chain's N, T_p and index, so that adding points or chains never changes existing ones.
+    pub fn seed(&self, chain: &Chain, purpose: SeedPurpose, keys: &[u64]) -> u64 {
+        let mut all = vec![
+            purpose as u64,
+            chain.point.n_particles as u64,
+            chain.point.parent_temperature.to_bits(),
+            chain.index as u64,
+        ];
+        all.extend_from_slice(keys);
+        stream(self.seed, Stream::Campaign, &all).random()
+    }
+
+    /// The description with the grid and the counts removed: what must not change between runs of
+    /// one campaign directory (points, chains and samples may be added).
+    pub fn fixed_part(&self) -> Campaign {
+        Campaign {
+            sizes: Vec::new(),
+            parent_temperatures: Vec::new(),
+            sampling: Sampling {
+                chains: 0,
+                samples_per_chain: 0,
+                max_sweeps: 0,
+                ..self.sampling.clone()
+            },
+            ..self.clone()
+        }
+    }
+
+    /// Total number of samples.
+    pub fn sample_count(&self) -> usize {
+        self.points().len() * self.sampling.chains * self.sampling.samples_per_chain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = r#"
+name = "t"
+sizes = [2000, 500]
+parent_temperatures = [1.0, 0.5, 2.0]
+[sampling]
+chains = 3
+samples_per_chain = 2
+"#;
+
+    #[test]
+    fn chains_are_dealt_costliest_first_and_each_exactly_once() {
+        let campaign = Campaign::parse(DEMO, "demo.toml").unwrap();
+        let chains = campaign.chains();
+        assert_eq!(chains.len(), 18);
+        assert_eq!(chains[0].point.n_particles, 2000);
+        assert_eq!(chains[0].point.parent_temperature, 0.5);
+        assert_eq!(chains[0].id(), "N2000-T0.5-chain0");
+        for workers in 1..=5 {
+            let mut ids: Vec<String> = (0..workers)
+                .flat_map(|w| campaign.chains_of_worker(w, workers))
+                .map(|c| c.id())
+                .collect();
+            ids.sort();
+            let mut all: Vec<String> = chains.iter().map(|c| c.id()).collect();
+            all.sort();
+            assert_eq!(ids, all, "{workers} workers");
+        }
+        assert_eq!(campaign.sample_count(), 36);
+    }
+
+    #[test]
+    fn seeds_depend_on_the_chain_only() {
+        let campaign = Campaign::parse(DEMO, "demo.toml").unwrap();
+        let chains = campaign.chains();
+        let mut wider = campaign.clone();
+        wider.parent_temperatures.push(0.3);
+        let a = campaign.seed(&chains[4], SeedPurpose::Chain, &[]);
+        assert_eq!(a, wider.seed(&chains[4], SeedPurpose::Chain, &[]));
+        assert_ne!(a, campaign.seed(&chains[5], SeedPurpose::Chain, &[]));
+        assert_ne!(a, campaign.seed(&chains[4], SeedPurpose::DipolePairs, &[0]));
+    }
+
+    #[test]
+    fn bad_descriptions_name_the_table_and_field() {
+        let error = |text: &str| Campaign::parse(text, "c.toml").unwrap_err().to_string();
+        let base = "name = \"x\"\nsizes = [2000]\nparent_temperatures = [1.0]\n";
+        assert!(error("name = \"x\"\nsizes = [2000]\n").contains("parent_temperatures"));
+        assert!(error(&format!("{base}colour = 1\n")).contains("colour"));
+        assert!(error("name = \"a b\"\nsizes = [2000]\nparent_temperatures = [1.0]\n").contains("name"));
+        let message = error(&format!("{base}[sampling]\nchains = 0\n"));
+        assert!(message.contains("[sampling]") && message.contains("chains"), "{message}");
+        let message = error(&format!("{base}[swap]\nswap_probability = 2.0\n"));
+        assert!(message.contains("swap_probability"), "{message}");
+        let message = error(&format!("{base}[swap]\nparent_temperature = 2.0\n"));
+        assert!(message.contains("parent_temperature"), "{message}");
+        let message = error("name = \"x\"\nsizes = [20]\nparent_temperatures = [1.0]\n");
+        assert!(message.contains("sizes") && message.contains("N = 20"), "{message}");
+        let message = error("name = \"x\"\nsizes = [2000]\nparent_temperatures = [1.0, -1.0]\n");
+        assert!(message.contains("parent_temperatures"), "{message}");
+        let message = error(&format!("{base}[measurements]\nprofile_bin_width = 0\n"));
+        assert!(message.contains("profile_bin_width"), "{message}");
+        let message = error(&format!("{base}[quench]\nforce_tolerance = -1\n"));
+        assert!(message.contains("force_tolerance"), "{message}");
+        let message = error(&format!("{base}[sampling]\nmax_lag = 25\n"));
+        assert!(message.contains("max_lag"), "{message}");
+    }
+}
