@@ -121,7 +121,8 @@ fn write_attributes(location: &hdf5::Location, values: &Value) -> hdf5::Result<(
     Ok(())
 }
 
-fn read_attributes(location: &hdf5::Location) -> hdf5::Result<Map<String, Value>> {
+/// The attributes of a group or dataset as JSON values (strings, numbers and booleans).
+pub fn read_attributes(location: &hdf5::Location) -> hdf5::Result<Map<String, Value>> {
     let mut map = Map::new();
     for name in location.attr_names()? {
         let attribute = location.attr(&name)?;
@@ -168,6 +169,13 @@ fn write_to(
     extras: &Extras,
 ) -> hdf5::Result<()> {
     let file = hdf5::File::create(path)?;
+    write_header(&file, provenance)?;
+    write_contents(&file, configuration, model, provenance, extras)?;
+    file.close()
+}
+
+/// Writes the `/h5md` group of a new file.
+pub fn write_header(file: &hdf5::File, provenance: &Provenance) -> hdf5::Result<()> {
     let h5md = file.create_group("h5md")?;
     h5md.new_attr::<i32>()
         .shape([2])
@@ -189,8 +197,21 @@ fn write_to(
         .new_attr::<VarLenUnicode>()
         .create("version")?
         .write_scalar(&string(&provenance.version))?;
+    Ok(())
+}
 
-    let particles = file
+/// Writes a configuration with its model, provenance and extras below `base` (a file's root, or a
+/// sample's group in a campaign's results): `particles/all/…`, `parameters/…`, `observables`, and the
+/// extras' groups and datasets, all relative to `base`. Arrays carry Fletcher-32 checksums, so that
+/// corrupted data fails to read instead of reading wrong.
+pub fn write_contents(
+    base: &hdf5::Group,
+    configuration: &Configuration,
+    model: &ModelParameters,
+    provenance: &Provenance,
+    extras: &Extras,
+) -> hdf5::Result<()> {
+    let particles = base
         .create_group("particles")?
         .create_group(PARTICLE_GROUP)?;
     let n = configuration.len();
@@ -211,26 +232,14 @@ fn write_to(
         .create("edges")?
         .write_raw(&[configuration.box_length; 3])?;
     let flat: Vec<f64> = configuration.positions.iter().flatten().copied().collect();
-    particles
-        .new_dataset::<f64>()
-        .shape([n, 3])
-        .create("position")?
-        .write_raw(&flat)?;
-    particles
-        .new_dataset::<f64>()
-        .shape([n])
-        .create("diameter")?
-        .write_raw(&configuration.sizes)?;
+    write_array(&particles, "position", &flat, &[n, 3])?;
+    write_array(&particles, "diameter", &configuration.sizes, &[n])?;
     for (name, values) in &extras.per_particle {
         let flat: Vec<f64> = values.iter().flatten().copied().collect();
-        particles
-            .new_dataset::<f64>()
-            .shape([n, 3])
-            .create(*name)?
-            .write_raw(&flat)?;
+        write_array(&particles, name, &flat, &[n, 3])?;
     }
 
-    let parameters = file.create_group("parameters")?;
+    let parameters = base.create_group("parameters")?;
     let model_group = parameters.create_group("model")?;
     write_attributes(
         &model_group,
@@ -242,7 +251,7 @@ fn write_to(
         &serde_json::to_value(provenance).expect("provenance serialises"),
     )?;
 
-    let group = file.create_group("observables")?;
+    let group = base.create_group("observables")?;
     for (name, value) in &extras.observables {
         match value {
             Value::Number(v) if v.is_f64() => group
@@ -265,54 +274,65 @@ fn write_to(
         }
     }
     for (path, values) in &extras.attribute_groups {
-        let group = group_at(&file, path)?;
+        let group = group_at(base, path)?;
         write_attributes(&group, values)?;
     }
     for (path, array) in &extras.arrays {
         let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
-        let group = group_at(&file, parent)?;
+        let group = group_at(base, parent)?;
         match array {
-            Array::F64(data, shape) => group
-                .new_dataset::<f64>()
-                .shape(shape.as_slice())
-                .create(name)?
-                .write_raw(data)?,
-            Array::U64(data, shape) => group
-                .new_dataset::<u64>()
-                .shape(shape.as_slice())
-                .create(name)?
-                .write_raw(data)?,
+            Array::F64(data, shape) => write_array(&group, name, data, shape)?,
+            Array::U64(data, shape) => write_array(&group, name, data, shape)?,
         }
     }
     for (name, matrix) in &extras.matrices {
-        let group = file.create_group(name)?;
+        let group = base.create_group(name)?;
         group
             .new_attr::<u64>()
             .shape([2])
             .create("shape")?
             .write_raw(&[matrix.size as u64, matrix.size as u64])?;
-        group
-            .new_dataset::<u64>()
-            .shape([matrix.indptr.len()])
-            .create("indptr")?
-            .write_raw(&matrix.indptr)?;
-        group
-            .new_dataset::<u64>()
-            .shape([matrix.indices.len()])
-            .create("indices")?
-            .write_raw(&matrix.indices)?;
-        group
-            .new_dataset::<f64>()
-            .shape([matrix.data.len()])
-            .create("data")?
-            .write_raw(&matrix.data)?;
+        write_array(&group, "indptr", &matrix.indptr, &[matrix.indptr.len()])?;
+        write_array(&group, "indices", &matrix.indices, &[matrix.indices.len()])?;
+        write_array(&group, "data", &matrix.data, &[matrix.data.len()])?;
     }
-    file.close()
+    Ok(())
 }
 
-/// The group at `path` (e.g. `a/b/c`), created with its parents if missing.
-fn group_at(file: &hdf5::File, path: &str) -> hdf5::Result<hdf5::Group> {
-    let mut group = file.group("/")?;
+/// Elements per chunk of a checksummed dataset at most (8 MB of f64).
+const CHUNK_ELEMENTS: usize = 1 << 20;
+
+/// Writes `data` of `shape` as dataset `name` of `group`: chunked along the first axis with a
+/// Fletcher-32 checksum per chunk (empty datasets are stored plainly: HDF5 cannot chunk them).
+fn write_array<T: hdf5::H5Type>(
+    group: &hdf5::Group,
+    name: &str,
+    data: &[T],
+    shape: &[usize],
+) -> hdf5::Result<()> {
+    let total: usize = shape.iter().product();
+    if total == 0 || shape.is_empty() {
+        return group
+            .new_dataset::<T>()
+            .shape(shape)
+            .create(name)?
+            .write_raw(data);
+    }
+    let row: usize = shape[1..].iter().product();
+    let mut chunk = shape.to_vec();
+    chunk[0] = (CHUNK_ELEMENTS / row.max(1)).clamp(1, shape[0]);
+    group
+        .new_dataset::<T>()
+        .shape(shape)
+        .chunk(chunk)
+        .fletcher32()
+        .create(name)?
+        .write_raw(data)
+}
+
+/// The group at `path` (e.g. `a/b/c`) below `base`, created with its parents if missing.
+pub fn group_at(base: &hdf5::Group, path: &str) -> hdf5::Result<hdf5::Group> {
+    let mut group = base.clone();
     for part in path.split('/').filter(|p| !p.is_empty()) {
         group = match group.group(part) {
             Ok(g) => g,
@@ -367,12 +387,20 @@ pub fn read_attribute_group(path: &Path, member: &str) -> Result<Option<Map<Stri
 /// Reads a configuration file written by pinch (or any H5MD file with the same particle layout).
 pub fn read(path: &Path) -> Result<StoredConfiguration> {
     let name = path.display().to_string();
+    let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
+        path: name.clone(),
+        message: format!("not a readable HDF5 file ({e})"),
+    })?;
+    read_from(&file, &name)
+}
+
+/// Reads what [`write_contents`] wrote below `base`; `name` names it in errors (file and group).
+pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> {
+    let name = name.to_owned();
     let fail = |message: String| Error::Hdf5 {
         path: name.clone(),
         message,
     };
-    let file =
-        hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
     let dataset = |member: &str| {
         file.dataset(member).map_err(|_| {
             fail(format!(
@@ -391,7 +419,7 @@ pub fn read(path: &Path) -> Result<StoredConfiguration> {
         ds.read_raw::<f64>()
             .map_err(|e| fail(format!("cannot read {member}: {e}")))
     };
-    let group = format!("/particles/{PARTICLE_GROUP}");
+    let group = format!("particles/{PARTICLE_GROUP}");
     let position_shape = dataset(&format!("{group}/position"))?.shape();
     let n = match position_shape.as_slice() {
         [n, 3] => *n,
