@@ -28,6 +28,14 @@ pub enum Error {
     /// A second session was requested in a process that already had one.
     #[error("a PETSc/SLEPc session already exists in this process (only one is possible)")]
     SessionExists,
+    /// The ranks cannot be split into groups of the requested size.
+    #[error("{ranks} MPI ranks cannot be split into groups of {per_group}")]
+    Groups {
+        /// Ranks in all.
+        ranks: i32,
+        /// Ranks requested per group.
+        per_group: i32,
+    },
     /// A command-line option holds an interior NUL byte and cannot reach PETSc.
     #[error("PETSc option {0:?} contains a NUL byte")]
     NulInOption(String),

@@ -22,7 +22,11 @@ static SESSION_STARTED: AtomicBool = AtomicBool::new(false);
 /// PETSc is not thread-safe: the session is neither `Send` nor `Sync`, so all PETSc calls stay on the
 /// thread that created it (MPI is initialised with `MPI_THREAD_FUNNELED`; rayon may do pure-Rust work).
 pub struct Session {
-    // Field order matters only after `Drop::drop` has run: PETSc is finalised by then.
+    // Field order matters only after `Drop::drop` has run: PETSc is finalised by then, and the group
+    // communicator must be freed before the universe finalises MPI.
+    communicator: SimpleCommunicator,
+    group: i32,
+    groups: i32,
     universe: mpi::environment::Universe,
     // PETSc keeps pointers into argv for `PetscGetArgs`; they must outlive it.
     _argv: Vec<CString>,
@@ -41,11 +45,37 @@ impl Session {
     ///
     /// PETSc errors are returned as [`Error`] values instead of printed tracebacks or aborts.
     pub fn initialize(program: &str, options: &[String]) -> Result<Session> {
+        Self::initialize_in_groups(program, options, None)
+    }
+
+    /// As [`Self::initialize`], with the ranks split into groups of `ranks_per_group` consecutive
+    /// ranks (all ranks in one group if `None`), each group a PETSc world of its own: every PETSc object
+    /// and [`Self::world`] live on the group's communicator. Ensembles of independent samples run this
+    /// way, one group per sample.
+    pub fn initialize_in_groups(
+        program: &str,
+        options: &[String],
+        ranks_per_group: Option<i32>,
+    ) -> Result<Session> {
         if SESSION_STARTED.swap(true, Ordering::SeqCst) {
             return Err(Error::SessionExists);
         }
         let (universe, _threading) = mpi::initialize_with_threading(mpi::Threading::Funneled)
             .ok_or(Error::MpiUnavailable)?;
+        let ranks = universe.world().size();
+        let per_group = ranks_per_group.unwrap_or(ranks);
+        if per_group < 1 || ranks % per_group != 0 {
+            return Err(Error::Groups { ranks, per_group });
+        }
+        let group = universe.world().rank() / per_group;
+        let communicator = if per_group == ranks {
+            universe.world()
+        } else {
+            universe
+                .world()
+                .split_by_color(mpi::topology::Color::with_value(group))
+                .expect("every rank has a colour")
+        };
 
         let mut argv = Vec::with_capacity(options.len() + 2);
         for arg in std::iter::once(program)
@@ -61,8 +91,8 @@ impl Session {
         let mut argv_pointer = argv_pointers.as_mut_ptr();
 
         // SAFETY: PETSC_COMM_WORLD is a plain global that PETSc reads during initialisation; it is set
-        // before `SlepcInitialize` and never again. The world communicator lives until MPI_Finalize.
-        unsafe { ffi::PETSC_COMM_WORLD = universe.world().as_raw() };
+        // before `SlepcInitialize` and never again. The communicator lives until after SlepcFinalize.
+        unsafe { ffi::PETSC_COMM_WORLD = communicator.as_raw() };
         check!(SlepcInitialize(
             &mut argc,
             &mut argv_pointer,
@@ -72,6 +102,9 @@ impl Session {
         // From here on a failing PETSc call returns its code (turned into `Error`) instead of printing a
         // traceback; the message stays available through `PetscErrorMessage`.
         let session = Session {
+            communicator,
+            group,
+            groups: ranks / per_group,
             universe,
             _argv: argv,
             _argv_pointers: argv_pointers,
@@ -84,23 +117,39 @@ impl Session {
         Ok(session)
     }
 
-    /// The world communicator (all ranks of this run).
-    pub fn world(&self) -> SimpleCommunicator {
+    /// The session's communicator: all ranks of this run, or this rank's group (see
+    /// [`Self::initialize_in_groups`]). PETSc's world is this communicator.
+    pub fn world(&self) -> &SimpleCommunicator {
+        &self.communicator
+    }
+
+    /// This process's rank in [`Self::world`].
+    pub fn rank(&self) -> i32 {
+        self.communicator.rank()
+    }
+
+    /// The number of ranks in [`Self::world`].
+    pub fn size(&self) -> i32 {
+        self.communicator.size()
+    }
+
+    /// The index of this rank's group (0 without groups).
+    pub fn group(&self) -> i32 {
+        self.group
+    }
+
+    /// The number of groups (1 without groups).
+    pub fn groups(&self) -> i32 {
+        self.groups
+    }
+
+    /// All ranks of the run, whatever the groups.
+    pub fn universe(&self) -> SimpleCommunicator {
         self.universe.world()
     }
 
-    /// This process's rank in the world communicator.
-    pub fn rank(&self) -> i32 {
-        self.world().rank()
-    }
-
-    /// The number of ranks in the world communicator.
-    pub fn size(&self) -> i32 {
-        self.world().size()
-    }
-
     pub(crate) fn comm(&self) -> ffi::MPI_Comm {
-        self.universe.world().as_raw()
+        self.communicator.as_raw()
     }
 
     /// Sets `name` (e.g. `-modes_st_type`) in the options database unless the user already set it,
