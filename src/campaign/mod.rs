@@ -16,5 +16,6 @@
 //! ```
 
 pub mod description;
+pub mod store;
 
 pub use description::{Campaign, Chain, Point, Sampling, SeedPurpose};

@@ -85,7 +85,8 @@ fn string(value: &str) -> VarLenUnicode {
         .expect("a string without NUL bytes is valid VarLenUnicode")
 }
 
-fn write_attributes(location: &hdf5::Location, values: &Value) -> hdf5::Result<()> {
+/// Writes the members of a JSON object as attributes of `location` (nested values as JSON text).
+pub fn write_attributes(location: &hdf5::Location, values: &Value) -> hdf5::Result<()> {
     let Value::Object(map) = values else {
         return Ok(());
     };
@@ -239,6 +240,17 @@ pub fn write_contents(
         write_array(&particles, name, &flat, &[n, 3])?;
     }
 
+    write_extras(base, model, provenance, extras)
+}
+
+/// Writes everything [`write_contents`] does except the particles: the model and provenance, the
+/// observables, and the extras' groups, datasets and matrices.
+pub fn write_extras(
+    base: &hdf5::Group,
+    model: &ModelParameters,
+    provenance: &Provenance,
+    extras: &Extras,
+) -> hdf5::Result<()> {
     let parameters = base.create_group("parameters")?;
     let model_group = parameters.create_group("model")?;
     write_attributes(
