@@ -15,7 +15,9 @@
 //! results/worker-<W>-part-<P>.h5      finished samples (and chains), at most PART_CAPACITY per file
 //! ```
 
+pub mod chain;
 pub mod description;
+pub mod run;
 pub mod store;
 
 pub use description::{Campaign, Chain, Point, Sampling, SeedPurpose};

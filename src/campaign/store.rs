@@ -173,7 +173,7 @@ impl Writer {
         if exists {
             fs::copy(&target, output.path()).map_err(|e| io_error(&target, e))?;
         }
-        let write = || -> hdf5::Result<()> {
+        let write = || -> hdf5::Result<bool> {
             let file = if exists {
                 hdf5::File::open_rw(output.path())?
             } else {
@@ -182,7 +182,8 @@ impl Writer {
                 file
             };
             let kind_group = h5md::group_at(&file, entry.kind.group())?;
-            if kind_group.link_exists(&entry.id) {
+            let replaced = kind_group.link_exists(&entry.id);
+            if replaced {
                 kind_group.unlink(&entry.id)?;
             }
             let group = kind_group.create_group(&entry.id)?;
@@ -197,11 +198,14 @@ impl Writer {
                 )?,
                 None => h5md::write_extras(&group, entry.model, entry.provenance, &entry.extras)?,
             }
-            file.close()
+            file.close()?;
+            Ok(replaced)
         };
-        write().map_err(|e| io_error(&target, e))?;
+        let replaced = write().map_err(|e| io_error(&target, e))?;
         output.commit()?;
-        self.entries_in_part += 1;
+        if !replaced {
+            self.entries_in_part += 1;
+        }
         Ok(target)
     }
 }

@@ -23,7 +23,7 @@ use std::time::Instant;
 use clap::Args;
 use pinch_petsc::Session;
 
-use super::quench::{QuenchOptions, not_converged, quench_observables};
+use super::quench::{QuenchOptions, not_converged};
 use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
 use crate::domain::Engine;
 use crate::error::{Error, Result};
@@ -296,7 +296,7 @@ pub fn sample(args: SampleArgs) -> Result<()> {
     let start = Instant::now();
     let info = crate::quench::quench(&session, &mut engine, &args.quench.parameters())?;
     let mut record = SampleRecord {
-        observables: quench_observables(&info, start.elapsed().as_secs_f64()),
+        observables: info.observables(start.elapsed().as_secs_f64()),
         ..Default::default()
     };
     // What the liquid's file recorded (e.g. its parent temperature and sweep) stays with the sample.

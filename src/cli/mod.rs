@@ -2,6 +2,7 @@
 
 mod analyse;
 mod bench;
+mod campaign;
 mod convert;
 mod equilibrate;
 mod evaluate;
@@ -89,6 +90,9 @@ pub enum Command {
     /// One sample from a liquid configuration: quench, modes, elastic moduli and dipole responses,
     /// into one file (exit status 3 if the quench fails, 5 if the state is unstable).
     Sample(analyse::SampleArgs),
+    /// Campaigns: ensembles of samples over a grid of system sizes and parent temperatures, from a
+    /// TOML description (`campaign run`, resumable at any time; `campaign status`).
+    Campaign(campaign::CampaignArgs),
     /// Measure the throughput and memory of the engine's stages on random configurations (run under
     /// mpirun/srun for several ranks; results as JSON).
     Bench(bench::BenchArgs),
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Shear(args) => analyse::shear(args),
         Command::Dipoles(args) => analyse::dipoles(args),
         Command::Sample(args) => analyse::sample(args),
+        Command::Campaign(args) => campaign::dispatch(args),
     }
 }
 

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use clap::Args;
 use pinch_petsc::Session;
-use serde_json::Map;
 
 use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
 use crate::domain::Engine;
@@ -74,34 +73,6 @@ impl QuenchOptions {
     }
 }
 
-/// The quench's record as observables: energy per particle, largest force, convergence, steps and
-/// times.
-pub fn quench_observables(
-    info: &crate::quench::QuenchInfo,
-    seconds: f64,
-) -> Map<String, serde_json::Value> {
-    let mut observables = Map::new();
-    observables.insert(
-        "energy_per_particle".into(),
-        info.energy_per_particle.into(),
-    );
-    observables.insert("max_force".into(), info.max_force.into());
-    observables.insert("quench_converged".into(), info.converged.into());
-    observables.insert("quench_fire_steps".into(), (info.fire_steps as u64).into());
-    observables.insert(
-        "quench_newton_steps".into(),
-        (info.newton_steps as u64).into(),
-    );
-    observables.insert(
-        "quench_linear_iterations".into(),
-        (info.linear_iterations as u64).into(),
-    );
-    observables.insert("quench_seconds".into(), seconds.into());
-    observables.insert("quench_fire_seconds".into(), info.fire_seconds.into());
-    observables.insert("quench_newton_seconds".into(), info.newton_seconds.into());
-    observables
-}
-
 /// Exit code of a quench that ran but did not converge.
 pub const NOT_CONVERGED: i32 = 3;
 
@@ -142,7 +113,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     let forces = engine.gather(&evaluation.forces);
     let glass = engine.gather_configuration();
     if let (Some(glass), Some(forces)) = (glass, forces) {
-        let mut observables = quench_observables(&info, seconds);
+        let mut observables = info.observables(seconds);
         observables.insert("pressure".into(), pressure.into());
         observables.insert("peak_memory_bytes".into(), peak_memory.into());
         let extras = Extras {

@@ -162,3 +162,13 @@ pub fn broadcast_from_holder<const K: usize>(
     );
     std::array::from_fn(|k| words[k])
 }
+
+/// Rank 0's `values` on every rank (the others pass `None`). Collective.
+pub fn broadcast_from_root(comm: &SimpleCommunicator, values: Option<Vec<f64>>) -> Vec<f64> {
+    let root = comm.process_at_rank(0);
+    let mut length = values.as_ref().map_or(0, |v| v.len() as u64);
+    root.broadcast_into(&mut length);
+    let mut buffer = values.unwrap_or_else(|| vec![0.0; length as usize]);
+    root.broadcast_into(&mut buffer[..]);
+    buffer
+}

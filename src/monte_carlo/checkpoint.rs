@@ -51,7 +51,7 @@ const TIME_SERIES: &str = "observables/equilibration";
 const SCATTERING: &str = "observables/self_intermediate_scattering";
 
 /// The datasets of a record: time series and F_s (accumulators and the averaged curve).
-fn record_arrays<'a>(
+pub fn record_arrays<'a>(
     record: &'a Record,
     lags: usize,
     curve: &'a (Vec<u64>, Vec<f64>),

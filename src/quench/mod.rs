@@ -109,6 +109,33 @@ pub struct QuenchInfo {
     pub energy_per_particle: f64,
 }
 
+impl QuenchInfo {
+    /// The record as observables: energy per particle, largest force, convergence, steps and times
+    /// (`seconds`: the quench's whole wall time).
+    pub fn observables(&self, seconds: f64) -> serde_json::Map<String, serde_json::Value> {
+        let mut observables = serde_json::Map::new();
+        observables.insert(
+            "energy_per_particle".into(),
+            self.energy_per_particle.into(),
+        );
+        observables.insert("max_force".into(), self.max_force.into());
+        observables.insert("quench_converged".into(), self.converged.into());
+        observables.insert("quench_fire_steps".into(), (self.fire_steps as u64).into());
+        observables.insert(
+            "quench_newton_steps".into(),
+            (self.newton_steps as u64).into(),
+        );
+        observables.insert(
+            "quench_linear_iterations".into(),
+            (self.linear_iterations as u64).into(),
+        );
+        observables.insert("quench_seconds".into(), seconds.into());
+        observables.insert("quench_fire_seconds".into(), self.fire_seconds.into());
+        observables.insert("quench_newton_seconds".into(), self.newton_seconds.into());
+        observables
+    }
+}
+
 /// Quenches the engine's configuration in place.
 pub fn quench(
     session: &pinch_petsc::Session,

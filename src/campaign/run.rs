@@ -1,0 +1,331 @@
+//! Running a campaign: workers (groups of ranks) take their share of the chains and work through them;
+//! whatever is stored already is never redone.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use pinch_petsc::Session;
+
+use super::chain::{ChainContext, Outcome, Reporter, checkpoint_path, run_chain};
+use super::description::{Campaign, Chain};
+use super::store::{self, FAILED, Inventory, Kind, Writer};
+use crate::domain::communication;
+use crate::error::{Error, Result};
+
+/// The description's file name inside a campaign directory.
+pub const DESCRIPTION: &str = "campaign.toml";
+/// The results' directory inside a campaign directory.
+pub const RESULTS: &str = "results";
+
+/// Exit status of a run stopped by SIGTERM, SIGINT or SIGUSR1 after checkpointing.
+pub const INTERRUPTED: i32 = 4;
+
+/// How this run takes part in the campaign.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The campaign directory.
+    pub directory: PathBuf,
+    /// This run is share `share` of `shares` (e.g. one Slurm array task of many).
+    pub share: usize,
+    /// Number of shares the campaign is split into.
+    pub shares: usize,
+    /// Minutes between checkpoints of a chain during long stretches of sweeps.
+    pub checkpoint_minutes: f64,
+    /// Redo the samples stored as failed.
+    pub retry_failed: bool,
+    /// Read every stored sample of this run's chains in full first, and redo those that fail to read.
+    pub verify: bool,
+}
+
+/// The campaign directory of `description` when none is given: beside it, named after the campaign.
+pub fn default_directory(description: &Path, campaign: &Campaign) -> PathBuf {
+    description
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&campaign.name)
+}
+
+/// Creates the directory or checks that it belongs to this campaign: the description stored there may
+/// differ only in its grid, chain and sample counts, which can grow.
+pub fn prepare_directory(directory: &Path, campaign: &Campaign, text: &str) -> Result<()> {
+    let write_error = |path: &Path, e: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    for sub in ["chains", RESULTS] {
+        let path = directory.join(sub);
+        std::fs::create_dir_all(&path).map_err(|e| write_error(&path, e))?;
+    }
+    let stored_path = directory.join(DESCRIPTION);
+    if stored_path.exists() {
+        let stored = Campaign::load(&stored_path)?;
+        if stored.fixed_part() != campaign.fixed_part() {
+            let differing = differing_tables(&stored, campaign);
+            return Err(Error::Usage(format!(
+                "{} belongs to a campaign described differently ({}): only sizes, \
+                 parent_temperatures, chains, samples_per_chain and max_sweeps may change; use \
+                 another directory (--dir) for a new campaign",
+                directory.display(),
+                differing.join(", ")
+            )));
+        }
+    }
+    crate::io::atomic::write_file(&stored_path, text.as_bytes())
+}
+
+fn differing_tables(a: &Campaign, b: &Campaign) -> Vec<&'static str> {
+    let (a, b) = (a.fixed_part(), b.fixed_part());
+    let mut names = Vec::new();
+    if a.name != b.name {
+        names.push("name");
+    }
+    if a.seed != b.seed {
+        names.push("seed");
+    }
+    if a.model != b.model {
+        names.push("[model]");
+    }
+    if a.sampling != b.sampling {
+        names.push("[sampling]");
+    }
+    if a.swap != b.swap {
+        names.push("[swap]");
+    }
+    if a.quench != b.quench {
+        names.push("[quench]");
+    }
+    if a.measurements != b.measurements {
+        names.push("[measurements]");
+    }
+    names
+}
+
+/// The samples and chains that count as done: stored complete, or stored failed unless they are to be
+/// retried.
+fn finished(inventory: &Inventory, retry_failed: bool) -> (BTreeSet<String>, BTreeSet<String>) {
+    let done = |found: &store::Found| found.finished() && !(retry_failed && found.status() == FAILED);
+    let samples = inventory
+        .samples
+        .iter()
+        .filter(|(_, f)| done(f))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let chains = inventory
+        .chains
+        .iter()
+        .filter(|(_, f)| done(f))
+        .map(|(id, _)| id.clone())
+        .collect();
+    (samples, chains)
+}
+
+/// Shows a progress bar on a terminal, log lines otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+    last_line: Instant,
+    stored: usize,
+    failed: usize,
+    total: usize,
+    active: bool,
+}
+
+impl Progress {
+    fn new(total: usize, already: usize, active: bool) -> Progress {
+        let bar = (active && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{elapsed_precise} [{wide_bar}] {pos}/{len} samples, ETA {eta} {msg}",
+                )
+                .expect("a valid template"),
+            );
+            bar.set_position(already as u64);
+            bar.reset_eta();
+            bar.enable_steady_tick(Duration::from_millis(500));
+            bar
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            last_line: Instant::now(),
+            stored: already,
+            failed: 0,
+            total,
+            active,
+        }
+    }
+}
+
+impl Reporter for Progress {
+    fn status(&mut self, chain: &Chain, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(format!("{}: {message}", chain.id())),
+            None if self.active && self.last_line.elapsed().as_secs_f64() > 60.0 => {
+                self.last_line = Instant::now();
+                log::info!(
+                    "{}/{} samples stored; {}: {message}",
+                    self.stored,
+                    self.total,
+                    chain.id()
+                );
+            }
+            None => {}
+        }
+    }
+
+    fn sample_stored(&mut self, id: &str, ok: bool, message: &str) {
+        self.stored += 1;
+        if !ok {
+            self.failed += 1;
+        }
+        let line = if ok {
+            format!("{id}: stored")
+        } else {
+            format!("{id}: FAILED: {message}")
+        };
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.println(line);
+            }
+            None if !ok => log::warn!("{line}"),
+            None => log::info!(
+                "{line} ({}/{} samples, {:.0} s)",
+                self.stored,
+                self.total,
+                self.started.elapsed().as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// Runs this rank's worker through its share of the campaign. Collective over all ranks.
+pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOptions) -> Result<()> {
+    let universe = session.universe();
+    // The directory is prepared once, by the first rank; every rank learns whether that worked.
+    let prepared = if mpi::topology::Communicator::rank(&universe) == 0 {
+        prepare_directory(&options.directory, campaign, text)
+    } else {
+        Ok(())
+    };
+    let failures = communication::counts(&universe, [prepared.is_err() as u64]);
+    prepared?;
+    if failures[0] > 0 {
+        return Err(Error::Usage(
+            "the campaign directory could not be prepared (see rank 0's message)".into(),
+        ));
+    }
+
+    let groups = session.groups() as usize;
+    let worker = options.share * groups + session.group() as usize;
+    let workers = options.shares * groups;
+    let results = options.directory.join(RESULTS);
+    let inventory = store::scan(&results)?;
+    let mine = campaign.chains_of_worker(worker, workers);
+    let (mut finished_samples, finished_chains) = finished(&inventory, options.retry_failed);
+    if options.verify {
+        for chain in &mine {
+            for k in 0..campaign.sampling.samples_per_chain {
+                let id = chain.sample_id(k);
+                if let Some(found) = inventory.samples.get(&id)
+                    && let Err(problem) = store::verify(&found.path, Kind::Sample, &id)
+                {
+                    log::warn!("{id} in {} is damaged and will be redone: {problem}", found.path.display());
+                    finished_samples.remove(&id);
+                }
+            }
+        }
+    }
+    let todo: Vec<Chain> = mine
+        .into_iter()
+        .filter(|c| {
+            !finished_chains.contains(&c.id())
+                || (0..campaign.sampling.samples_per_chain)
+                    .any(|k| !finished_samples.contains(&c.sample_id(k)))
+        })
+        .collect();
+    let samples_total = todo.len() * campaign.sampling.samples_per_chain;
+    let samples_done = todo
+        .iter()
+        .flat_map(|c| (0..campaign.sampling.samples_per_chain).map(|k| c.sample_id(k)))
+        .filter(|id| finished_samples.contains(id))
+        .count();
+    let is_root = session.rank() == 0;
+    if is_root {
+        log::info!(
+            "worker {worker} of {workers} ({} rank{} each): {} chains to run, {samples_done} of their {samples_total} samples already stored",
+            session.size(),
+            if session.size() == 1 { "" } else { "s" },
+            todo.len(),
+        );
+    }
+    let mut writer = if is_root {
+        Some(Writer::open(&results, worker)?)
+    } else {
+        None
+    };
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGUSR1,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
+            Error::Usage(format!("cannot install the handler of signal {signal}: {e}"))
+        })?;
+    }
+    let context = ChainContext {
+        session,
+        campaign,
+        directory: &options.directory,
+        stop: &stop,
+        checkpoint_minutes: options.checkpoint_minutes,
+    };
+    let mut progress = Progress::new(samples_total, samples_done, is_root && session.group() == 0);
+    for chain in &todo {
+        let outcome = run_chain(
+            &context,
+            chain,
+            &finished_samples,
+            writer.as_mut(),
+            &mut progress,
+        )?;
+        if outcome == Outcome::Interrupted {
+            if let Some(bar) = &progress.bar {
+                bar.abandon();
+            }
+            if is_root {
+                log::warn!(
+                    "worker {worker}: interrupted in {}; its checkpoint is {}; run the campaign again to continue",
+                    chain.id(),
+                    checkpoint_path(&options.directory, chain).display()
+                );
+            }
+            return Err(Error::Stopped {
+                status: INTERRUPTED,
+                message: String::new(),
+            });
+        }
+        for k in 0..campaign.sampling.samples_per_chain {
+            finished_samples.insert(chain.sample_id(k));
+        }
+    }
+    if let Some(bar) = &progress.bar {
+        bar.finish_with_message("done");
+    }
+    if is_root {
+        log::info!(
+            "worker {worker}: its share is done ({} samples stored by this run, {} of them failed)",
+            progress.stored - samples_done,
+            progress.failed
+        );
+    }
+    Ok(())
+}

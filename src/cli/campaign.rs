@@ -1,0 +1,258 @@
+//! `pinch campaign run` and `pinch campaign status`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use pinch_petsc::Session;
+use serde_json::json;
+
+use super::PetscArgs;
+use crate::campaign::run::{DESCRIPTION, RESULTS, RunOptions, default_directory, run};
+use crate::campaign::store::{self, COMPLETE, FAILED, Kind};
+use crate::campaign::{Campaign, chain::checkpoint_path};
+use crate::error::{Error, Result};
+
+/// `pinch campaign …`.
+#[derive(Debug, Args)]
+pub struct CampaignArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// The campaign subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// Run a campaign, or continue it: finished samples are never redone. Under mpirun, the ranks
+    /// form workers of --ranks-per-worker ranks each, which share the chains out between them.
+    Run(RunArgs),
+    /// Show what is done, running, failed and pending, per (N, T_p).
+    Status(StatusArgs),
+}
+
+/// Arguments of `pinch campaign run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The campaign description (TOML).
+    #[arg(value_name = "CAMPAIGN.toml")]
+    pub description: PathBuf,
+    /// The campaign directory [default: beside the description, named after the campaign].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Ranks per worker: each worker runs its chains on its own ranks (the domain decomposition of
+    /// one sample) [default: all ranks in one worker].
+    #[arg(long, value_name = "R")]
+    pub ranks_per_worker: Option<i32>,
+    /// This run's share of the campaign, from 0 (e.g. $SLURM_ARRAY_TASK_ID).
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub share: usize,
+    /// Number of shares the campaign is split into (e.g. the size of a Slurm job array).
+    #[arg(long, default_value_t = 1, value_name = "W")]
+    pub shares: usize,
+    /// Checkpoint a running chain every this many minutes (and after each sample, and at once on
+    /// SIGTERM, SIGINT or SIGUSR1, then exit with status 4).
+    #[arg(long, default_value_t = 10.0, value_name = "MINUTES")]
+    pub checkpoint_minutes: f64,
+    /// Redo the samples stored as failed.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Read this run's stored samples in full first and redo those that fail their checksums.
+    #[arg(long)]
+    pub verify: bool,
+    #[command(flatten)]
+    pub petsc: PetscArgs,
+}
+
+/// Arguments of `pinch campaign status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The campaign description (TOML) or the campaign directory.
+    #[arg(value_name = "CAMPAIGN")]
+    pub campaign: PathBuf,
+    /// The campaign directory, if not the default one of the description.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Read every stored sample in full and report those that fail their checksums.
+    #[arg(long)]
+    pub verify: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn dispatch(args: CampaignArgs) -> Result<()> {
+    match args.action {
+        Action::Run(args) => run_command(args),
+        Action::Status(args) => status(args),
+    }
+}
+
+fn run_command(args: RunArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&args.description).map_err(|error| Error::Read {
+        path: args.description.display().to_string(),
+        error,
+    })?;
+    let campaign = Campaign::parse(&text, &args.description.display().to_string())?;
+    if args.shares == 0 || args.share >= args.shares {
+        return Err(Error::Usage(format!(
+            "--share {} must lie in 0..{} (--shares)",
+            args.share, args.shares
+        )));
+    }
+    if !(args.checkpoint_minutes > 0.0) {
+        return Err(Error::Usage("--checkpoint-minutes must be positive".into()));
+    }
+    let directory = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| default_directory(&args.description, &campaign));
+    let session =
+        Session::initialize_in_groups("pinch", &args.petsc.petsc_options, args.ranks_per_worker)?;
+    let options = RunOptions {
+        directory,
+        share: args.share,
+        shares: args.shares,
+        checkpoint_minutes: args.checkpoint_minutes,
+        retry_failed: args.retry_failed,
+        verify: args.verify,
+    };
+    run(&session, &campaign, &text, &options)
+}
+
+/// The description and directory named by a status-like command's argument (a TOML file or a
+/// campaign directory).
+pub fn locate(argument: &Path, dir: Option<&Path>) -> Result<(Campaign, PathBuf)> {
+    if argument.is_dir() {
+        let campaign = Campaign::load(&argument.join(DESCRIPTION))?;
+        return Ok((campaign, argument.to_owned()));
+    }
+    let campaign = Campaign::load(argument)?;
+    let directory = dir
+        .map(Path::to_owned)
+        .unwrap_or_else(|| default_directory(argument, &campaign));
+    Ok((campaign, directory))
+}
+
+fn status(args: StatusArgs) -> Result<()> {
+    let (campaign, directory) = locate(&args.campaign, args.dir.as_deref())?;
+    let inventory = store::scan(&directory.join(RESULTS))?;
+    let per_chain = campaign.sampling.samples_per_chain;
+    let mut rows = Vec::new();
+    let mut damaged = Vec::new();
+    let mut totals = [0usize; 5];
+    for point in campaign.points() {
+        // complete, failed, running (chains with a checkpoint), pending, damaged
+        let mut counts = [0usize; 5];
+        let mut reasons = Vec::new();
+        for index in 0..campaign.sampling.chains {
+            let chain = crate::campaign::Chain { point, index };
+            let running = checkpoint_path(&directory, &chain).exists();
+            for k in 0..per_chain {
+                let id = chain.sample_id(k);
+                match inventory.samples.get(&id) {
+                    Some(found) if args.verify && store::verify(&found.path, Kind::Sample, &id).is_err() => {
+                        counts[4] += 1;
+                        damaged.push(id);
+                    }
+                    Some(found) if found.status() == COMPLETE => counts[0] += 1,
+                    Some(found) if found.status() == FAILED => {
+                        counts[1] += 1;
+                        if let Some(reason) = found.text("reason") {
+                            reasons.push(format!("{id}: {reason}"));
+                        }
+                    }
+                    _ if running => counts[2] += 1,
+                    _ => counts[3] += 1,
+                }
+            }
+        }
+        for (t, c) in totals.iter_mut().zip(counts) {
+            *t += c;
+        }
+        rows.push((point, counts, reasons));
+    }
+    if args.json {
+        let points: Vec<_> = rows
+            .iter()
+            .map(|(point, c, reasons)| {
+                json!({
+                    "n_particles": point.n_particles,
+                    "parent_temperature": point.parent_temperature,
+                    "complete": c[0], "failed": c[1], "running": c[2], "pending": c[3], "damaged": c[4],
+                    "failures": reasons,
+                })
+            })
+            .collect();
+        let report = json!({
+            "campaign": campaign.name,
+            "directory": directory.display().to_string(),
+            "samples": campaign.sample_count(),
+            "complete": totals[0], "failed": totals[1], "running": totals[2], "pending": totals[3],
+            "damaged": totals[4],
+            "points": points,
+            "damaged_samples": damaged,
+            "unreadable_files": inventory.unreadable.iter().map(|(p, e)| json!({"path": p.display().to_string(), "error": e})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&report).expect("JSON"));
+        return Ok(());
+    }
+    println!(
+        "campaign {} in {}: {} samples ({} points x {} chains x {per_chain})",
+        campaign.name,
+        directory.display(),
+        campaign.sample_count(),
+        rows.len(),
+        campaign.sampling.chains
+    );
+    println!(
+        "{:>9} {:>8} {:>9} {:>7} {:>8} {:>8}{}",
+        "N",
+        "T_p",
+        "complete",
+        "failed",
+        "running",
+        "pending",
+        if args.verify { "  damaged" } else { "" }
+    );
+    for (point, c, _) in &rows {
+        println!(
+            "{:>9} {:>8} {:>9} {:>7} {:>8} {:>8}{}",
+            point.n_particles,
+            point.parent_temperature,
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            if args.verify {
+                format!("{:>9}", c[4])
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!(
+        "{:>18} {:>9} {:>7} {:>8} {:>8}{}",
+        "all",
+        totals[0],
+        totals[1],
+        totals[2],
+        totals[3],
+        if args.verify {
+            format!("{:>9}", totals[4])
+        } else {
+            String::new()
+        }
+    );
+    for (_, _, reasons) in &rows {
+        for reason in reasons {
+            println!("failed: {reason}");
+        }
+    }
+    for id in &damaged {
+        println!("damaged (fails its checksums; `pinch campaign run --verify` redoes it): {id}");
+    }
+    for (path, error) in &inventory.unreadable {
+        println!("unreadable file {}: {error}", path.display());
+    }
+    Ok(())
+}
