@@ -7,6 +7,7 @@ use pinch_petsc::Session;
 use serde_json::json;
 
 use super::PetscArgs;
+use crate::analysis::AnalysisOptions;
 use crate::campaign::run::{DESCRIPTION, RESULTS, RunOptions, default_directory, run};
 use crate::campaign::store::{self, COMPLETE, FAILED, Kind};
 use crate::campaign::{Campaign, chain::checkpoint_path};
@@ -254,5 +255,144 @@ fn status(args: StatusArgs) -> Result<()> {
     for (path, error) in &inventory.unreadable {
         println!("unreadable file {}: {error}", path.display());
     }
+    Ok(())
+}
+
+/// Arguments of `pinch analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The campaign description (TOML) or the campaign directory.
+    #[arg(value_name = "CAMPAIGN")]
+    pub campaign: PathBuf,
+    /// The campaign directory, if not the default one of the description.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Where to write summary.{h5,csv,json} [default: the campaign directory].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The A_g window ends at this fraction of the lowest transverse phonon frequency 2 pi c_s/L.
+    #[arg(long, default_value_t = AnalysisOptions::default().phonon_fraction, value_name = "F")]
+    pub phonon_fraction: f64,
+    /// The A_g window starts at the frequency of this many modes, pooled over a point's samples.
+    #[arg(long, default_value_t = AnalysisOptions::default().first_mode, value_name = "K")]
+    pub first_mode: usize,
+    /// Modes below the A_g window's end with a participation ratio below this count as QLMs.
+    #[arg(long, default_value_t = AnalysisOptions::default().qlm_participation, value_name = "E")]
+    pub qlm_participation: f64,
+    /// Crossover lengths: where r^2 f(r) first reaches this fraction of its far-field plateau.
+    #[arg(long, default_value_t = AnalysisOptions::default().plateau_fraction, value_name = "F")]
+    pub plateau_fraction: f64,
+    /// The far field of the profiles: radii from this fraction of L/2 up to L/2.
+    #[arg(long, default_value_t = AnalysisOptions::default().far_field_from, value_name = "F")]
+    pub far_field_from: f64,
+    /// The Boltzmann fit uses the points with T_p at most this many T_onset.
+    #[arg(long, default_value_t = AnalysisOptions::default().boltzmann_max_temperature, value_name = "T")]
+    pub boltzmann_max_temperature: f64,
+    /// Bootstrap resamplings for the errors.
+    #[arg(long, default_value_t = AnalysisOptions::default().bootstrap, value_name = "B")]
+    pub bootstrap: usize,
+}
+
+pub fn analyze(args: AnalyzeArgs) -> Result<()> {
+    let (campaign, directory) = locate(&args.campaign, args.dir.as_deref())?;
+    let options = AnalysisOptions {
+        phonon_fraction: args.phonon_fraction,
+        first_mode: args.first_mode.max(1),
+        qlm_participation: args.qlm_participation,
+        plateau_fraction: args.plateau_fraction,
+        far_field_from: args.far_field_from,
+        boltzmann_max_temperature: args.boltzmann_max_temperature,
+        bootstrap: args.bootstrap,
+    };
+    let inventory = store::scan(&directory.join(RESULTS))?;
+    let summary = crate::analysis::analyse(&campaign, &inventory, &options)?;
+    let out = args.out.unwrap_or(directory);
+    std::fs::create_dir_all(&out).map_err(|e| Error::Write {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    crate::analysis::summary::write(&out, &summary)?;
+    print!("{}", crate::analysis::summary::to_csv(&summary));
+    if summary.excluded > 0 {
+        log::warn!(
+            "{} samples excluded (failed or damaged): see \"exclusions\" in {}",
+            summary.excluded,
+            out.join("summary.json").display()
+        );
+    }
+    log::info!(
+        "T_onset = {:.4} (from G of N = {}), G_inf = {:.4}; summary in {}",
+        summary.onset_temperature,
+        summary
+            .reference_size
+            .map_or("none".into(), |n| n.to_string()),
+        summary.shear_modulus_infinity,
+        out.join("summary.{h5,csv,json}").display()
+    );
+    Ok(())
+}
+
+/// Arguments of `pinch plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The campaign description (TOML) or the campaign directory (holding summary.h5 from
+    /// `pinch analyze`).
+    #[arg(value_name = "CAMPAIGN")]
+    pub campaign: PathBuf,
+    /// The campaign directory, if not the default one of the description.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The summary to plot [default: summary.h5 in the campaign directory].
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Where to write the figures [default: figures/ in the campaign directory].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The Python interpreter (with h5py and matplotlib) [default: $PINCH_PYTHON, else python3].
+    #[arg(long, value_name = "PYTHON")]
+    pub python: Option<PathBuf>,
+}
+
+/// The figure script, built into the program so that it always matches it.
+const PLOT_SCRIPT: &str = include_str!("../../scripts/plot_campaign.py");
+
+pub fn plot(args: PlotArgs) -> Result<()> {
+    let (_, directory) = locate(&args.campaign, args.dir.as_deref())?;
+    let summary = args
+        .summary
+        .clone()
+        .unwrap_or_else(|| directory.join("summary.h5"));
+    if !summary.exists() {
+        return Err(Error::Usage(format!(
+            "{} does not exist: run `pinch analyze` first",
+            summary.display()
+        )));
+    }
+    let out = args.out.clone().unwrap_or_else(|| directory.join("figures"));
+    std::fs::create_dir_all(&out).map_err(|e| Error::Write {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let python = args
+        .python
+        .clone()
+        .or_else(|| std::env::var_os("PINCH_PYTHON").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let script = out.join(".plot_campaign.py");
+    crate::io::atomic::write_file(&script, PLOT_SCRIPT.as_bytes())?;
+    let status = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(&summary)
+        .arg(&out)
+        .status()
+        .map_err(|e| Error::Usage(format!("cannot run {}: {e}", python.display())))?;
+    let _ = std::fs::remove_file(&script);
+    if !status.success() {
+        return Err(Error::Usage(format!(
+            "the figure script failed ({status}); it needs h5py, numpy and matplotlib in {}",
+            python.display()
+        )));
+    }
+    log::info!("figures in {}", out.display());
     Ok(())
 }

@@ -93,6 +93,13 @@ pub enum Command {
     /// Campaigns: ensembles of samples over a grid of system sizes and parent temperatures, from a
     /// TOML description (`campaign run`, resumable at any time; `campaign status`).
     Campaign(campaign::CampaignArgs),
+    /// Analyse a campaign's samples: per (N, T_p) the cumulative DOS and A_g, omega_g, G, c_s,
+    /// N = A_g omega_g^5, xi_g, xi_co, xi_QLM; across T_p, T_onset and the Boltzmann fit of N
+    /// giving E_QLM; into summary.{h5,csv,json}, raw and in the paper's units.
+    Analyze(campaign::AnalyzeArgs),
+    /// Draw the paper's figures (Figs. 2, 4, 5, 6 and a finite-size figure) from a campaign's summary,
+    /// as PNG and PDF (Python with h5py and matplotlib).
+    Plot(campaign::PlotArgs),
     /// Measure the throughput and memory of the engine's stages on random configurations (run under
     /// mpirun/srun for several ranks; results as JSON).
     Bench(bench::BenchArgs),
@@ -120,6 +127,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Dipoles(args) => analyse::dipoles(args),
         Command::Sample(args) => analyse::sample(args),
         Command::Campaign(args) => campaign::dispatch(args),
+        Command::Analyze(args) => campaign::analyze(args),
+        Command::Plot(args) => campaign::plot(args),
     }
 }
 
