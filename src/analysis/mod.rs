@@ -582,7 +582,10 @@ pub fn analyse(
                     ));
                     continue;
                 }
-                match read_sample(&found.path, &id) {
+                // Every dataset is read once, so that damage anywhere in the sample shows.
+                let read = crate::campaign::store::verify(&found.path, Kind::Sample, &id)
+                    .and_then(|()| read_sample(&found.path, &id));
+                match read {
                     Ok(sample) => samples.push(sample),
                     Err(problem) => excluded.push(format!(
                         "{id}: damaged in {}: {problem}",

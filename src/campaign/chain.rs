@@ -130,6 +130,15 @@ pub fn run_chain(
     let checkpoint_file = checkpoint_path(context.directory, chain);
     let provenance = Provenance::of_this_run(Some(seed), session.size());
 
+    // Temporary files of checkpoints that a kill interrupted are of no use.
+    if is_root && let Some(chains) = checkpoint_file.parent() && let Ok(entries) = std::fs::read_dir(chains) {
+        let prefix = format!("{}.checkpoint.h5.tmp-", chain.id());
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     // Resume where the checkpoint left off, unless a pending sample lies before it (a stored sample
     // found corrupted): then the chain is run again from its start, which reproduces it exactly.
     let mut resumed = None;

@@ -133,8 +133,18 @@ impl Writer {
         })?;
         let mut last_part = None;
         for entry in fs::read_dir(directory).map_err(|e| io_error(directory, e))? {
-            let name = entry.map_err(|e| io_error(directory, e))?.file_name();
-            if let Some((w, p)) = parse_part_name(&name.to_string_lossy())
+            let path = entry.map_err(|e| io_error(directory, e))?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some((stem, _)) = name.split_once(".tmp-") {
+                // A write of this worker's that never finished (the lock says no other process is
+                // writing as this worker).
+                if parse_part_name(stem).is_some_and(|(w, _)| w == worker) {
+                    fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
+                }
+            } else if let Some((w, p)) = parse_part_name(&name)
                 && w == worker
             {
                 last_part = last_part.max(Some(p));

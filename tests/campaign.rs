@@ -1,0 +1,184 @@
+//! Campaigns end to end: run, kill and resume, damaged samples, the summary.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{PINCH, pinch, pinch_mpi, stderr, success};
+
+/// A campaign small enough for a test: N = 500 at two temperatures far above T_onset (short τ_α).
+const CAMPAIGN: &str = r#"
+name = "tiny"
+seed = 5
+sizes = [500]
+parent_temperatures = [3.0, 2.0]
+[sampling]
+chains = 2
+samples_per_chain = 2
+equilibration_tau_alpha = 3
+spacing_tau_alpha = 1
+min_sweeps = 400
+max_lag = 1000
+origin_interval = 50
+[measurements]
+modes = 12
+dipoles = 16
+"#;
+
+fn write_campaign(directory: &Path) {
+    std::fs::write(directory.join("tiny.toml"), CAMPAIGN).unwrap();
+}
+
+/// The summary's JSON without what legitimately differs between runs.
+fn summary(directory: &Path, campaign: &str) -> serde_json::Value {
+    success(&pinch(directory, &["analyze", campaign]));
+    let text = std::fs::read_to_string(directory.join(campaign).join("summary.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Every stored entry's name, once per copy.
+fn stored_entries(directory: &Path) -> Vec<String> {
+    let output = success(&pinch(directory, &["campaign", "status", "tiny.toml", "--json"]));
+    let report: serde_json::Value = serde_json::from_str(&output).unwrap();
+    assert_eq!(report["unreadable_files"].as_array().unwrap().len(), 0);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(directory.join("tiny/results")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "h5") {
+            let file = hdf5::File::open(&path).unwrap();
+            for kind in ["samples", "chains"] {
+                if let Ok(group) = file.group(kind) {
+                    names.extend(group.member_names().unwrap());
+                }
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn a_killed_campaign_resumes_without_redoing_anything_and_gives_the_same_summary() {
+    let reference = tempfile::tempdir().unwrap();
+    write_campaign(reference.path());
+    // Two workers of one rank each.
+    success(&pinch_mpi(
+        reference.path(),
+        2,
+        &["campaign", "run", "tiny.toml", "--ranks-per-worker", "1"],
+    ));
+    let expected = summary(reference.path(), "tiny");
+    assert_eq!(expected["points"].as_array().unwrap().len(), 2);
+    assert_eq!(expected["excluded_samples"], 0);
+    // A second run finds nothing to do.
+    let again = pinch(reference.path(), &["campaign", "run", "tiny.toml"]);
+    success(&again);
+    assert!(stderr(&again).contains("0 chains to run"), "{}", stderr(&again));
+
+    // One worker, killed (SIGKILL: no chance to checkpoint) at several moments, then resumed.
+    let killed = tempfile::tempdir().unwrap();
+    write_campaign(killed.path());
+    for delay in [1.5, 2.5, 3.5] {
+        let mut child = Command::new(PINCH)
+            .args(["campaign", "run", "tiny.toml"])
+            .current_dir(killed.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_secs_f64(delay));
+        let _ = child.kill();
+        child.wait().unwrap();
+    }
+    success(&pinch(killed.path(), &["campaign", "run", "tiny.toml"]));
+    let names = stored_entries(killed.path());
+    let mut unique = names.clone();
+    unique.dedup();
+    assert_eq!(names, unique, "an entry was stored twice");
+    assert_eq!(names.len(), 8 + 4, "{names:?}");
+    assert_eq!(summary(killed.path(), "tiny"), expected);
+}
+
+#[test]
+fn a_damaged_sample_is_detected_excluded_and_redone() {
+    let directory = tempfile::tempdir().unwrap();
+    write_campaign(directory.path());
+    success(&pinch(directory.path(), &["campaign", "run", "tiny.toml"]));
+    let expected = summary(directory.path(), "tiny");
+
+    // Flip bits inside the stored eigenvalues of one sample.
+    let id = "N500-T2-chain1-sample0";
+    let part = std::fs::read_dir(directory.path().join("tiny/results"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "h5")
+                && hdf5::File::open(p)
+                    .unwrap()
+                    .group(&format!("samples/{id}"))
+                    .is_ok()
+        })
+        .unwrap();
+    let values = hdf5::File::open(&part)
+        .unwrap()
+        .dataset(&format!("samples/{id}/modes/eigenvalues"))
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    let needle: Vec<u8> = values[..4].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut bytes = std::fs::read(&part).unwrap();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())
+        .expect("the eigenvalues are stored as they are");
+    bytes[at + 9] ^= 0x04;
+    std::fs::write(&part, bytes).unwrap();
+
+    let status = success(&pinch(
+        directory.path(),
+        &["campaign", "status", "tiny.toml", "--verify"],
+    ));
+    assert!(status.contains(&format!("damaged (fails its checksums")) && status.contains(id), "{status}");
+    let damaged = summary(directory.path(), "tiny");
+    assert_eq!(damaged["excluded_samples"], 1, "{damaged}");
+    assert!(
+        damaged["exclusions"][0].as_str().unwrap().contains(id),
+        "{damaged}"
+    );
+    // Redone on request, the campaign is whole again.
+    let output = pinch(directory.path(), &["campaign", "run", "tiny.toml", "--verify"]);
+    success(&output);
+    assert!(stderr(&output).contains("will be redone"), "{}", stderr(&output));
+    assert_eq!(summary(directory.path(), "tiny"), expected);
+}
+
+#[test]
+fn a_bad_description_is_refused_before_anything_runs() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("bad.toml"),
+        "name = \"bad\"\nsizes = [500]\nparent_temperatures = [1.0]\n[sampling]\nsamples_per_chain = 0\n",
+    )
+    .unwrap();
+    let output = pinch(directory.path(), &["campaign", "run", "bad.toml"]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("bad.toml") && message.contains("[sampling]") && message.contains("samples_per_chain"),
+        "{message}"
+    );
+    assert!(!directory.path().join("bad").exists());
+    // A changed description is refused in an existing campaign directory.
+    write_campaign(directory.path());
+    std::fs::create_dir_all(directory.path().join("tiny")).unwrap();
+    std::fs::write(
+        directory.path().join("tiny/campaign.toml"),
+        CAMPAIGN.replace("seed = 5", "seed = 6"),
+    )
+    .unwrap();
+    let output = pinch(directory.path(), &["campaign", "run", "tiny.toml"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("seed"), "{}", stderr(&output));
+}
