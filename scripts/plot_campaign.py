@@ -166,7 +166,7 @@ class Units:
             self.a_g_label = r"$A_\mathrm{g}\,(c_\infty/a_0)^5$"
         else:
             self.omega_label = r"$\omega$ [$\sqrt{\varepsilon/m}\,/\lambda_\mathrm{min}$]"
-            self.a_g_label = r"$A_\mathrm{g}$ [$(\sqrt{\varepsilon/m}\,/\lambda_\mathrm{min})^{-5}$]"
+            self.a_g_label = r"$A_\mathrm{g}$ [$(\lambda_\mathrm{min}\sqrt{m/\varepsilon})^5$]"
 
     def t(self, temperature):
         return temperature / self.onset if self.paper_t else temperature
@@ -328,8 +328,7 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
         empty(inset, "no fit")
     inset.set_xlabel(units.t_label, fontsize=8, labelpad=1)
     inset.set_ylabel(units.a_g_label, fontsize=8, labelpad=1)
-    inset.tick_params(labelsize=7)
-    inset.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    inset.tick_params(labelsize=7, which="both")
     out.save(figure, "fig2-cumulative-dos")
 
 
@@ -439,8 +438,12 @@ def boltzmann(out, summary, points, units, sizes):
         ax.set_yscale("log")
     ax.set_xlabel(units.inverse_t_label)
     ax.set_ylabel(r"$\mathcal{N} = A_\mathrm{g}\,\omega_\mathrm{g}^5$")
-    ax.set_title(r"Boltzmann-like $\mathcal{N} \propto \exp(-E_\mathrm{QLM}/k_\mathrm{B}T_\mathrm{p})$" if any_fit
-                 else "no Boltzmann fit (fewer than 2 points below the fit's T_p limit)")
+    if any_fit:
+        ax.set_title(r"Boltzmann-like $\mathcal{N} \propto \exp(-E_\mathrm{QLM}/k_\mathrm{B}T_\mathrm{p})$")
+    else:
+        # The fit needs T_onset to choose its points, and at least two of them.
+        reason = r"$T_\mathrm{onset}$ unknown" if not units.paper_t else r"at low $T_\mathrm{p}$"
+        ax.set_title(f"no Boltzmann fit: fewer than 2 points {reason}")
     if not ax.lines:
         empty(ax, "no QLM numbers")
     legend(ax, loc="best")
@@ -533,7 +536,8 @@ def profiles(out, summary, points, units, sizes, colours):
             keep = np.isfinite(y) & (y > 0) & (r > 0)
             colour = colours(p.temperature)
             if keep.any():
-                ax.plot(r[keep], y[keep], color=colour, lw=1.3, marker=".", ms=4, label=units.t_text(p.temperature))
+                # Empty shells stay as gaps in the line rather than being bridged.
+                ax.plot(np.where(r > 0, r, np.nan), np.where(keep, y, np.nan), color=colour, lw=1.3, marker=".", ms=4, label=units.t_text(p.temperature))
             xi = p.value(length) / unit
             if finite(xi) and xi > 0:
                 # Short ticks at the bottom: full-height lines would hide the curves.

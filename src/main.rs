@@ -14,6 +14,12 @@ fn launcher_rank() -> usize {
 }
 
 fn main() {
+    // Output piped into `head` and the like ends quietly when the reader goes away, as for any Unix
+    // tool, instead of panicking on EPIPE.
+    // SAFETY: restoring the default disposition of SIGPIPE before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = pinch::cli::Cli::parse();
     // Only rank 0 reports progress; the others log warnings and errors.
     let level = if launcher_rank() == 0 {
