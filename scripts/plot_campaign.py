@@ -48,7 +48,7 @@ plt.rcParams.update({
 MARKERS = ["o", "s", "^", "D", "v", "p", "h", "<", ">"]
 # Cold (low T_p) to hot (high T_p), every shade dark enough to read on white.
 TEMPERATURE_MAP = matplotlib.colors.LinearSegmentedColormap.from_list(
-    "cold-hot", ["#1f3d99", "#2b83ba", "#7b3294", "#c2185b", "#d7301f", "#f08c00"])
+    "cold-hot", ["#0c2c84", "#2c7fb8", "#6a51a3", "#ae017e", "#e31a1c", "#f58220"])
 SERIES = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
 
 
@@ -267,6 +267,33 @@ def log_axis_usable(values):
     return bool(np.any(np.isfinite(v) & (v > 0)))
 
 
+def tidy_log(axis):
+    """Log-axis labels: decades only when three or more are in view, else also the minor ticks at 2 and 5
+    (every minor tick within a single decade), since matplotlib's default labels crowd narrow ranges."""
+    if axis.get_scale() != "log" or not isinstance(axis.get_major_formatter(), matplotlib.ticker.LogFormatter):
+        return
+    lo, hi = sorted(axis.get_view_interval())
+    if not (lo > 0 and math.isfinite(hi)):
+        return
+    decades = math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) + 1
+    if decades >= 3:
+        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        return
+
+    def label(v, _):
+        if v <= 0:
+            return ""
+        e = math.floor(math.log10(v) + 1e-9)
+        mantissa = v / 10 ** e
+        # Within a single decade the minor ticks may fall between integers: label them all.
+        if decades == 0:
+            return rf"${mantissa:.2g}\times10^{{{e}}}$"
+        m = round(mantissa)
+        return rf"${m}\times10^{{{e}}}$" if m in (2, 5) and abs(mantissa - m) < 1e-6 else ""
+
+    axis.set_minor_formatter(matplotlib.ticker.FuncFormatter(label))
+
+
 class Output:
     def __init__(self, directory):
         self.directory = directory
@@ -274,6 +301,10 @@ class Output:
         os.makedirs(directory, exist_ok=True)
 
     def save(self, figure, stem):
+        figure.canvas.draw()
+        for ax in figure.axes + [c for a in figure.axes for c in a.child_axes]:
+            for axis in (ax.xaxis, ax.yaxis):
+                tidy_log(axis)
         figure.tight_layout()
         for ext in ("png", "pdf"):
             path = os.path.join(self.directory, f"{stem}.{ext}")
@@ -285,8 +316,10 @@ class Output:
 def cumulative_dos(out, summary, points, units, sizes, colours):
     n = reference_size(summary, points, sizes)
     shown = sorted(sizes.of(points, n), key=lambda p: p.temperature)
-    figure, ax = plt.subplots(figsize=(6, 4.5))
+    # Wider than the axes: the legend goes to the right, where it cannot hide a curve.
+    figure, ax = plt.subplots(figsize=(8, 4.5))
     fitted = False
+    drawn = []
     for p in shown:
         factor = units.omega_factor(p)
         omega, cdf = p.curve("cdf_omega"), p.curve("cdf")
@@ -296,11 +329,13 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
         if keep.any() and finite(factor):
             ax.plot(omega[:m][keep] * factor, cdf[:m][keep], drawstyle="steps-post", color=colour, lw=1.3,
                     label=units.t_text(p.temperature))
+            drawn.append(cdf[:m][keep])
         lo, hi = p.window()
         a_g = p.value("a_g")
         if finite(lo) and finite(hi) and 0 < lo < hi and finite(a_g) and a_g > 0 and finite(factor):
             w = np.geomspace(lo, hi, 50)
             ax.plot(w * factor, a_g / 5 * w ** 5, ls="--", color=colour, lw=1.6, alpha=0.9)
+            drawn.append(a_g / 5 * w ** 5)
             fitted = True
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -310,10 +345,14 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
     if not ax.lines:
         empty(ax, "no modes stored")
     fit_handle = [Line2D([], [], ls="--", color="grey", label=r"$(A_\mathrm{g}/5)\,\omega^5$")] if fitted else []
-    legend(ax, fit_handle, loc="upper left", fontsize=8)
+    legend(ax, fit_handle, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    if drawn:
+        # Room below the curves for the inset: the data fill the top 58% of the (log) axis.
+        lo, hi = min(d.min() for d in drawn) / 1.5, max(d.max() for d in drawn) * 1.5
+        ax.set_ylim(hi / (hi / lo) ** (1 / 0.58), hi)
 
     # Inset: A_g for every size, so that the finite-size spread is visible next to the curves.
-    inset = ax.inset_axes([0.6, 0.1, 0.37, 0.36])
+    inset = ax.inset_axes([0.6, 0.1, 0.37, 0.3])
     values, errors, _ = quantity(points, "a_g")
     x = np.array([units.t(p.temperature) for p in points])
     for m in sizes.values:
@@ -405,8 +444,12 @@ def boltzmann(out, summary, points, units, sizes):
         chosen = parsed(size.get("boltzmann_parent_temperatures")) or []
         chosen = [number(t) for t in chosen] if isinstance(chosen, list) else []
         mine = np.array([p.n == m for p in points])
-        in_fit = np.array([p.n == m and any(np.isclose(p.temperature, t, rtol=1e-9) for t in chosen)
-                           for p in points])
+        energy = parsed(size.get("qlm_energy_over_onset"))
+        e_value = number(energy.get("value")) if isinstance(energy, dict) else number(energy)
+        e_error = number(energy.get("error")) if isinstance(energy, dict) else math.nan
+        # Points count as fitted only when the fit exists: a single chosen point gives none.
+        in_fit = np.array([finite(e_value) and p.n == m
+                           and any(np.isclose(p.temperature, t, rtol=1e-9) for t in chosen) for p in points])
         colour = SERIES[k % len(SERIES)]
         tag = f" ($N = {m}$)" if sizes.several else ""
         # Fitted points filled, the others open: the fit only takes the low temperatures.
@@ -415,10 +458,6 @@ def boltzmann(out, summary, points, units, sizes):
         rest = mine & ~in_fit
         draw(ax, x[rest], values[rest], errors[rest], log=True, connect=False, filled=False, color=colour,
              marker=sizes.marker(m), label="not fitted" + tag)
-
-        energy = parsed(size.get("qlm_energy_over_onset"))
-        e_value = number(energy.get("value")) if isinstance(energy, dict) else number(energy)
-        e_error = number(energy.get("error")) if isinstance(energy, dict) else math.nan
         ok = in_fit & np.isfinite(x) & np.isfinite(values) & (values > 0)
         if not finite(e_value) or ok.sum() < 2:
             continue
@@ -451,7 +490,7 @@ def boltzmann(out, summary, points, units, sizes):
 
 
 def lengths(out, summary, points, units, sizes):
-    figure, ax = plt.subplots(figsize=(6, 4.5))
+    figure, ax = plt.subplots(figsize=(8.2, 4.5))
     x = np.array([units.t(p.temperature) for p in points])
     series = [
         ("xi_g", r"$\xi_\mathrm{g} = 2\pi c_s/\omega_\mathrm{g}$", True),
@@ -475,7 +514,7 @@ def lengths(out, summary, points, units, sizes):
     ax.set_title("length scales of the soft spots")
     if not ax.lines:
         empty(ax, "no lengths")
-    legend(ax, sizes.handles(), loc="best")
+    legend(ax, sizes.handles(), loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     out.save(figure, "fig6-lengths")
 
 
@@ -537,7 +576,8 @@ def profiles(out, summary, points, units, sizes, colours):
             colour = colours(p.temperature)
             if keep.any():
                 # Empty shells stay as gaps in the line rather than being bridged.
-                ax.plot(np.where(r > 0, r, np.nan), np.where(keep, y, np.nan), color=colour, lw=1.3, marker=".", ms=4, label=units.t_text(p.temperature))
+                ax.plot(np.where(r > 0, r, np.nan), np.where(keep, y, np.nan), color=colour, lw=1.3,
+                        marker=".", ms=4, label=units.t_text(p.temperature))
             xi = p.value(length) / unit
             if finite(xi) and xi > 0:
                 # Short ticks at the bottom: full-height lines would hide the curves.

@@ -19,6 +19,10 @@ pub struct Provenance {
     pub created: String,
     /// The number of MPI ranks of the run that wrote the file.
     pub mpi_ranks: i32,
+    /// The PETSc/SLEPc options of the run: the `PETSC_OPTIONS` environment variable, then those after
+    /// `--` on the command line.
+    #[serde(default)]
+    pub petsc_options: String,
 }
 
 impl Provenance {
@@ -32,6 +36,19 @@ impl Provenance {
             seed,
             created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             mpi_ranks,
+            petsc_options: {
+                let arguments: Vec<String> = std::env::args().collect();
+                let after = arguments
+                    .iter()
+                    .position(|a| a == "--")
+                    .map_or(&[][..], |k| &arguments[k + 1..]);
+                std::env::var("PETSC_OPTIONS")
+                    .ok()
+                    .into_iter()
+                    .chain(after.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
         }
     }
 }

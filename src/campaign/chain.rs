@@ -325,6 +325,22 @@ pub fn run_chain(
         if let Some(writer) = writer.as_deref_mut() {
             let attributes =
                 sample_attributes(campaign, chain, k, Some(sweep), &progress, status, &reason);
+            let mut extras = sample.extras();
+            // Everything that made the sample, beside the model the layout always records.
+            extras.attribute_groups.extend([
+                (
+                    "parameters/swap_monte_carlo".to_owned(),
+                    serde_json::to_value(&run.parameters).expect("parameters serialise"),
+                ),
+                (
+                    "parameters/quench".to_owned(),
+                    serde_json::to_value(&campaign.quench).expect("parameters serialise"),
+                ),
+                (
+                    "parameters/measurements".to_owned(),
+                    serde_json::to_value(&campaign.measurements).expect("parameters serialise"),
+                ),
+            ]);
             writer.add(&Entry {
                 kind: Kind::Sample,
                 id: id.clone(),
@@ -332,7 +348,7 @@ pub fn run_chain(
                 configuration: configuration.as_ref(),
                 model,
                 provenance: &provenance,
-                extras: sample.extras(),
+                extras,
             })?;
             reporter.sample_stored(&id, failure.is_none(), &reason);
         }

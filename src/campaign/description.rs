@@ -96,7 +96,7 @@ impl Default for Sampling {
             min_sweeps: 1_000,
             max_sweeps: 10_000_000,
             measure_interval: 10,
-            origin_interval: 100,
+            origin_interval: 1_000,
             max_lag: 20_000,
         }
     }

@@ -266,7 +266,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         );
     }
     let mut writer = if is_root {
-        Some(Writer::open(&results, worker)?)
+        Some(Writer::open(&results, worker, text)?)
     } else {
         None
     };

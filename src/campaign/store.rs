@@ -10,6 +10,7 @@
 //!
 //! ```text
 //! /h5md                              as in every pinch file
+//! /parameters                        attribute campaign_description: the campaign's TOML text
 //! /samples/<sample>                  attributes: status ("complete" or "failed"), reason, point, chain,
 //!                                    n_particles, parent_temperature, chain_index, sample_index,
 //!                                    sweep, tau_alpha, seeds; below it, the layout of a `pinch sample`
@@ -80,6 +81,7 @@ pub struct Entry<'a> {
 /// Appends entries to one worker's part files.
 pub struct Writer {
     directory: PathBuf,
+    description: String,
     worker: usize,
     part: usize,
     entries_in_part: usize,
@@ -112,9 +114,10 @@ fn hdf5_error(path: &Path, error: impl std::fmt::Display) -> Error {
 }
 
 impl Writer {
-    /// Opens worker `worker`'s files in `directory` (created if missing), continuing its last part.
-    /// Fails if another process holds the worker's lock.
-    pub fn open(directory: &Path, worker: usize) -> Result<Writer> {
+    /// Opens worker `worker`'s files in `directory` (created if missing), continuing its last part;
+    /// new parts record the campaign's `description` (its TOML text). Fails if another process holds
+    /// the worker's lock.
+    pub fn open(directory: &Path, worker: usize, description: &str) -> Result<Writer> {
         fs::create_dir_all(directory).map_err(|e| io_error(directory, e))?;
         let lock_path = directory.join(format!("worker-{worker:04}.lock"));
         let lock = fs::OpenOptions::new()
@@ -163,6 +166,7 @@ impl Writer {
         };
         Ok(Writer {
             directory: directory.to_owned(),
+            description: description.to_owned(),
             worker,
             part,
             entries_in_part,
@@ -189,6 +193,11 @@ impl Writer {
             } else {
                 let file = hdf5::File::create(output.path())?;
                 h5md::write_header(&file, entry.provenance)?;
+                let parameters = file.create_group("parameters")?;
+                h5md::write_attributes(
+                    &parameters,
+                    &serde_json::json!({ "campaign_description": self.description }),
+                )?;
                 file
             };
             let kind_group = h5md::group_at(&file, entry.kind.group())?;
@@ -417,9 +426,9 @@ mod tests {
         let provenance = Provenance::of_this_run(Some(1), 1);
         let values: Vec<f64> = (0..5000).map(|k| k as f64 * 0.25).collect();
         {
-            let mut writer = Writer::open(directory.path(), 3).unwrap();
+            let mut writer = Writer::open(directory.path(), 3, "name = \"t\"").unwrap();
             // A second writer as the same worker is refused while the first one lives.
-            let second = Writer::open(directory.path(), 3);
+            let second = Writer::open(directory.path(), 3, "name = \"t\"");
             assert!(second.is_err());
             for k in 0..PART_CAPACITY + 2 {
                 let id = format!("s{k}");
@@ -429,7 +438,7 @@ mod tests {
             }
         }
         // Reopened, the worker continues its last part.
-        let mut writer = Writer::open(directory.path(), 3).unwrap();
+        let mut writer = Writer::open(directory.path(), 3, "name = \"t\"").unwrap();
         let distinct: Vec<f64> = values.iter().map(|v| v + 1e6).collect();
         let path = writer
             .add(&entry("last", &configuration, &model, &provenance, &distinct))
