@@ -524,14 +524,25 @@ pub fn summarise_point(
 pub struct SizeSummary {
     /// N.
     pub n_particles: usize,
-    /// The onset fit of ⟨G⟩(T_p): T_onset and G_∞.
+    /// The onset fit of ⟨G⟩(T_p): T_onset and G_∞ (if the data locate a kink: inside the range of
+    /// T_p, with G at the lowest T_p above the plateau by more than twice its error).
     pub shear_onset: Option<OnsetFit>,
-    /// The onset fit of ⟨U_IS⟩/N(T_p), as a cross-check.
+    /// The onset fit of ⟨U_IS⟩/N(T_p) (the same conditions, U_IS below its plateau).
     pub energy_onset: Option<OnsetFit>,
     /// The Boltzmann fit of ln 𝒩 against T_onset/T_p: E_QLM/(k_B T_onset) with its error.
     pub qlm_energy: Option<Value>,
     /// The T_p of the points in the Boltzmann fit.
     pub boltzmann_temperatures: Vec<f64>,
+}
+
+impl SizeSummary {
+    /// T_onset and where it comes from: the G plateau if the data locate it, else where U_IS/N leaves
+    /// its plateau.
+    pub fn onset(&self) -> Option<(f64, &'static str)> {
+        self.shear_onset
+            .map(|f| (f.onset, "shear_modulus"))
+            .or(self.energy_onset.map(|f| (f.onset, "energy_per_particle")))
+    }
 }
 
 /// The whole analysis.
@@ -549,6 +560,9 @@ pub struct Summary {
     pub reference_size: Option<usize>,
     /// T_onset [ε/k_B] of the reference N.
     pub onset_temperature: f64,
+    /// What located T_onset: "shear_modulus" (the plateau of G) or "energy_per_particle" (that of
+    /// U_IS/N, when G's statistics do not locate it).
+    pub onset_source: String,
     /// G_∞ [ε/λ_min³] of the reference N.
     pub shear_modulus_infinity: f64,
     /// c_∞ = √(G_∞/ρ).
@@ -621,8 +635,24 @@ pub fn analyse(
         };
         let shear_onset = onset(&|p| p.shear_modulus);
         let energy_onset = onset(&|p| p.energy_per_particle);
+        let significant = |fit: &Option<OnsetFit>, value: &dyn Fn(&PointSummary) -> Value| {
+            // A kink inside the range, and a departure from the plateau at the lowest T_p larger than
+            // twice that point's error: otherwise the data do not locate an onset.
+            fit.filter(|f| {
+                let lowest = of_size.first().map(|p| value(p));
+                f.onset < temperatures[temperatures.len() - 1] * (1.0 - 1e-9)
+                    && lowest.is_some_and(|v| {
+                        (v.value - f.plateau).abs() > 2.0 * v.error.max(0.0)
+                            && (f.onset - temperatures[0]) * f.slope.abs() > 0.0
+                    })
+            })
+        };
+        let shear_onset = significant(&shear_onset, &|p| p.shear_modulus).filter(|f| f.slope > 0.0);
+        let energy_onset =
+            significant(&energy_onset, &|p| p.energy_per_particle).filter(|f| f.slope < 0.0);
         let (mut qlm_energy, mut boltzmann_temperatures) = (None, Vec::new());
-        if let Some(fit) = shear_onset {
+        let onset = shear_onset.or(energy_onset);
+        if let Some(fit) = onset {
             let chosen: Vec<&&PointSummary> = of_size
                 .iter()
                 .filter(|p| {
@@ -654,20 +684,31 @@ pub fn analyse(
     }
     let reference = sizes
         .iter()
-        .filter(|s| s.shear_onset.is_some())
+        .filter(|s| s.onset().is_some())
         .max_by_key(|s| {
             (
                 points.iter().filter(|p| p.n_particles == s.n_particles).count(),
                 std::cmp::Reverse(s.n_particles),
             )
         });
-    let (reference_size, onset_temperature, shear_modulus_infinity) = match reference {
-        Some(s) => {
-            let fit = s.shear_onset.expect("filtered");
-            (Some(s.n_particles), fit.onset, fit.plateau)
-        }
-        None => (None, f64::NAN, f64::NAN),
-    };
+    let (reference_size, onset_temperature, onset_source, shear_modulus_infinity) =
+        match reference {
+            Some(s) => {
+                let (onset, source) = s.onset().expect("filtered");
+                // G_∞: the plateau of the G fit, or the mean G at and above T_onset.
+                let above: Vec<f64> = points
+                    .iter()
+                    .filter(|p| p.n_particles == s.n_particles && p.parent_temperature >= onset)
+                    .map(|p| p.shear_modulus.value)
+                    .collect();
+                let plateau = match source {
+                    "shear_modulus" => s.shear_onset.expect("its source").plateau,
+                    _ => Value::mean_of(&above).value,
+                };
+                (Some(s.n_particles), onset, source.to_owned(), plateau)
+            }
+            None => (None, f64::NAN, "none".to_owned(), f64::NAN),
+        };
     let density = points[0].density;
     Ok(Summary {
         campaign: campaign.name.clone(),
@@ -676,6 +717,7 @@ pub fn analyse(
         sizes,
         reference_size,
         onset_temperature,
+        onset_source,
         shear_modulus_infinity,
         sound_speed_infinity: (shear_modulus_infinity / density).sqrt(),
         excluded: excluded_total,

@@ -321,8 +321,9 @@ pub fn analyze(args: AnalyzeArgs) -> Result<()> {
         );
     }
     log::info!(
-        "T_onset = {:.4} (from G of N = {}), G_inf = {:.4}; summary in {}",
+        "T_onset = {:.4} (from the plateau of {} at N = {}), G_inf = {:.4}; summary in {}",
         summary.onset_temperature,
+        summary.onset_source,
         summary
             .reference_size
             .map_or("none".into(), |n| n.to_string()),
