@@ -413,10 +413,14 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
         path: name.clone(),
         message,
     };
+    // Members are named by their full path in the file in messages.
+    let base = file.name();
+    let shown = |member: &str| format!("{}/{member}", base.trim_end_matches('/'));
     let dataset = |member: &str| {
         file.dataset(member).map_err(|_| {
             fail(format!(
-                "missing dataset {member} (not a pinch/H5MD configuration file?)"
+                "missing dataset {} (not a pinch/H5MD configuration file?)",
+                shown(member)
             ))
         })
     };
@@ -424,12 +428,13 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
         let ds = dataset(member)?;
         if ds.shape() != shape {
             return Err(fail(format!(
-                "dataset {member} has shape {:?}, expected {shape:?}",
+                "dataset {} has shape {:?}, expected {shape:?}",
+                shown(member),
                 ds.shape()
             )));
         }
         ds.read_raw::<f64>()
-            .map_err(|e| fail(format!("cannot read {member}: {e}")))
+            .map_err(|e| fail(format!("cannot read {}: {e}", shown(member))))
     };
     let group = format!("particles/{PARTICLE_GROUP}");
     let position_shape = dataset(&format!("{group}/position"))?.shape();
@@ -437,7 +442,8 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
         [n, 3] => *n,
         other => {
             return Err(fail(format!(
-                "dataset {group}/position has shape {other:?}, expected (N, 3)"
+                "dataset {} has shape {other:?}, expected (N, 3)",
+                shown(&format!("{group}/position"))
             )));
         }
     };
