@@ -344,4 +344,3 @@ pub fn measure(
     }
     Ok(stable)
 }
-

@@ -40,7 +40,10 @@ fn summary(directory: &Path, campaign: &str) -> serde_json::Value {
 
 /// Every stored entry's name, once per copy.
 fn stored_entries(directory: &Path) -> Vec<String> {
-    let output = success(&pinch(directory, &["campaign", "status", "tiny.toml", "--json"]));
+    let output = success(&pinch(
+        directory,
+        &["campaign", "status", "tiny.toml", "--json"],
+    ));
     let report: serde_json::Value = serde_json::from_str(&output).unwrap();
     assert_eq!(report["unreadable_files"].as_array().unwrap().len(), 0);
     let mut names = Vec::new();
@@ -75,7 +78,11 @@ fn a_killed_campaign_resumes_without_redoing_anything_and_gives_the_same_summary
     // A second run finds nothing to do.
     let again = pinch(reference.path(), &["campaign", "run", "tiny.toml"]);
     success(&again);
-    assert!(stderr(&again).contains("0 chains to run"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("0 chains to run"),
+        "{}",
+        stderr(&again)
+    );
 
     // One worker, killed (SIGKILL: no chance to checkpoint) at several moments, then resumed.
     let killed = tempfile::tempdir().unwrap();
@@ -140,7 +147,10 @@ fn a_damaged_sample_is_detected_excluded_and_redone() {
         directory.path(),
         &["campaign", "status", "tiny.toml", "--verify"],
     ));
-    assert!(status.contains(&format!("damaged (fails its checksums")) && status.contains(id), "{status}");
+    assert!(
+        status.contains(&format!("damaged (fails its checksums")) && status.contains(id),
+        "{status}"
+    );
     let damaged = summary(directory.path(), "tiny");
     assert_eq!(damaged["excluded_samples"], 1, "{damaged}");
     assert!(
@@ -148,9 +158,16 @@ fn a_damaged_sample_is_detected_excluded_and_redone() {
         "{damaged}"
     );
     // Redone on request, the campaign is whole again.
-    let output = pinch(directory.path(), &["campaign", "run", "tiny.toml", "--verify"]);
+    let output = pinch(
+        directory.path(),
+        &["campaign", "run", "tiny.toml", "--verify"],
+    );
     success(&output);
-    assert!(stderr(&output).contains("will be redone"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("will be redone"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(summary(directory.path(), "tiny"), expected);
 }
 
@@ -166,7 +183,9 @@ fn a_bad_description_is_refused_before_anything_runs() {
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(
-        message.contains("bad.toml") && message.contains("[sampling]") && message.contains("samples_per_chain"),
+        message.contains("bad.toml")
+            && message.contains("[sampling]")
+            && message.contains("samples_per_chain"),
         "{message}"
     );
     assert!(!directory.path().join("bad").exists());

@@ -60,7 +60,11 @@ pub fn cumulative_dos(
     degrees_of_freedom: usize,
     samples: usize,
 ) -> (Vec<f64>, Vec<f64>) {
-    let mut sorted: Vec<f64> = frequencies.iter().copied().filter(|w| w.is_finite()).collect();
+    let mut sorted: Vec<f64> = frequencies
+        .iter()
+        .copied()
+        .filter(|w| w.is_finite())
+        .collect();
     sorted.sort_by(f64::total_cmp);
     let norm = (degrees_of_freedom * samples) as f64;
     let cdf = (1..=sorted.len()).map(|k| k as f64 / norm).collect();
@@ -80,7 +84,11 @@ pub fn fit_quintic(omega: &[f64], cdf: &[f64], window: [f64; 2]) -> Option<Power
         return None;
     }
     // log CDF = log(A_g/5) + 5 log ω: the intercept is the mean residual.
-    let intercept = points.iter().map(|(x, y)| y - 5.0 * x).collect::<Vec<_>>().mean();
+    let intercept = points
+        .iter()
+        .map(|(x, y)| y - 5.0 * x)
+        .collect::<Vec<_>>()
+        .mean();
     let (slope, _) = linear_fit(
         &points.iter().map(|p| p.0).collect::<Vec<_>>(),
         &points.iter().map(|p| p.1).collect::<Vec<_>>(),
@@ -115,7 +123,13 @@ pub fn linear_fit_with_error(
     let w: Vec<f64> = match errors {
         Some(e) => e
             .iter()
-            .map(|s| if s.is_finite() && *s > 0.0 { 1.0 / (s * s) } else { 0.0 })
+            .map(|s| {
+                if s.is_finite() && *s > 0.0 {
+                    1.0 / (s * s)
+                } else {
+                    0.0
+                }
+            })
             .collect(),
         None => vec![1.0; n],
     };
@@ -176,11 +190,19 @@ pub fn fit_onset(temperatures: &[f64], values: &[f64], errors: &[f64]) -> Option
     }
     let w: Vec<f64> = errors
         .iter()
-        .map(|s| if s.is_finite() && *s > 0.0 { 1.0 / (s * s) } else { 1.0 })
+        .map(|s| {
+            if s.is_finite() && *s > 0.0 {
+                1.0 / (s * s)
+            } else {
+                1.0
+            }
+        })
         .collect();
     let (lowest, highest) = temperatures
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| (a.min(t), b.max(t)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
+            (a.min(t), b.max(t))
+        });
     let mut best: Option<OnsetFit> = None;
     let steps = 2000;
     for k in 0..=steps {
@@ -190,7 +212,13 @@ pub fn fit_onset(temperatures: &[f64], values: &[f64], errors: &[f64]) -> Option
         let (s00, s01, s11, b0, b1) = x.iter().zip(values).zip(&w).fold(
             (0.0, 0.0, 0.0, 0.0, 0.0),
             |(s00, s01, s11, b0, b1), ((x, y), w)| {
-                (s00 + w, s01 + w * x, s11 + w * x * x, b0 + w * y, b1 + w * x * y)
+                (
+                    s00 + w,
+                    s01 + w * x,
+                    s11 + w * x * x,
+                    b0 + w * y,
+                    b1 + w * x * y,
+                )
             },
         );
         let det = s00 * s11 - s01 * s01;
@@ -318,7 +346,10 @@ mod tests {
             .collect();
         let fit = fit_onset(&temperatures, &values, &[0.1; 9]).unwrap();
         assert!((fit.onset - 0.85).abs() < 0.005, "{fit:?}");
-        assert!((fit.plateau - 9.0).abs() < 1e-3 && (fit.slope - 6.0).abs() < 0.05, "{fit:?}");
+        assert!(
+            (fit.plateau - 9.0).abs() < 1e-3 && (fit.slope - 6.0).abs() < 0.05,
+            "{fit:?}"
+        );
     }
 
     #[test]

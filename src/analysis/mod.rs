@@ -308,7 +308,12 @@ pub struct PointSummary {
 }
 
 fn mean_omega(sample: &SampleData) -> Option<f64> {
-    let finite: Vec<f64> = sample.omega.iter().copied().filter(|w| w.is_finite()).collect();
+    let finite: Vec<f64> = sample
+        .omega
+        .iter()
+        .copied()
+        .filter(|w| w.is_finite())
+        .collect();
     (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64)
 }
 
@@ -320,7 +325,12 @@ fn far_field(l: f64, options: &AnalysisOptions) -> [f64; 2] {
 /// ξ_co of a (summed) dipole profile: where r² ⟨|û|²⟩^{1/2} reaches its plateau.
 fn crossover_of_dipoles(profile: &Profile, l: f64, options: &AnalysisOptions) -> Option<f64> {
     let rms: Vec<f64> = profile.mean_second().iter().map(|m| m.sqrt()).collect();
-    fits::plateau_crossover(&profile.radius, &rms, far_field(l, options), options.plateau_fraction)
+    fits::plateau_crossover(
+        &profile.radius,
+        &rms,
+        far_field(l, options),
+        options.plateau_fraction,
+    )
 }
 
 fn crossover_of_modes(profile: &Profile, l: f64, options: &AnalysisOptions) -> Option<f64> {
@@ -433,10 +443,7 @@ pub fn summarise_point(
     };
     let xi_g = Value {
         value: 2.0 * std::f64::consts::PI * sound_speed.value / omega_g.value,
-        error: 2.0
-            * std::f64::consts::PI
-            * sound_speed.value
-            / omega_g.value
+        error: 2.0 * std::f64::consts::PI * sound_speed.value / omega_g.value
             * ((sound_speed.error / sound_speed.value).powi(2)
                 + (omega_g.error / omega_g.value).powi(2))
             .sqrt(),
@@ -661,18 +668,22 @@ pub fn analyse(
                 })
                 .collect();
             boltzmann_temperatures = chosen.iter().map(|p| p.parent_temperature).collect();
-            let x: Vec<f64> = chosen.iter().map(|p| fit.onset / p.parent_temperature).collect();
+            let x: Vec<f64> = chosen
+                .iter()
+                .map(|p| fit.onset / p.parent_temperature)
+                .collect();
             let y: Vec<f64> = chosen.iter().map(|p| p.qlm_number.value.ln()).collect();
             let e: Vec<f64> = chosen
                 .iter()
                 .map(|p| p.qlm_number.error / p.qlm_number.value)
                 .collect();
             let weighted = e.iter().all(|e| e.is_finite() && *e > 0.0);
-            qlm_energy = fits::linear_fit_with_error(&x, &y, weighted.then_some(e.as_slice()))
-                .map(|(slope, _, error)| Value {
+            qlm_energy = fits::linear_fit_with_error(&x, &y, weighted.then_some(e.as_slice())).map(
+                |(slope, _, error)| Value {
                     value: -slope,
                     error,
-                });
+                },
+            );
         }
         sizes.push(SizeSummary {
             n_particles: n,
@@ -687,28 +698,31 @@ pub fn analyse(
         .filter(|s| s.onset().is_some())
         .max_by_key(|s| {
             (
-                points.iter().filter(|p| p.n_particles == s.n_particles).count(),
+                points
+                    .iter()
+                    .filter(|p| p.n_particles == s.n_particles)
+                    .count(),
                 std::cmp::Reverse(s.n_particles),
             )
         });
-    let (reference_size, onset_temperature, onset_source, shear_modulus_infinity) =
-        match reference {
-            Some(s) => {
-                let (onset, source) = s.onset().expect("filtered");
-                // G_∞: the plateau of the G fit, or the mean G at and above T_onset.
-                let above: Vec<f64> = points
-                    .iter()
-                    .filter(|p| p.n_particles == s.n_particles && p.parent_temperature >= onset)
-                    .map(|p| p.shear_modulus.value)
-                    .collect();
-                let plateau = match source {
-                    "shear_modulus" => s.shear_onset.expect("its source").plateau,
-                    _ => Value::mean_of(&above).value,
-                };
-                (Some(s.n_particles), onset, source.to_owned(), plateau)
-            }
-            None => (None, f64::NAN, "none".to_owned(), f64::NAN),
-        };
+    let (reference_size, onset_temperature, onset_source, shear_modulus_infinity) = match reference
+    {
+        Some(s) => {
+            let (onset, source) = s.onset().expect("filtered");
+            // G_∞: the plateau of the G fit, or the mean G at and above T_onset.
+            let above: Vec<f64> = points
+                .iter()
+                .filter(|p| p.n_particles == s.n_particles && p.parent_temperature >= onset)
+                .map(|p| p.shear_modulus.value)
+                .collect();
+            let plateau = match source {
+                "shear_modulus" => s.shear_onset.expect("its source").plateau,
+                _ => Value::mean_of(&above).value,
+            };
+            (Some(s.n_particles), onset, source.to_owned(), plateau)
+        }
+        None => (None, f64::NAN, "none".to_owned(), f64::NAN),
+    };
     let density = points[0].density;
     Ok(Summary {
         campaign: campaign.name.clone(),

@@ -69,7 +69,10 @@ pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json
     put("shear_modulus", pair(point.shear_modulus));
     put(
         "shear_modulus_paper",
-        pair(scaled(point.shear_modulus, point.a0.powi(3) / units.temperature)),
+        pair(scaled(
+            point.shear_modulus,
+            point.a0.powi(3) / units.temperature,
+        )),
     );
     put("bulk_modulus", pair(point.bulk_modulus));
     put("pressure", pair(point.pressure));
@@ -90,10 +93,7 @@ pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json
     put("median_omega", finite(point.median_omega));
     put("dipoles", json!(point.dipoles));
     put("a_g", pair(a_g));
-    put(
-        "a_g_paper",
-        pair(scaled(a_g, units.frequency.powi(5))),
-    );
+    put("a_g_paper", pair(scaled(a_g, units.frequency.powi(5))));
     if let Some(fit) = point.a_g {
         put("a_g_window", json!([fit.fit.window[0], fit.fit.window[1]]));
         put(
@@ -290,7 +290,11 @@ fn write_h5(path: &Path, summary: &Summary, json: &Json) -> Result<()> {
             array("dipole_profile_mean_radial", &dipoles.mean_first())?;
             array(
                 "dipole_profile_rms",
-                &dipoles.mean_second().iter().map(|m| m.sqrt()).collect::<Vec<_>>(),
+                &dipoles
+                    .mean_second()
+                    .iter()
+                    .map(|m| m.sqrt())
+                    .collect::<Vec<_>>(),
             )?;
             array(
                 "dipole_profile_fluctuation",

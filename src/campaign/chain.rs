@@ -131,7 +131,10 @@ pub fn run_chain(
     let provenance = Provenance::of_this_run(Some(seed), session.size());
 
     // Temporary files of checkpoints that a kill interrupted are of no use.
-    if is_root && let Some(chains) = checkpoint_file.parent() && let Ok(entries) = std::fs::read_dir(chains) {
+    if is_root
+        && let Some(chains) = checkpoint_file.parent()
+        && let Ok(entries) = std::fs::read_dir(chains)
+    {
         let prefix = format!("{}.checkpoint.h5.tmp-", chain.id());
         for entry in entries.flatten() {
             if entry.file_name().to_string_lossy().starts_with(&prefix) {
@@ -144,7 +147,8 @@ pub fn run_chain(
     let mut resumed = None;
     if checkpoint_file.exists() {
         let saved = checkpoint::read(&checkpoint_file)?;
-        let progress = Progress::from_observables(&crate::io::h5md::read(&checkpoint_file)?.observables);
+        let progress =
+            Progress::from_observables(&crate::io::h5md::read(&checkpoint_file)?.observables);
         let sweep = saved.run.sampler.sweep;
         let behind = (0..samples).any(|k| {
             !finished.contains(&chain.sample_id(k))
@@ -232,8 +236,9 @@ pub fn run_chain(
                     if let Some(writer) = writer.as_deref_mut() {
                         for k in (0..samples).filter(|&k| !finished.contains(&chain.sample_id(k))) {
                             let id = chain.sample_id(k);
-                            let attributes =
-                                sample_attributes(campaign, chain, k, None, &progress, FAILED, &reason);
+                            let attributes = sample_attributes(
+                                campaign, chain, k, None, &progress, FAILED, &reason,
+                            );
                             writer.add(&Entry {
                                 kind: Kind::Sample,
                                 id: id.clone(),
@@ -296,10 +301,9 @@ pub fn run_chain(
                 if verdict.stationary {
                     let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
                     let interval = run.schedule.measure_interval;
-                    let spacing = ((sampling.spacing_tau_alpha * tau / interval as f64).ceil()
-                        as u64)
-                        .max(1)
-                        * interval;
+                    let spacing =
+                        ((sampling.spacing_tau_alpha * tau / interval as f64).ceil() as u64).max(1)
+                            * interval;
                     progress = Progress {
                         equilibrated_at: Some(sweep),
                         spacing,
@@ -363,10 +367,7 @@ pub fn run_chain(
         let curve: (Vec<u64>, Vec<f64>) = record
             .self_intermediate_scattering(
                 &run.schedule,
-                progress
-                    .equilibrated_at
-                    .unwrap_or(sampler.state().sweep)
-                    / 2,
+                progress.equilibrated_at.unwrap_or(sampler.state().sweep) / 2,
             )
             .into_iter()
             .unzip();
@@ -379,7 +380,10 @@ pub fn run_chain(
         };
         attributes.insert("status".into(), status.into());
         attributes.insert("reason".into(), reason.into());
-        attributes.insert("n_particles".into(), (chain.point.n_particles as u64).into());
+        attributes.insert(
+            "n_particles".into(),
+            (chain.point.n_particles as u64).into(),
+        );
         attributes.insert(
             "parent_temperature".into(),
             chain.point.parent_temperature.into(),
@@ -430,7 +434,10 @@ fn sample_attributes(
     map.insert("reason".into(), reason.into());
     map.insert("point".into(), chain.point.id().into());
     map.insert("chain".into(), chain.id().into());
-    map.insert("n_particles".into(), (chain.point.n_particles as u64).into());
+    map.insert(
+        "n_particles".into(),
+        (chain.point.n_particles as u64).into(),
+    );
     map.insert(
         "parent_temperature".into(),
         chain.point.parent_temperature.into(),

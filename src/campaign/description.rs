@@ -221,9 +221,8 @@ impl Campaign {
             },
             error,
         };
-        let bad = |field: &'static str, reason: String| {
-            Err(fail("", ParameterError { field, reason }))
-        };
+        let bad =
+            |field: &'static str, reason: String| Err(fail("", ParameterError { field, reason }));
         if self.name.is_empty()
             || !self
                 .name
@@ -273,9 +272,7 @@ impl Campaign {
                 return bad("parent_temperatures", format!("names T_p = {t} twice"));
             }
         }
-        self.sampling
-            .validate()
-            .map_err(|e| fail("sampling", e))?;
+        self.sampling.validate().map_err(|e| fail("sampling", e))?;
         if self.swap.contains_key("parent_temperature") {
             return Err(fail(
                 "swap",
@@ -356,11 +353,18 @@ impl Campaign {
         chains
     }
 
-    /// The chains of worker `worker` of `workers`: the list of [`Self::chains`] dealt out in snake
-    /// order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which balances costs sorted in decreasing order.
-    pub fn chains_of_worker(&self, worker: usize, workers: usize) -> Vec<Chain> {
+    /// The chains of worker `worker` of `workers`: the list of [`Self::chains`] (those of system size
+    /// `size` only, if given) dealt out in snake order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which
+    /// balances costs sorted in decreasing order.
+    pub fn chains_of_worker(
+        &self,
+        worker: usize,
+        workers: usize,
+        size: Option<usize>,
+    ) -> Vec<Chain> {
         self.chains()
             .into_iter()
+            .filter(|chain| size.is_none_or(|n| chain.point.n_particles == n))
             .enumerate()
             .filter(|(k, _)| {
                 let round = k / workers;
@@ -434,13 +438,26 @@ samples_per_chain = 2
         assert_eq!(chains[0].id(), "N2000-T0.5-chain0");
         for workers in 1..=5 {
             let mut ids: Vec<String> = (0..workers)
-                .flat_map(|w| campaign.chains_of_worker(w, workers))
+                .flat_map(|w| campaign.chains_of_worker(w, workers, None))
                 .map(|c| c.id())
                 .collect();
             ids.sort();
             let mut all: Vec<String> = chains.iter().map(|c| c.id()).collect();
             all.sort();
             assert_eq!(ids, all, "{workers} workers");
+            // Restricted to one size, the workers share out exactly that size's chains.
+            let mut ids: Vec<String> = (0..workers)
+                .flat_map(|w| campaign.chains_of_worker(w, workers, Some(500)))
+                .map(|c| c.id())
+                .collect();
+            ids.sort();
+            let mut small: Vec<String> = chains
+                .iter()
+                .filter(|c| c.point.n_particles == 500)
+                .map(|c| c.id())
+                .collect();
+            small.sort();
+            assert_eq!(ids, small, "{workers} workers at N = 500");
         }
         assert_eq!(campaign.sample_count(), 36);
     }
@@ -463,15 +480,23 @@ samples_per_chain = 2
         let base = "name = \"x\"\nsizes = [2000]\nparent_temperatures = [1.0]\n";
         assert!(error("name = \"x\"\nsizes = [2000]\n").contains("parent_temperatures"));
         assert!(error(&format!("{base}colour = 1\n")).contains("colour"));
-        assert!(error("name = \"a b\"\nsizes = [2000]\nparent_temperatures = [1.0]\n").contains("name"));
+        assert!(
+            error("name = \"a b\"\nsizes = [2000]\nparent_temperatures = [1.0]\n").contains("name")
+        );
         let message = error(&format!("{base}[sampling]\nchains = 0\n"));
-        assert!(message.contains("[sampling]") && message.contains("chains"), "{message}");
+        assert!(
+            message.contains("[sampling]") && message.contains("chains"),
+            "{message}"
+        );
         let message = error(&format!("{base}[swap]\nswap_probability = 2.0\n"));
         assert!(message.contains("swap_probability"), "{message}");
         let message = error(&format!("{base}[swap]\nparent_temperature = 2.0\n"));
         assert!(message.contains("parent_temperature"), "{message}");
         let message = error("name = \"x\"\nsizes = [20]\nparent_temperatures = [1.0]\n");
-        assert!(message.contains("sizes") && message.contains("N = 20"), "{message}");
+        assert!(
+            message.contains("sizes") && message.contains("N = 20"),
+            "{message}"
+        );
         let message = error("name = \"x\"\nsizes = [2000]\nparent_temperatures = [1.0, -1.0]\n");
         assert!(message.contains("parent_temperatures"), "{message}");
         let message = error(&format!("{base}[measurements]\nprofile_bin_width = 0\n"));

@@ -13,11 +13,13 @@
 //! campaign.toml                       the description the directory was started with
 //! chains/<chain>.checkpoint.h5        the swap Monte Carlo state of each unfinished chain
 //! results/worker-<W>-part-<P>.h5      finished samples (and chains), at most PART_CAPACITY per file
+//! slurm/n<N>.sbatch, slurm/logs/      the job arrays of `pinch campaign submit`, and their output
 //! ```
 
 pub mod chain;
 pub mod description;
 pub mod run;
 pub mod store;
+pub mod submit;
 
 pub use description::{Campaign, Chain, Point, Sampling, SeedPurpose};

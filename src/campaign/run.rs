@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub share: usize,
     /// Number of shares the campaign is split into.
     pub shares: usize,
+    /// Run only the chains of this system size (the shares then split those chains alone).
+    pub size: Option<usize>,
     /// Minutes between checkpoints of a chain during long stretches of sweeps.
     pub checkpoint_minutes: f64,
     /// Redo the samples stored as failed.
@@ -108,7 +110,8 @@ fn differing_tables(a: &Campaign, b: &Campaign) -> Vec<&'static str> {
 /// The samples and chains that count as done: stored complete, or stored failed unless they are to be
 /// retried.
 fn finished(inventory: &Inventory, retry_failed: bool) -> (BTreeSet<String>, BTreeSet<String>) {
-    let done = |found: &store::Found| found.finished() && !(retry_failed && found.status() == FAILED);
+    let done =
+        |found: &store::Found| found.finished() && !(retry_failed && found.status() == FAILED);
     let samples = inventory
         .samples
         .iter()
@@ -227,7 +230,12 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
     let workers = options.shares * groups;
     let results = options.directory.join(RESULTS);
     let inventory = store::scan(&results)?;
-    let mine = campaign.chains_of_worker(worker, workers);
+    let mine = campaign.chains_of_worker(worker, workers, options.size);
+    // Runs restricted to one size have workers of their own, so their files never meet.
+    let label = match options.size {
+        Some(n) => format!("n{n}-{worker:04}"),
+        None => format!("{worker:04}"),
+    };
     let (mut finished_samples, finished_chains) = finished(&inventory, options.retry_failed);
     if options.verify {
         for chain in &mine {
@@ -236,7 +244,10 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
                 if let Some(found) = inventory.samples.get(&id)
                     && let Err(problem) = store::verify(&found.path, Kind::Sample, &id)
                 {
-                    log::warn!("{id} in {} is damaged and will be redone: {problem}", found.path.display());
+                    log::warn!(
+                        "{id} in {} is damaged and will be redone: {problem}",
+                        found.path.display()
+                    );
                     finished_samples.remove(&id);
                 }
             }
@@ -266,7 +277,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         );
     }
     let mut writer = if is_root {
-        Some(Writer::open(&results, worker, text)?)
+        Some(Writer::open(&results, &label, text)?)
     } else {
         None
     };
@@ -278,7 +289,9 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         signal_hook::consts::SIGUSR1,
     ] {
         signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
-            Error::Usage(format!("cannot install the handler of signal {signal}: {e}"))
+            Error::Usage(format!(
+                "cannot install the handler of signal {signal}: {e}"
+            ))
         })?;
     }
     let context = ChainContext {

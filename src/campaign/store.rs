@@ -1,6 +1,7 @@
 //! Results of a campaign: many samples per HDF5 file, every file always complete.
 //!
-//! Each worker appends to its own files `worker-<W>-part-<P>.h5`, at most [`PART_CAPACITY`] entries
+//! Each worker appends to its own files `worker-<W>-part-<P>.h5` (`W` a label such as `0003`, or
+//! `n2000-0003` for a worker of a run restricted to one system size), at most [`PART_CAPACITY`] entries
 //! each. An entry is added by copying the current part beside itself, adding the entry's group to the
 //! copy and renaming the copy over the part (see [`crate::io::atomic`]): a kill at any moment leaves the
 //! part as it was before or after, never half-written, and costs at most one part's copy per entry.
@@ -82,21 +83,21 @@ pub struct Entry<'a> {
 pub struct Writer {
     directory: PathBuf,
     description: String,
-    worker: usize,
+    worker: String,
     part: usize,
     entries_in_part: usize,
     // Held for the writer's lifetime: the lock is released when the file is closed.
     _lock: fs::File,
 }
 
-fn part_name(worker: usize, part: usize) -> String {
-    format!("worker-{worker:04}-part-{part:04}.h5")
+fn part_name(worker: &str, part: usize) -> String {
+    format!("worker-{worker}-part-{part:04}.h5")
 }
 
-fn parse_part_name(name: &str) -> Option<(usize, usize)> {
+fn parse_part_name(name: &str) -> Option<(String, usize)> {
     let rest = name.strip_prefix("worker-")?.strip_suffix(".h5")?;
-    let (worker, part) = rest.split_once("-part-")?;
-    Some((worker.parse().ok()?, part.parse().ok()?))
+    let (worker, part) = rest.rsplit_once("-part-")?;
+    Some((worker.to_owned(), part.parse().ok()?))
 }
 
 fn io_error(path: &Path, error: impl std::fmt::Display) -> Error {
@@ -117,9 +118,18 @@ impl Writer {
     /// Opens worker `worker`'s files in `directory` (created if missing), continuing its last part;
     /// new parts record the campaign's `description` (its TOML text). Fails if another process holds
     /// the worker's lock.
-    pub fn open(directory: &Path, worker: usize, description: &str) -> Result<Writer> {
+    pub fn open(directory: &Path, worker: &str, description: &str) -> Result<Writer> {
+        if worker.is_empty()
+            || !worker
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::Usage(format!(
+                "worker label {worker:?} must be letters, digits and '-'"
+            )));
+        }
         fs::create_dir_all(directory).map_err(|e| io_error(directory, e))?;
-        let lock_path = directory.join(format!("worker-{worker:04}.lock"));
+        let lock_path = directory.join(format!("worker-{worker}.lock"));
         let lock = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -167,7 +177,7 @@ impl Writer {
         Ok(Writer {
             directory: directory.to_owned(),
             description: description.to_owned(),
-            worker,
+            worker: worker.to_owned(),
             part,
             entries_in_part,
             _lock: lock,
@@ -181,7 +191,7 @@ impl Writer {
             self.part += 1;
             self.entries_in_part = 0;
         }
-        let target = self.directory.join(part_name(self.worker, self.part));
+        let target = self.directory.join(part_name(&self.worker, self.part));
         let output = AtomicOutput::new(&target)?;
         let exists = target.exists();
         if exists {
@@ -412,7 +422,10 @@ mod tests {
             model,
             provenance,
             extras: Extras {
-                arrays: vec![("dipoles/omega".into(), Array::F64(values, vec![values.len()]))],
+                arrays: vec![(
+                    "dipoles/omega".into(),
+                    Array::F64(values, vec![values.len()]),
+                )],
                 ..Default::default()
             },
         }
@@ -426,9 +439,9 @@ mod tests {
         let provenance = Provenance::of_this_run(Some(1), 1);
         let values: Vec<f64> = (0..5000).map(|k| k as f64 * 0.25).collect();
         {
-            let mut writer = Writer::open(directory.path(), 3, "name = \"t\"").unwrap();
+            let mut writer = Writer::open(directory.path(), "0003", "name = \"t\"").unwrap();
             // A second writer as the same worker is refused while the first one lives.
-            let second = Writer::open(directory.path(), 3, "name = \"t\"");
+            let second = Writer::open(directory.path(), "0003", "name = \"t\"");
             assert!(second.is_err());
             for k in 0..PART_CAPACITY + 2 {
                 let id = format!("s{k}");
@@ -438,10 +451,16 @@ mod tests {
             }
         }
         // Reopened, the worker continues its last part.
-        let mut writer = Writer::open(directory.path(), 3, "name = \"t\"").unwrap();
+        let mut writer = Writer::open(directory.path(), "0003", "name = \"t\"").unwrap();
         let distinct: Vec<f64> = values.iter().map(|v| v + 1e6).collect();
         let path = writer
-            .add(&entry("last", &configuration, &model, &provenance, &distinct))
+            .add(&entry(
+                "last",
+                &configuration,
+                &model,
+                &provenance,
+                &distinct,
+            ))
             .unwrap();
         assert!(path.ends_with("worker-0003-part-0001.h5"));
         drop(writer);

@@ -29,6 +29,72 @@ pub enum Action {
     Run(RunArgs),
     /// Show what is done, running, failed and pending, per (N, T_p).
     Status(StatusArgs),
+    /// Submit the campaign to Slurm: one job array per system size with work left, resources from N;
+    /// the jobs checkpoint at a time-limit warning and resubmit themselves until their share is done.
+    Submit(SubmitArgs),
+}
+
+/// Arguments of `pinch campaign submit`.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The campaign description (TOML).
+    #[arg(value_name = "CAMPAIGN.toml")]
+    pub description: PathBuf,
+    /// The campaign directory [default: beside the description, named after the campaign].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Print the job scripts and the sbatch commands; write and submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Submit only these system sizes [default: every size with samples left to do].
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    pub sizes: Vec<usize>,
+    /// Wall-time limit of each job (Slurm's format: minutes, HH:MM:SS, D-HH:MM:SS, ...).
+    #[arg(long, default_value = "12:00:00", value_name = "LIMIT")]
+    pub time: String,
+    /// Seconds before the time limit at which Slurm warns the job, which then checkpoints
+    /// [default: 300, at most a quarter of the limit].
+    #[arg(long, value_name = "S")]
+    pub warning_seconds: Option<u64>,
+    /// Samples per array task, in whole chains: sets the array size.
+    #[arg(long, default_value_t = 32, value_name = "K")]
+    pub samples_per_task: usize,
+    /// Ranks per chain [default: N / --particles-per-rank, rounded up].
+    #[arg(long, value_name = "R")]
+    pub ranks_per_worker: Option<usize>,
+    /// Particles per rank that set the ranks per chain.
+    #[arg(long, default_value_t = 50_000, value_name = "P")]
+    pub particles_per_rank: usize,
+    /// Workers (chains run side by side) per array task: each task has
+    /// ranks-per-worker x workers-per-task ranks.
+    #[arg(long, default_value_t = 1, value_name = "W")]
+    pub workers_per_task: usize,
+    /// CPUs per rank (rayon threads).
+    #[arg(long, default_value_t = 1, value_name = "C")]
+    pub cpus_per_rank: usize,
+    /// Memory per rank in MiB [default: from pinch's memory model for N].
+    #[arg(long, value_name = "MIB")]
+    pub memory_per_rank: Option<u64>,
+    /// The cluster's largest array size (MaxArraySize - 1).
+    #[arg(long, default_value_t = 1000, value_name = "K")]
+    pub max_array_size: usize,
+    /// At most this many tasks of an array run at once.
+    #[arg(long, value_name = "K")]
+    pub max_concurrent: Option<usize>,
+    /// Resubmissions of a task after time-limit warnings before it gives up.
+    #[arg(long, default_value_t = 20, value_name = "K")]
+    pub max_resubmissions: usize,
+    /// How the jobs start their ranks.
+    #[arg(long, default_value = "srun", value_name = "COMMAND")]
+    pub launcher: String,
+    /// Further #SBATCH options, as given to sbatch (repeatable), e.g. --sbatch=--partition=compute.
+    #[arg(long = "sbatch", value_name = "OPTION", allow_hyphen_values = true)]
+    pub sbatch_options: Vec<String>,
+    /// Submit even if jobs of this campaign are queued or running already.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub petsc: PetscArgs,
 }
 
 /// Arguments of `pinch campaign run`.
@@ -50,6 +116,10 @@ pub struct RunArgs {
     /// Number of shares the campaign is split into (e.g. the size of a Slurm job array).
     #[arg(long, default_value_t = 1, value_name = "W")]
     pub shares: usize,
+    /// Run only the chains of this system size; --share and --shares then split those alone (as the
+    /// jobs of `pinch campaign submit` do, one job array per size).
+    #[arg(long, value_name = "N")]
+    pub size: Option<usize>,
     /// Checkpoint a running chain every this many minutes (and after each sample, and at once on
     /// SIGTERM, SIGINT or SIGUSR1, then exit with status 4).
     #[arg(long, default_value_t = 10.0, value_name = "MINUTES")]
@@ -85,7 +155,188 @@ pub fn dispatch(args: CampaignArgs) -> Result<()> {
     match args.action {
         Action::Run(args) => run_command(args),
         Action::Status(args) => status(args),
+        Action::Submit(args) => submit(args),
     }
+}
+
+fn run_program(program: &str, arguments: &[&str]) -> Result<String> {
+    let output = std::process::Command::new(program)
+        .args(arguments)
+        .output()
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot run {program}: {e} (is Slurm installed and in PATH?)"
+            ))
+        })?;
+    if !output.status.success() {
+        return Err(Error::Usage(format!(
+            "{program} {} failed ({}): {}",
+            arguments.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn submit(args: SubmitArgs) -> Result<()> {
+    use crate::campaign::submit::{SubmitOptions, plan};
+    let text = std::fs::read_to_string(&args.description).map_err(|error| Error::Read {
+        path: args.description.display().to_string(),
+        error,
+    })?;
+    let campaign = Campaign::parse(&text, &args.description.display().to_string())?;
+    let directory = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| default_directory(&args.description, &campaign));
+    let directory = std::path::absolute(&directory).map_err(|e| Error::Write {
+        path: directory.display().to_string(),
+        message: e.to_string(),
+    })?;
+    for n in &args.sizes {
+        if !campaign.sizes.contains(n) {
+            return Err(Error::Usage(format!(
+                "--sizes: {n} is not one of the campaign's sizes {:?} ({})",
+                campaign.sizes,
+                args.description.display()
+            )));
+        }
+    }
+    // Sizes with samples left to do (failed samples count as done, as for `campaign run`).
+    let inventory = store::scan(&directory.join(RESULTS))?;
+    let sizes: Vec<usize> = campaign
+        .sizes
+        .iter()
+        .copied()
+        .filter(|n| args.sizes.is_empty() || args.sizes.contains(n))
+        .filter(|&n| {
+            campaign
+                .chains()
+                .iter()
+                .filter(|c| c.point.n_particles == n)
+                .any(|chain| {
+                    (0..campaign.sampling.samples_per_chain).any(|k| {
+                        !inventory
+                            .samples
+                            .get(&chain.sample_id(k))
+                            .is_some_and(|found| found.finished())
+                    })
+                })
+        })
+        .collect();
+    if sizes.is_empty() {
+        println!(
+            "campaign {}: every sample is done; nothing to submit",
+            campaign.name
+        );
+        return Ok(());
+    }
+    let executable = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| Error::Usage(format!("cannot locate the pinch executable: {e}")))?;
+    let options = SubmitOptions {
+        directory: directory.clone(),
+        executable,
+        time: args.time.clone(),
+        warning_seconds: args.warning_seconds,
+        samples_per_task: args.samples_per_task,
+        ranks_per_worker: args.ranks_per_worker,
+        particles_per_rank: args.particles_per_rank,
+        workers_per_task: args.workers_per_task,
+        cpus_per_rank: args.cpus_per_rank,
+        memory_per_rank_mib: args.memory_per_rank,
+        max_array_size: args.max_array_size,
+        max_concurrent: args.max_concurrent,
+        max_resubmissions: args.max_resubmissions,
+        launcher: args.launcher.clone(),
+        sbatch_options: args.sbatch_options.clone(),
+        petsc_options: args.petsc.petsc_options.clone(),
+    };
+    // The jobs read the copy of the description kept in the campaign directory.
+    let stored = directory.join(DESCRIPTION);
+    let jobs = plan(&campaign, &stored, &sizes, &options)?;
+    if args.dry_run {
+        for job in &jobs {
+            println!(
+                "# {} ({} samples, {} array tasks of {} ranks, {} MiB per CPU)",
+                job.script.display(),
+                job.samples,
+                job.tasks,
+                job.ranks_per_task,
+                job.memory_per_cpu_mib
+            );
+            println!(
+                "# submitted with: sbatch --parsable {}",
+                job.script.display()
+            );
+            print!("{}", job.text);
+            println!();
+        }
+        return Ok(());
+    }
+    if !args.force {
+        for job in &jobs {
+            let name = format!("pinch-{}-n{}", campaign.name, job.n_particles);
+            let queued = run_program("squeue", &["--noheader", "--name", &name, "--format", "%i"])?;
+            if !queued.trim().is_empty() {
+                return Err(Error::Usage(format!(
+                    "jobs of {name} are queued or running already ({}); wait for them, or use --force",
+                    queued.split_whitespace().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+    }
+    crate::campaign::run::prepare_directory(&directory, &campaign, &text)?;
+    let logs = directory.join("slurm").join("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| Error::Write {
+        path: logs.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut record = String::new();
+    for job in &jobs {
+        crate::io::atomic::write_file(&job.script, job.text.as_bytes())?;
+        let script = job.script.display().to_string();
+        let answer = run_program("sbatch", &["--parsable", &script])?;
+        let id = answer
+            .trim()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        println!(
+            "N = {}: job array {id}, {} tasks x {} rank{} ({} MiB per CPU, {}), script {script}",
+            job.n_particles,
+            job.tasks,
+            job.ranks_per_task,
+            if job.ranks_per_task == 1 { "" } else { "s" },
+            job.memory_per_cpu_mib,
+            args.time
+        );
+        record.push_str(&format!(
+            "{} N={} job={id} tasks={} script={script}\n",
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+            job.n_particles,
+            job.tasks
+        ));
+    }
+    let log_path = directory.join("slurm").join("submissions.log");
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .and_then(|mut f| f.write_all(record.as_bytes()))
+        .map_err(|e| Error::Write {
+            path: log_path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    println!(
+        "follow with `pinch campaign status {}`; logs in {}",
+        directory.display(),
+        logs.display()
+    );
+    Ok(())
 }
 
 fn run_command(args: RunArgs) -> Result<()> {
@@ -98,6 +349,15 @@ fn run_command(args: RunArgs) -> Result<()> {
         return Err(Error::Usage(format!(
             "--share {} must lie in 0..{} (--shares)",
             args.share, args.shares
+        )));
+    }
+    if let Some(n) = args.size
+        && !campaign.sizes.contains(&n)
+    {
+        return Err(Error::Usage(format!(
+            "--size {n} is not one of the campaign's sizes {:?} ({})",
+            campaign.sizes,
+            args.description.display()
         )));
     }
     if !(args.checkpoint_minutes > 0.0) {
@@ -113,6 +373,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         directory,
         share: args.share,
         shares: args.shares,
+        size: args.size,
         checkpoint_minutes: args.checkpoint_minutes,
         retry_failed: args.retry_failed,
         verify: args.verify,
@@ -151,7 +412,10 @@ fn status(args: StatusArgs) -> Result<()> {
             for k in 0..per_chain {
                 let id = chain.sample_id(k);
                 match inventory.samples.get(&id) {
-                    Some(found) if args.verify && store::verify(&found.path, Kind::Sample, &id).is_err() => {
+                    Some(found)
+                        if args.verify
+                            && store::verify(&found.path, Kind::Sample, &id).is_err() =>
+                    {
                         counts[4] += 1;
                         damaged.push(id);
                     }
@@ -369,7 +633,10 @@ pub fn plot(args: PlotArgs) -> Result<()> {
             summary.display()
         )));
     }
-    let out = args.out.clone().unwrap_or_else(|| directory.join("figures"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| directory.join("figures"));
     std::fs::create_dir_all(&out).map_err(|e| Error::Write {
         path: out.display().to_string(),
         message: e.to_string(),
