@@ -259,11 +259,12 @@ fn submit(args: SubmitArgs) -> Result<()> {
     if args.dry_run {
         for job in &jobs {
             println!(
-                "# {} ({} samples, {} array tasks of {} ranks, {} MiB per CPU)",
+                "# {} ({} samples, {} array tasks of {} rank{}, {} MiB per CPU)",
                 job.script.display(),
                 job.samples,
                 job.tasks,
                 job.ranks_per_task,
+                if job.ranks_per_task == 1 { "" } else { "s" },
                 job.memory_per_cpu_mib
             );
             println!(
