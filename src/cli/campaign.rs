@@ -306,9 +306,10 @@ fn submit(args: SubmitArgs) -> Result<()> {
             .unwrap_or_default()
             .to_owned();
         println!(
-            "N = {}: job array {id}, {} tasks x {} rank{} ({} MiB per CPU, {}), script {script}",
+            "N = {}: job array {id}, {} task{} x {} rank{} ({} MiB per CPU, {}), script {script}",
             job.n_particles,
             job.tasks,
+            if job.tasks == 1 { "" } else { "s" },
             job.ranks_per_task,
             if job.ranks_per_task == 1 { "" } else { "s" },
             job.memory_per_cpu_mib,
