@@ -259,10 +259,11 @@ fn submit(args: SubmitArgs) -> Result<()> {
     if args.dry_run {
         for job in &jobs {
             println!(
-                "# {} ({} samples, {} array tasks of {} rank{}, {} MiB per CPU)",
+                "# {} ({} samples, {} array task{} of {} rank{}, {} MiB per CPU)",
                 job.script.display(),
                 job.samples,
                 job.tasks,
+                if job.tasks == 1 { "" } else { "s" },
                 job.ranks_per_task,
                 if job.ranks_per_task == 1 { "" } else { "s" },
                 job.memory_per_cpu_mib
