@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{PINCH, pinch, pinch_mpi, stderr, success};
+use common::{PINCH, campaign_summary, pinch, pinch_mpi, stderr, stored_entries, success};
 
 /// A campaign small enough for a test: N = 500 at two temperatures far above T_onset (short τ_α).
 const CAMPAIGN: &str = r#"
@@ -31,35 +31,15 @@ fn write_campaign(directory: &Path) {
     std::fs::write(directory.join("tiny.toml"), CAMPAIGN).unwrap();
 }
 
-/// The summary's JSON without what legitimately differs between runs.
-fn summary(directory: &Path, campaign: &str) -> serde_json::Value {
-    success(&pinch(directory, &["analyze", campaign]));
-    let text = std::fs::read_to_string(directory.join(campaign).join("summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// Every stored entry's name, once per copy.
-fn stored_entries(directory: &Path) -> Vec<String> {
+/// Every stored entry's name, once per copy; no part file is unreadable.
+fn stored_tiny_entries(directory: &Path) -> Vec<String> {
     let output = success(&pinch(
         directory,
         &["campaign", "status", "tiny.toml", "--json"],
     ));
     let report: serde_json::Value = serde_json::from_str(&output).unwrap();
     assert_eq!(report["unreadable_files"].as_array().unwrap().len(), 0);
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(directory.join("tiny/results")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "h5") {
-            let file = hdf5::File::open(&path).unwrap();
-            for kind in ["samples", "chains"] {
-                if let Ok(group) = file.group(kind) {
-                    names.extend(group.member_names().unwrap());
-                }
-            }
-        }
-    }
-    names.sort();
-    names
+    stored_entries(&directory.join("tiny/results"))
 }
 
 #[test]
@@ -72,7 +52,7 @@ fn a_killed_campaign_resumes_without_redoing_anything_and_gives_the_same_summary
         2,
         &["campaign", "run", "tiny.toml", "--ranks-per-worker", "1"],
     ));
-    let expected = summary(reference.path(), "tiny");
+    let expected = campaign_summary(reference.path(), "tiny");
     assert_eq!(expected["points"].as_array().unwrap().len(), 2);
     assert_eq!(expected["excluded_samples"], 0);
     // A second run finds nothing to do.
@@ -100,12 +80,12 @@ fn a_killed_campaign_resumes_without_redoing_anything_and_gives_the_same_summary
         child.wait().unwrap();
     }
     success(&pinch(killed.path(), &["campaign", "run", "tiny.toml"]));
-    let names = stored_entries(killed.path());
+    let names = stored_tiny_entries(killed.path());
     let mut unique = names.clone();
     unique.dedup();
     assert_eq!(names, unique, "an entry was stored twice");
     assert_eq!(names.len(), 8 + 4, "{names:?}");
-    assert_eq!(summary(killed.path(), "tiny"), expected);
+    assert_eq!(campaign_summary(killed.path(), "tiny"), expected);
 }
 
 #[test]
@@ -113,7 +93,7 @@ fn a_damaged_sample_is_detected_excluded_and_redone() {
     let directory = tempfile::tempdir().unwrap();
     write_campaign(directory.path());
     success(&pinch(directory.path(), &["campaign", "run", "tiny.toml"]));
-    let expected = summary(directory.path(), "tiny");
+    let expected = campaign_summary(directory.path(), "tiny");
 
     // Flip bits inside the stored eigenvalues of one sample.
     let id = "N500-T2-chain1-sample0";
@@ -151,7 +131,7 @@ fn a_damaged_sample_is_detected_excluded_and_redone() {
         status.contains(&format!("damaged (fails its checksums")) && status.contains(id),
         "{status}"
     );
-    let damaged = summary(directory.path(), "tiny");
+    let damaged = campaign_summary(directory.path(), "tiny");
     assert_eq!(damaged["excluded_samples"], 1, "{damaged}");
     assert!(
         damaged["exclusions"][0].as_str().unwrap().contains(id),
@@ -168,7 +148,7 @@ fn a_damaged_sample_is_detected_excluded_and_redone() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(summary(directory.path(), "tiny"), expected);
+    assert_eq!(campaign_summary(directory.path(), "tiny"), expected);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{PINCH, pinch, pinch_mpi, repository, stderr, success};
+use common::{PINCH, campaign_summary, pinch_mpi, repository, stderr, stored_entries, success};
 
 /// The local cluster for one test: up on creation, down when dropped (also when the test fails).
 struct Cluster {
@@ -126,31 +126,6 @@ fn script_lines(logs: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The campaign's summary from `pinch analyze`.
-fn summary(directory: &Path, campaign: &str) -> serde_json::Value {
-    success(&pinch(directory, &["analyze", campaign]));
-    let text = std::fs::read_to_string(directory.join(campaign).join("summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// Every stored entry's name, once per copy.
-fn stored_entries(results: &Path) -> Vec<String> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(results).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "h5") {
-            let file = hdf5::File::open(&path).unwrap();
-            for kind in ["samples", "chains"] {
-                if let Ok(group) = file.group(kind) {
-                    names.extend(group.member_names().unwrap());
-                }
-            }
-        }
-    }
-    names.sort();
-    names
-}
-
 fn status(cluster: &Cluster, directory: &Path, campaign: &str) -> serde_json::Value {
     let output = cluster.pinch(directory, &["campaign", "status", campaign, "--json"]);
     serde_json::from_str(&success(&output)).unwrap()
@@ -172,7 +147,7 @@ fn reference_summary(name: &str, text: &str) -> serde_json::Value {
             "1",
         ],
     ));
-    summary(reference.path(), name)
+    campaign_summary(reference.path(), name)
 }
 
 /// N = 500 at two temperatures far above T_onset: 4 chains of 2 samples.
@@ -260,7 +235,7 @@ fn a_campaign_runs_as_a_job_array_of_two_rank_tasks() {
     let output = success(&cluster.pinch(directory.path(), &submit));
     assert!(output.contains("nothing to submit"), "{output}");
     assert_eq!(
-        summary(directory.path(), "ensemble"),
+        campaign_summary(directory.path(), "ensemble"),
         reference_summary("ensemble", ENSEMBLE)
     );
 }
@@ -345,7 +320,7 @@ fn a_job_past_its_time_limit_checkpoints_resubmits_itself_and_finishes_identical
         );
     }
     assert_eq!(
-        summary(directory.path(), "long"),
+        campaign_summary(directory.path(), "long"),
         reference_summary("long", LONG_CHAIN)
     );
 }

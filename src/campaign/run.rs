@@ -4,8 +4,6 @@
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -16,6 +14,7 @@ use super::description::{Campaign, Chain};
 use super::store::{self, FAILED, Inventory, Kind, Writer};
 use crate::domain::communication;
 use crate::error::{Error, Result};
+use crate::monte_carlo::checkpoint;
 
 /// The description's file name inside a campaign directory.
 pub const DESCRIPTION: &str = "campaign.toml";
@@ -282,18 +281,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         None
     };
 
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGUSR1,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
-            Error::Usage(format!(
-                "cannot install the handler of signal {signal}: {e}"
-            ))
-        })?;
-    }
+    let stop = checkpoint::stop_on_signals()?;
     let context = ChainContext {
         session,
         campaign,

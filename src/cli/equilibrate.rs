@@ -1,8 +1,7 @@
 //! `pinch equilibrate`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use clap::Args;
@@ -194,18 +193,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     };
 
     // Signals only raise flags; the ranks agree on them once per sweep.
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGUSR1,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
-            Error::Usage(format!(
-                "cannot install the handler of signal {signal}: {e}"
-            ))
-        })?;
-    }
+    let stop = checkpoint::stop_on_signals()?;
 
     let save = |sampler: &SwapMonteCarlo, run: &mut RunState, record: &Record| -> Result<()> {
         if let Some((configuration, resumed)) = sampler.checkpoint() {

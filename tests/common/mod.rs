@@ -97,3 +97,28 @@ pub fn python_json(directory: &Path, script: &str, args: &[&str]) -> serde_json:
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {}", stdout(&output)))
 }
+
+/// A campaign's summary from `pinch analyze`, run in `directory` on the campaign `name` there.
+pub fn campaign_summary(directory: &Path, name: &str) -> serde_json::Value {
+    success(&pinch(directory, &["analyze", name]));
+    let text = std::fs::read_to_string(directory.join(name).join("summary.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Every entry stored in a campaign's results directory, once per copy, sorted.
+pub fn stored_entries(results: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "h5") {
+            let file = hdf5::File::open(&path).unwrap();
+            for kind in ["samples", "chains"] {
+                if let Ok(group) = file.group(kind) {
+                    names.extend(group.member_names().unwrap());
+                }
+            }
+        }
+    }
+    names.sort();
+    names
+}
