@@ -94,6 +94,17 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Why a step failed to launch is only in the daemons' logs.
+            let logs = Path::new(&self.conf).with_file_name("log");
+            for daemon in ["slurmctld", "slurmd"] {
+                let text = std::fs::read_to_string(logs.join(format!("{daemon}.log")))
+                    .unwrap_or_default();
+                let errors: Vec<&str> = text.lines().filter(|l| l.contains("error")).collect();
+                let last = &errors[errors.len().saturating_sub(20)..];
+                eprintln!("== errors in {daemon}.log (last 20)\n{}", last.join("\n"));
+            }
+        }
         let output = slurm_local("down");
         eprintln!("{}", String::from_utf8_lossy(&output.stdout).trim());
     }
