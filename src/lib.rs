@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod faults;
 pub mod hessian;
 pub mod io;
 pub mod model;

@@ -32,7 +32,9 @@ fn main() {
         .parse_default_env()
         .format_timestamp_secs()
         .init();
-    if let Err(error) = pinch::cli::run(cli) {
+    if let Err(error) =
+        pinch::faults::configure_from_environment().and_then(|()| pinch::cli::run(cli))
+    {
         // One write per message: with several ranks on one terminal or pipe, messages then never
         // interleave mid-line.
         use std::io::Write;

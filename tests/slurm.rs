@@ -98,8 +98,8 @@ impl Drop for Cluster {
             // Why a step failed to launch is only in the daemons' logs.
             let logs = Path::new(&self.conf).with_file_name("log");
             for daemon in ["slurmctld", "slurmd"] {
-                let text = std::fs::read_to_string(logs.join(format!("{daemon}.log")))
-                    .unwrap_or_default();
+                let text =
+                    std::fs::read_to_string(logs.join(format!("{daemon}.log"))).unwrap_or_default();
                 let errors: Vec<&str> = text.lines().filter(|l| l.contains("error")).collect();
                 let last = &errors[errors.len().saturating_sub(20)..];
                 eprintln!("== errors in {daemon}.log (last 20)\n{}", last.join("\n"));

@@ -621,8 +621,12 @@ pub fn analyse(
         }
     }
     if points.is_empty() {
+        let excluded = match excluded_total {
+            0 => String::new(),
+            n => format!(" ({n} excluded: failed or damaged; `pinch campaign status` says why)"),
+        };
         return Err(Error::Usage(format!(
-            "campaign {} has no complete samples to analyse yet",
+            "campaign {} has no complete samples to analyse yet{excluded}",
             campaign.name
         )));
     }

@@ -145,10 +145,41 @@ pub fn run_chain(
     // Resume where the checkpoint left off, unless a pending sample lies before it (a stored sample
     // found corrupted): then the chain is run again from its start, which reproduces it exactly.
     let mut resumed = None;
-    if checkpoint_file.exists() {
-        let saved = checkpoint::read(&checkpoint_file)?;
-        let progress =
-            Progress::from_observables(&crate::io::h5md::read(&checkpoint_file)?.observables);
+    let stored = checkpoint_file.exists().then(|| {
+        checkpoint::read(&checkpoint_file).and_then(|saved| {
+            let observables = crate::io::h5md::read(&checkpoint_file)?.observables;
+            Ok((saved, Progress::from_observables(&observables)))
+        })
+    });
+    // Writes are atomic, so an unreadable checkpoint was damaged afterwards (by the disk, or by hand).
+    // It is set aside, and the chain runs again from its start, which reproduces it exactly. Every rank
+    // must take the same way.
+    let unreadable = matches!(stored, Some(Err(_)));
+    let stored = if communication::counts(comm, [unreadable as u64])[0] > 0 {
+        if is_root {
+            let aside = checkpoint_file.with_extension("h5.unreadable");
+            log::warn!(
+                "{}: the checkpoint is unreadable ({}); it is moved to {} and the chain starts over",
+                checkpoint_file.display(),
+                stored
+                    .as_ref()
+                    .and_then(|s| s.as_ref().err())
+                    .map_or_else(|| "on another rank".to_owned(), ToString::to_string),
+                aside.display()
+            );
+            // Not fatal (the other ranks go on): the chain's next checkpoint replaces the file.
+            if let Err(error) = std::fs::rename(&checkpoint_file, &aside) {
+                log::warn!(
+                    "{}: cannot move it aside: {error}",
+                    checkpoint_file.display()
+                );
+            }
+        }
+        None
+    } else {
+        stored.transpose()?
+    };
+    if let Some((saved, progress)) = stored {
         let sweep = saved.run.sampler.sweep;
         let behind = (0..samples).any(|k| {
             !finished.contains(&chain.sample_id(k))
@@ -474,6 +505,7 @@ fn measure_sample(
     sampler: &mut SwapMonteCarlo,
 ) -> Result<(Option<Configuration>, SampleRecord, Option<String>)> {
     let comm = session.world();
+    let _injection = crate::faults::measuring(&chain.sample_id(k));
     let liquid = sampler.evaluate();
     let n = chain.point.n_particles;
     let gathered = sampler.configuration();

@@ -46,11 +46,13 @@ impl AtomicOutput {
             path: self.target.display().to_string(),
             message: e.to_string(),
         };
+        crate::faults::output_written(&self.target).map_err(fail)?;
         fs::File::open(&self.temporary)
             .and_then(|f| f.sync_all())
             .map_err(fail)?;
         fs::rename(&self.temporary, &self.target).map_err(fail)?;
         self.committed = true;
+        crate::faults::output_renamed(&self.target).map_err(fail)?;
         let directory = match self.target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),

@@ -4,8 +4,13 @@
 //! states the facts (a symmetric problem, the three translations deflated, the smallest eigenvalues
 //! wanted) and leaves the method to the options database, with defaults chosen by size
 //! ([`set_default_solver`]): shift-and-invert around a small negative shift with a sparse Cholesky
-//! factor (CHOLMOD on one rank, MUMPS on several) for small systems, LOBPCG preconditioned by algebraic multigrid for large ones. With unit
-//! masses the frequencies are ω = √λ.
+//! factor (CHOLMOD on one rank, MUMPS on several) for small systems, LOBPCG preconditioned by
+//! algebraic multigrid for large ones. With unit masses the frequencies are ω = √λ.
+//!
+//! A state is unstable if an eigenvalue found is negative beyond round-off, or, with shift-and-invert,
+//! if H − σ (σ < 0) is not positive definite: CHOLMOD then cannot factor it (the factorisation is
+//! redone with MUMPS, which can, to find the negative eigenvalues), and MUMPS's inertia counts the
+//! eigenvalues below σ even when they lie far from the pairs found nearest σ.
 
 use pinch_petsc::{Eps, Session, Vector, Which};
 
@@ -88,6 +93,8 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
             "-modes_st_pc_factor_mat_solver_type",
             direct_solver(session),
         )?;
+        // MUMPS then reports the inertia of H − σ on several ranks too (see `lowest_modes`).
+        session.set_default_option("-modes_st_mat_mumps_icntl_13", "1")?;
     } else {
         session.set_default_option("-modes_eps_type", "lobpcg")?;
         session.set_default_option("-modes_st_pc_type", "gamg")?;
@@ -123,8 +130,23 @@ pub fn lowest_modes<'s>(
     let translations = translations(hessian)?;
     let mut count = request.count;
     let mut solves = 0;
+    let shifted = match crate::faults::modes_negative_eigenvalue() {
+        Some(shift) => {
+            let mut matrix = hessian.matrix.duplicate()?;
+            matrix.shift(-shift)?;
+            Some(matrix)
+        }
+        None => None,
+    };
+    let stall = crate::faults::modes_eps_stall();
+    // Set when the Cholesky factor of H − σ (σ < 0) does not exist: see below.
+    let mut indefinite_factor = None;
     loop {
-        let mut eps = Eps::new(session, &hessian.matrix, "modes_")?;
+        let mut eps = Eps::new(
+            session,
+            shifted.as_ref().unwrap_or(&hessian.matrix),
+            "modes_",
+        )?;
         eps.set_count(count)?;
         eps.set_deflation_space(&translations)?;
         let iterative = session
@@ -137,8 +159,42 @@ pub fn lowest_modes<'s>(
         })?;
         eps.set_tolerances(1e-12, 10_000)?;
         eps.set_from_options()?;
-        let info = eps.solve()?;
+        if stall {
+            eps.set_tolerances(1e-15, 1)?;
+        }
+        if let Some(package) = indefinite_factor {
+            eps.set_factor_package(package)?;
+        }
+        let info = match eps.solve() {
+            // H − σ with σ < 0 is not positive definite, so H has an eigenvalue below σ: the state is
+            // unstable. CHOLMOD stops there; MUMPS factors symmetric indefinite matrices (LDLᵀ) and
+            // gives the eigenpairs, negative ones included.
+            Err(error)
+                if error.is_not_positive_definite()
+                    && indefinite_factor.is_none()
+                    && session
+                        .option("-modes_st_pc_factor_mat_solver_type")?
+                        .is_none_or(|p| p != "mumps") =>
+            {
+                log::warn!(
+                    "the Hessian shifted by {target:e} is not positive definite (the state is unstable); \
+                     factoring it with MUMPS instead"
+                );
+                indefinite_factor = Some("mumps");
+                continue;
+            }
+            result => result?,
+        };
         solves += 1;
+        // Eigenvalues far below the target may lie outside the pairs found nearest to it, but the
+        // factor's inertia counts them (with CHOLMOD, which gives none, the factorisation above
+        // failed if there were any).
+        let below_target = eps.eigenvalues_below_target()?;
+        if let Some(count) = below_target.filter(|&c| c > 0) {
+            log::warn!(
+                "the Hessian has {count} eigenvalues below {target:e}: the state is unstable"
+            );
+        }
         let mut pairs = Vec::with_capacity(info.converged);
         let mut vector = hessian.matrix.create_vector()?;
         for k in 0..info.converged {
@@ -170,7 +226,8 @@ pub fn lowest_modes<'s>(
             vectors: Vec::new(),
             profiles: Vec::new(),
             centres: Vec::new(),
-            unstable: pairs.first().is_some_and(|p| p.0 < -UNSTABLE_BELOW * scale),
+            unstable: pairs.first().is_some_and(|p| p.0 < -UNSTABLE_BELOW * scale)
+                || below_target.is_some_and(|count| count > 0),
             method: eps.method()?,
             spectral_transform: eps.spectral_transform()?,
             target: if iterative { f64::NAN } else { target },

@@ -142,6 +142,17 @@ pub fn quench(
     engine: &mut Engine,
     parameters: &QuenchParameters,
 ) -> Result<QuenchInfo> {
+    let stalled;
+    let parameters = if crate::faults::quench_stall() {
+        stalled = QuenchParameters {
+            max_fire_steps: 20,
+            newton_threshold: parameters.force_tolerance,
+            ..parameters.clone()
+        };
+        &stalled
+    } else {
+        parameters
+    };
     let mut info = QuenchInfo::default();
     let mut threshold = parameters.newton_threshold.max(parameters.force_tolerance);
     loop {

@@ -124,7 +124,9 @@ impl<'s> ResponseSolver<'s> {
         columns: usize,
         tolerance: f64,
     ) -> Result<(Vec<f64>, KspInfo)> {
-        if !self.user_tolerance {
+        if crate::faults::response_ksp_stall() {
+            self.ksp.set_tolerances(tolerance, 1e-300, 1)?;
+        } else if !self.user_tolerance {
             self.ksp.set_tolerances(tolerance, 1e-300, 100_000)?;
         }
         let mut right = forces.to_vec();

@@ -13,6 +13,7 @@ pub fn pinch(directory: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(directory)
         .env_remove("PETSC_OPTIONS")
+        .env_remove("PINCH_FAILPOINTS")
         .output()
         .expect("pinch runs")
 }
@@ -32,7 +33,8 @@ pub fn pinch_mpi(directory: &Path, ranks: usize, args: &[&str]) -> Output {
         .current_dir(directory)
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env_remove("PETSC_OPTIONS");
+        .env_remove("PETSC_OPTIONS")
+        .env_remove("PINCH_FAILPOINTS");
     command
         .output()
         .expect("mpirun runs (install openmpi-bin with scripts/setup)")

@@ -102,6 +102,21 @@ impl<'s> Eps<'s> {
         Ok(())
     }
 
+    /// The package that factors the spectral transformation's matrix (e.g. `"mumps"`); call it after
+    /// [`Eps::set_from_options`], since it overrides `-<prefix>st_pc_factor_mat_solver_type`.
+    pub fn set_factor_package(&mut self, package: &str) -> Result<()> {
+        let package_c =
+            CString::new(package).map_err(|_| Error::NulInOption(package.to_owned()))?;
+        let mut st: ffi::ST = std::ptr::null_mut();
+        let mut ksp: ffi::KSP = std::ptr::null_mut();
+        let mut pc: ffi::PC = std::ptr::null_mut();
+        check!(EPSGetST(self.raw, &mut st));
+        check!(STGetKSP(st, &mut ksp));
+        check!(KSPGetPC(ksp, &mut pc));
+        check!(PCFactorSetMatSolverType(pc, package_c.as_ptr()));
+        Ok(())
+    }
+
     /// Solves; fewer converged pairs than requested is an [`Error::EpsNotConverged`].
     pub fn solve(&mut self) -> Result<EpsInfo> {
         check!(EPSSolve(self.raw));
@@ -171,6 +186,49 @@ impl<'s> Eps<'s> {
             &mut error
         ));
         Ok(error)
+    }
+
+    /// After a solve with shift-and-invert whose matrix A − σ is factored by a package that reports
+    /// the factor's inertia (MUMPS; on several ranks only with `-<prefix>st_mat_mumps_icntl_13 1`):
+    /// the number of negative eigenvalues of A − σ, that is of eigenvalues of A below σ (Sylvester's
+    /// law of inertia). `None` for any other transformation, preconditioner or package.
+    pub fn eigenvalues_below_target(&self) -> Result<Option<usize>> {
+        let mut st: ffi::ST = std::ptr::null_mut();
+        check!(EPSGetST(self.raw, &mut st));
+        let mut st_type: ffi::STType = std::ptr::null();
+        check!(STGetType(st, &mut st_type));
+        if type_name(st_type) != "sinvert" {
+            return Ok(None);
+        }
+        let mut ksp: ffi::KSP = std::ptr::null_mut();
+        let mut pc: ffi::PC = std::ptr::null_mut();
+        check!(STGetKSP(st, &mut ksp));
+        check!(KSPGetPC(ksp, &mut pc));
+        let mut pc_type: ffi::PCType = std::ptr::null();
+        check!(PCGetType(pc, &mut pc_type));
+        if type_name(pc_type) != "cholesky" {
+            return Ok(None);
+        }
+        let mut package: ffi::MatSolverType = std::ptr::null();
+        check!(PCFactorGetMatSolverType(pc, &mut package));
+        if type_name(package) != "mumps" {
+            return Ok(None);
+        }
+        let mut factor: ffi::Mat = std::ptr::null_mut();
+        check!(PCFactorGetMatrix(pc, &mut factor));
+        let mut negative: ffi::PetscInt = 0;
+        // Only the negative count: MUMPS gives the zero and positive ones only with ICNTL(24) = 1.
+        // SAFETY: `factor` is the PC's factored matrix, alive while the EPS is; the output is a local.
+        let ierr = unsafe {
+            ffi::MatGetInertia(
+                factor,
+                &mut negative,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        };
+        // MUMPS refuses on several ranks without ICNTL(13) = 1: no inertia then, not an error.
+        Ok((ierr == 0).then_some(negative as usize))
     }
 
     /// The eigensolver in use, e.g. `krylovschur`.

@@ -5,6 +5,14 @@ use std::os::raw::c_char;
 
 use crate::ffi;
 
+impl Error {
+    /// Whether a Cholesky factorisation met a zero or negative pivot: its matrix is not positive
+    /// definite.
+    pub fn is_not_positive_definite(&self) -> bool {
+        matches!(self, Error::Petsc { code, .. } if *code == ffi::PETSC_ERR_MAT_CH_ZRPVT as i32)
+    }
+}
+
 /// Everything that can go wrong in a PETSc or SLEPc call made by pinch.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

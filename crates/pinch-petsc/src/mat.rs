@@ -100,6 +100,12 @@ impl<'s> Mat<'s> {
         })
     }
 
+    /// Adds `shift` times the identity. Collective.
+    pub fn shift(&mut self, shift: f64) -> Result<()> {
+        check!(MatShift(self.raw, shift));
+        Ok(())
+    }
+
     /// Replaces the global `rows` and the same columns by those of the identity scaled by `diagonal`
     /// (e.g. to pin degrees of freedom). Collective; every rank passes the rows it names (any rows).
     pub fn zero_rows_columns(&mut self, rows: &[usize], diagonal: f64) -> Result<()> {

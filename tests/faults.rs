@@ -1,0 +1,467 @@
+//! Faults during campaigns: kills at random moments and in the middle of writes, stop signals, write
+//! errors, and numerical failures. Faults at exact moments are injected through `PINCH_FAILPOINTS`
+//! (`src/faults.rs`); everything else is done to the process from outside.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use common::{PINCH, campaign_summary, pinch, pinch_mpi, stderr, stored_entries, success};
+
+/// One temperature far above T_onset (short τ_α), two chains of two samples: about 12 s of work.
+const CAMPAIGN: &str = r#"
+name = "small"
+seed = 5
+sizes = [500]
+parent_temperatures = [3.0]
+[sampling]
+chains = 2
+samples_per_chain = 2
+equilibration_tau_alpha = 3
+spacing_tau_alpha = 1
+min_sweeps = 400
+max_lag = 1000
+origin_interval = 50
+[measurements]
+modes = 12
+dipoles = 16
+"#;
+
+/// Checkpoints every 0.3 s, so that runs killed after a second or two still move the campaign on.
+const CHECKPOINT_MINUTES: &str = "0.005";
+
+fn new_campaign(text: &str) -> tempfile::TempDir {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(directory.path().join("small.toml"), text).unwrap();
+    directory
+}
+
+/// What identifies a stored sample's results bit for bit: its status, inherent-state positions and
+/// eigenvalues (the summary compares everything derived from them).
+fn fingerprints(results: &Path) -> BTreeMap<String, (String, Vec<u64>)> {
+    let mut found = BTreeMap::new();
+    for entry in std::fs::read_dir(results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "h5") {
+            continue;
+        }
+        let file = hdf5::File::open(&path).unwrap();
+        let Ok(samples) = file.group("samples") else {
+            continue;
+        };
+        for id in samples.member_names().unwrap() {
+            let group = samples.group(&id).unwrap();
+            let status: hdf5::types::VarLenUnicode =
+                group.attr("status").unwrap().read_scalar().unwrap();
+            let mut bits = Vec::new();
+            for dataset in ["particles/all/position", "modes/eigenvalues"] {
+                if let Ok(d) = group.dataset(dataset) {
+                    bits.extend(d.read_raw::<f64>().unwrap().iter().map(|x| x.to_bits()));
+                }
+            }
+            found.insert(id, (status.to_string(), bits));
+        }
+    }
+    found
+}
+
+/// Files left by writes that never finished.
+fn temporaries(campaign: &Path) -> Vec<PathBuf> {
+    ["results", "chains"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(campaign.join(d)).into_iter().flatten())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".tmp-"))
+        .collect()
+}
+
+/// The reference: the campaign run once, uninterrupted.
+struct Reference {
+    summary: serde_json::Value,
+    fingerprints: BTreeMap<String, (String, Vec<u64>)>,
+    entries: Vec<String>,
+}
+
+fn reference() -> Reference {
+    let directory = new_campaign(CAMPAIGN);
+    success(&pinch(directory.path(), &["campaign", "run", "small.toml"]));
+    let results = directory.path().join("small/results");
+    Reference {
+        summary: campaign_summary(directory.path(), "small"),
+        fingerprints: fingerprints(&results),
+        entries: stored_entries(&results),
+    }
+}
+
+/// How one run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// Exit status 0: the campaign is done.
+    Finished,
+    /// Killed by SIGKILL.
+    Killed,
+    /// Checkpointed and stopped on a signal (exit status 4).
+    Stopped,
+}
+
+fn ended(status: ExitStatus, log: &Path) -> Ended {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(0), _) => Ended::Finished,
+        (Some(4), _) => Ended::Stopped,
+        // SIGTERM or SIGUSR1 before pinch installed its handlers kills it as SIGKILL does.
+        (_, Some(9 | 10 | 15)) => Ended::Killed,
+        _ => panic!(
+            "unexpected end {status:?}:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        ),
+    }
+}
+
+/// A run of the campaign in `directory` with `faults` as PINCH_FAILPOINTS, sent `signal` after
+/// `delay` seconds if it still runs.
+fn run(directory: &Path, faults: &str, signal: Option<(&str, f64)>) -> Ended {
+    let log = directory.join("run.log");
+    let mut child = Command::new(PINCH)
+        .args([
+            "campaign",
+            "run",
+            "small.toml",
+            "--checkpoint-minutes",
+            CHECKPOINT_MINUTES,
+        ])
+        .current_dir(directory)
+        .env_remove("PETSC_OPTIONS")
+        .env("PINCH_FAILPOINTS", faults)
+        .stdout(Stdio::null())
+        .stderr(File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let deadline = Duration::from_secs(300);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return ended(status, &log);
+        }
+        if let Some((name, delay)) = signal
+            && start.elapsed().as_secs_f64() >= delay
+        {
+            let sent = Command::new("kill")
+                .args([&format!("-{name}"), &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+            let end = ended(child.wait().unwrap(), &log);
+            if name == "TERM" || name == "USR1" {
+                assert!(
+                    end != Ended::Stopped
+                        || std::fs::read_to_string(&log)
+                            .unwrap()
+                            .contains("checkpoint"),
+                    "a stop on SIG{name} says nothing of its checkpoint"
+                );
+            }
+            return end;
+        }
+        assert!(start.elapsed() < deadline, "a run did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// What must hold after any run, interrupted or not: every file at its final name reads and passes
+/// its checksums, no entry is stored twice, and nothing stored before is lost or changed.
+fn check_invariants(
+    directory: &Path,
+    before: &BTreeMap<String, (String, Vec<u64>)>,
+    trial: &str,
+) -> BTreeMap<String, (String, Vec<u64>)> {
+    let report: serde_json::Value = serde_json::from_str(&success(&pinch(
+        directory,
+        &["campaign", "status", "small.toml", "--json", "--verify"],
+    )))
+    .unwrap();
+    assert_eq!(report["unreadable_files"], serde_json::json!([]), "{trial}");
+    assert_eq!(report["damaged"], 0, "{trial}: {report}");
+    let results = directory.join("small/results");
+    if results.exists() {
+        let names = stored_entries(&results);
+        let unique: BTreeSet<_> = names.iter().collect();
+        assert_eq!(names.len(), unique.len(), "{trial}: an entry stored twice");
+    }
+    let now = if results.exists() {
+        fingerprints(&results)
+    } else {
+        BTreeMap::new()
+    };
+    for (id, stored) in before {
+        assert!(now.get(id) == Some(stored), "{trial}: {id} lost or changed");
+    }
+    // Checkpoints at their final names are whole.
+    let chains = directory.join("small/chains");
+    for entry in std::fs::read_dir(&chains).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".checkpoint.h5") {
+            let output = pinch(directory, &["inspect", "--json", path.to_str().unwrap()]);
+            assert!(
+                output.status.success(),
+                "{trial}: {} unreadable: {}",
+                path.display(),
+                stderr(&output)
+            );
+        }
+    }
+    now
+}
+
+#[test]
+fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_identically() {
+    let reference = reference();
+    assert_eq!(reference.fingerprints.len(), 4);
+    let mut random = Xoshiro256PlusPlus::seed_from_u64(20261124);
+    let mut interruptions: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut trials = 0;
+    let mut rounds = 0;
+    // Rounds of the whole campaign, each interrupted until it finishes, until enough interruptions
+    // of every kind.
+    while interruptions.values().sum::<usize>() < 24 || interruptions.len() < 7 {
+        assert!(rounds < 10, "{rounds} rounds: {interruptions:?}");
+        rounds += 1;
+        let directory = new_campaign(CAMPAIGN);
+        let d = directory.path();
+        let mut stored = BTreeMap::new();
+        loop {
+            trials += 1;
+            // Kills from outside at random moments, kills inside writes of checkpoints and of result
+            // files (before and after the rename), and stop signals.
+            let kind = match random.random_range(0..10) {
+                0..4 => "SIGKILL at a random moment",
+                4 => "SIGKILL while a checkpoint is written",
+                5 => "SIGKILL just after a checkpoint is renamed",
+                6 => "SIGKILL while a result file is written",
+                7 => "SIGKILL just after a result file is renamed",
+                8 => "SIGTERM",
+                _ => "SIGUSR1",
+            };
+            let skip = random.random_range(0..4);
+            let delay = random.random_range(0.3..3.0);
+            let (faults, signal) = match kind {
+                "SIGKILL while a checkpoint is written" => {
+                    (format!("checkpoint-written={skip}*off->return(kill)"), None)
+                }
+                "SIGKILL just after a checkpoint is renamed" => {
+                    (format!("checkpoint-renamed={skip}*off->return(kill)"), None)
+                }
+                "SIGKILL while a result file is written" => (
+                    format!("result-written={}*off->return(kill)", skip % 2),
+                    None,
+                ),
+                "SIGKILL just after a result file is renamed" => (
+                    format!("result-renamed={}*off->return(kill)", skip % 2),
+                    None,
+                ),
+                "SIGTERM" => (String::new(), Some(("TERM", delay))),
+                "SIGUSR1" => (String::new(), Some(("USR1", delay))),
+                _ => (String::new(), Some(("KILL", delay))),
+            };
+            let end = run(d, &faults, signal);
+            let label = format!("round {rounds}, trial {trials} ({kind}, {faults}): {end:?}");
+            eprintln!("{label}");
+            stored = check_invariants(d, &stored, &label);
+            match end {
+                Ended::Finished => break,
+                Ended::Killed | Ended::Stopped => *interruptions.entry(kind).or_default() += 1,
+            }
+        }
+        // The finished campaign equals the uninterrupted one, with no leftovers.
+        assert!(
+            stored == reference.fingerprints,
+            "round {rounds}: results differ"
+        );
+        assert_eq!(
+            stored_entries(&d.join("small/results")),
+            reference.entries,
+            "round {rounds}"
+        );
+        assert_eq!(
+            campaign_summary(d, "small"),
+            reference.summary,
+            "round {rounds}"
+        );
+        assert_eq!(temporaries(&d.join("small")), Vec::<PathBuf>::new());
+    }
+    eprintln!("{trials} runs in {rounds} rounds, interrupted by: {interruptions:?}");
+}
+
+#[test]
+fn a_write_error_is_reported_and_loses_nothing() {
+    let reference = reference();
+    let directory = new_campaign(CAMPAIGN);
+    let d = directory.path();
+    // The disk fills up at the third write of results.
+    let output = Command::new(PINCH)
+        .args(["campaign", "run", "small.toml"])
+        .current_dir(d)
+        .env("PINCH_FAILPOINTS", "result-written=2*off->return(ENOSPC)")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("worker-0000-part-0000.h5: cannot write: No space left on device"),
+        "{message}"
+    );
+    let stored = check_invariants(d, &BTreeMap::new(), "after ENOSPC");
+    let entries = stored_entries(&d.join("small/results"));
+    assert_eq!(
+        entries.len(),
+        2,
+        "the two entries written before stay: {entries:?}"
+    );
+    assert_eq!(temporaries(&d.join("small")), Vec::<PathBuf>::new());
+
+    // A read-only location for checkpoints: reported, the run stops, nothing stored is touched.
+    let output = Command::new(PINCH)
+        .args(["campaign", "run", "small.toml"])
+        .current_dir(d)
+        .env("PINCH_FAILPOINTS", "checkpoint-written=return(EROFS)")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(".checkpoint.h5: cannot write: Read-only file system"),
+        "{}",
+        stderr(&output)
+    );
+    // The samples stored before the failed checkpoint stay, with the earlier ones.
+    let stored = check_invariants(d, &stored, "after EROFS");
+    assert!(stored_entries(&d.join("small/results")).len() > entries.len());
+
+    // With room again, the campaign finishes as if nothing had happened.
+    success(&pinch(d, &["campaign", "run", "small.toml"]));
+    let stored = check_invariants(d, &stored, "finished");
+    assert!(
+        stored == reference.fingerprints,
+        "results differ from the reference"
+    );
+    assert_eq!(campaign_summary(d, "small"), reference.summary);
+    assert_eq!(temporaries(&d.join("small")), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn mpi_numerical_failures_are_flagged_the_campaign_goes_on_and_the_analysis_excludes_them() {
+    let directory =
+        new_campaign(&CAMPAIGN.replace("samples_per_chain = 2", "samples_per_chain = 3"));
+    let d = directory.path();
+    let faults = [
+        (
+            "quench-stall",
+            "N500-T3-chain0-sample0",
+            "the quench did not converge: FIRE",
+        ),
+        (
+            "modes-negative-eigenvalue",
+            "N500-T3-chain0-sample2",
+            "unstable: the Hessian has a negative eigenvalue",
+        ),
+        (
+            "modes-eps-stall",
+            "N500-T3-chain1-sample0",
+            "EPS solve (prefix \"modes_\") stopped with DIVERGED_ITS",
+        ),
+        (
+            "response-ksp-stall",
+            "N500-T3-chain1-sample1",
+            "KSP solve (prefix \"response_\") did not converge: DIVERGED_ITS",
+        ),
+    ];
+    let setting: Vec<String> = faults
+        .iter()
+        .map(|(point, sample, _)| match *point {
+            "modes-negative-eigenvalue" => format!("{point}=return(20 {sample})"),
+            _ => format!("{point}=return({sample})"),
+        })
+        .collect();
+    // Two workers of one rank: each meets the points of its own chain's samples. The responses are
+    // solved by conjugate gradients, so that a cap on iterations can make them fail.
+    let mut command = Command::new("mpirun");
+    command
+        .args(["-n", "2", PINCH, "campaign", "run", "small.toml"])
+        .args(["--ranks-per-worker", "1", "--"])
+        .args(["-response_ksp_type", "cg", "-response_pc_type", "jacobi"])
+        .current_dir(d)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env_remove("PETSC_OPTIONS")
+        .env("PINCH_FAILPOINTS", setting.join(";"));
+    let output = command.output().unwrap();
+    success(&output);
+    assert!(
+        stderr(&output).contains("2 of them failed"),
+        "{}",
+        stderr(&output)
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&success(&pinch(
+        d,
+        &["campaign", "status", "small.toml", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(report["complete"], 2, "{report}");
+    assert_eq!(report["failed"], 4, "{report}");
+    let failures = report["points"][0]["failures"].as_array().unwrap();
+    for (point, sample, reason) in faults {
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.as_str().unwrap().starts_with(&format!("{sample}: "))
+                    && f.as_str().unwrap().contains(reason)),
+            "{point}: no failure of {sample} with {reason:?} in {failures:?}"
+        );
+    }
+
+    // The analysis uses the two complete samples and says which four it left out, and why.
+    let output = pinch(d, &["analyze", "small"]);
+    success(&output);
+    assert!(
+        stderr(&output).contains("4 samples excluded (failed or damaged)"),
+        "{}",
+        stderr(&output)
+    );
+    let summary = campaign_summary(d, "small");
+    assert_eq!(summary["excluded_samples"], 4, "{summary}");
+    let exclusions = summary["exclusions"].as_array().unwrap();
+    for (_, sample, reason) in faults {
+        assert!(
+            exclusions
+                .iter()
+                .any(|e| e.as_str().unwrap().contains(sample)
+                    && e.as_str().unwrap().contains(reason)),
+            "{sample} not excluded with its reason: {exclusions:?}"
+        );
+    }
+    assert_eq!(summary["points"][0]["samples"], 2, "{summary}");
+
+    // Without the faults, the failed samples are redone on request and the campaign is whole.
+    success(&pinch_mpi(
+        d,
+        2,
+        &[
+            "campaign",
+            "run",
+            "small.toml",
+            "--ranks-per-worker",
+            "1",
+            "--retry-failed",
+        ],
+    ));
+    let summary = campaign_summary(d, "small");
+    assert_eq!(summary["excluded_samples"], 0, "{summary}");
+    assert_eq!(summary["points"][0]["samples"], 6, "{summary}");
+}
