@@ -13,6 +13,7 @@ pub mod error;
 pub mod faults;
 pub mod hessian;
 pub mod io;
+pub mod memory;
 pub mod model;
 pub mod modes;
 pub mod monte_carlo;

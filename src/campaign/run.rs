@@ -260,6 +260,29 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
                     .any(|k| !finished_samples.contains(&c.sample_id(k)))
         })
         .collect();
+    // Refused before any work if the largest sample cannot fit in this node's memory (every rank
+    // learns whether all fit).
+    let ranks = session.size() as u64;
+    let fits = match todo.iter().map(|c| c.point.n_particles).max() {
+        Some(n) => crate::memory::ensure_fits(
+            format_args!(
+                "a sample of N = {n} on {ranks} ranks per worker, with {} ranks on this node,",
+                crate::memory::ranks_on_node()
+            ),
+            super::submit::estimated_memory(n, ranks as usize) / ranks
+                * crate::memory::ranks_on_node(),
+        )
+        .map_err(|e| Error::Usage(format!("{e}; use more ranks per worker, or more nodes"))),
+        None => Ok(()),
+    };
+    let short = communication::counts(&universe, [fits.is_err() as u64]);
+    fits?;
+    if short[0] > 0 {
+        return Err(Error::Usage(
+            "another node has too little memory for this campaign's samples (see its message)"
+                .into(),
+        ));
+    }
     let samples_total = todo.len() * campaign.sampling.samples_per_chain;
     let samples_done = todo
         .iter()

@@ -59,7 +59,23 @@ pub fn replicate(args: ReplicateArgs) -> Result<()> {
     }
     let loaded = super::load_configuration(&args.input, false, &args.model)?;
     let original = &loaded.configuration;
-    let copies = args.times.pow(3);
+    let copies = args
+        .times
+        .checked_pow(3)
+        .filter(|c| c.checked_mul(original.len()).is_some())
+        .ok_or_else(|| Error::Usage(format!("--times {} makes too many copies", args.times)))?;
+    let n_particles = copies * original.len();
+    loaded
+        .parameters
+        .validate_system(n_particles)
+        .map_err(|error| Error::Parameter {
+            origin: format!("--times {}", args.times),
+            error,
+        })?;
+    crate::memory::ensure_fits(
+        format_args!("{copies} copies of {} particles", original.len()),
+        64 * n_particles as u64,
+    )?;
     let box_length = original.box_length * args.times as f64;
     let mut positions = Vec::with_capacity(copies * original.len());
     let mut sizes = Vec::with_capacity(copies * original.len());
@@ -98,9 +114,10 @@ pub fn replicate(args: ReplicateArgs) -> Result<()> {
 pub fn import(args: ImportArgs) -> Result<()> {
     let configuration = io::read_xyz(&args.input, args.wrap)?;
     let parameters = args.model.load()?.unwrap_or_default();
-    let range = parameters.potential().range(configuration.largest_size());
+    let potential = parameters.potential();
     configuration
-        .check_box_holds(range)
+        .check_box_holds(potential.range(configuration.largest_size()))
+        .and_then(|()| crate::model::check_finite_energy(&configuration, &potential))
         .map_err(|error| Error::Configuration {
             path: args.input.display().to_string(),
             error,

@@ -35,6 +35,11 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     parameters
         .validate_system(args.n_particles)
         .map_err(|error| Error::Parameter { origin, error })?;
+    // Positions and sizes, and as much again while they are written.
+    crate::memory::ensure_fits(
+        format_args!("generating `n_particles` = {}", args.n_particles),
+        64 * args.n_particles as u64,
+    )?;
     let configuration = random_configuration(&parameters, args.n_particles, args.seed);
     write_configuration(
         &args.out,

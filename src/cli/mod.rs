@@ -209,8 +209,10 @@ pub fn load_configuration(
         (None, Some(p)) => (p, "file".to_owned()),
         (None, None) => (ModelParameters::default(), "defaults".to_owned()),
     };
+    let potential = parameters.potential();
     configuration
-        .check_box_holds(parameters.potential().range(configuration.largest_size()))
+        .check_box_holds(potential.range(configuration.largest_size()))
+        .and_then(|()| crate::model::check_finite_energy(&configuration, &potential))
         .map_err(|error| Error::Configuration {
             path: path.display().to_string(),
             error,

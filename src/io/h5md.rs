@@ -447,6 +447,8 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
             )));
         }
     };
+    // Positions and sizes, and the positions again while they are regrouped.
+    crate::memory::ensure_fits(format_args!("{name}: reading {n} particles"), 56 * n as u64)?;
     let edges = read_f64(&format!("{group}/box/edges"), &[3])?;
     if edges[1] != edges[0] || edges[2] != edges[0] {
         return Err(fail(format!(

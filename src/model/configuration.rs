@@ -73,6 +73,24 @@ pub enum ConfigurationError {
         /// Largest interaction range x_c·max λ.
         range: f64,
     },
+    /// Two particles (nearly) coincide: their pair energy or force is not a finite number.
+    #[error(
+        "particles {first} and {second} overlap: {distance:e} apart (pair size {pair_size}), so that their \
+         pair energy or force overflows"
+    )]
+    Overlap {
+        /// One particle.
+        first: usize,
+        /// The other.
+        second: usize,
+        /// Their distance.
+        distance: f64,
+        /// λ_ij.
+        pair_size: f64,
+    },
+    /// The total energy is not a finite number, though every pair's is.
+    #[error("the total energy overflows ({0}): too many particles far too close")]
+    EnergyOverflow(f64),
 }
 
 const AXES: [char; 3] = ['x', 'y', 'z'];

@@ -117,6 +117,35 @@ pub fn for_each_interacting_pair<F>(
     }
 }
 
+/// Refuses a configuration whose energy or forces are not finite numbers (overlapping particles),
+/// naming the first offending pair.
+pub fn check_finite_energy(
+    configuration: &Configuration,
+    potential: &PairPotential,
+) -> Result<(), crate::model::ConfigurationError> {
+    let mut energy = 0.0;
+    let mut overlap = None;
+    for_each_interacting_pair(configuration, potential, |i, j, _, r2, pair_size| {
+        let (phi, slope) = potential.energy_and_slope(r2, pair_size);
+        energy += phi;
+        if overlap.is_none() && !(phi.is_finite() && slope.is_finite()) {
+            overlap = Some(crate::model::ConfigurationError::Overlap {
+                first: i.min(j),
+                second: i.max(j),
+                distance: r2.sqrt(),
+                pair_size,
+            });
+        }
+    });
+    match overlap {
+        Some(error) => Err(error),
+        None if !energy.is_finite() => {
+            Err(crate::model::ConfigurationError::EnergyOverflow(energy))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Energy, forces and virial of `configuration`.
 pub fn evaluate(configuration: &Configuration, potential: &PairPotential) -> Observables {
     let mut energy = 0.0;

@@ -11,7 +11,8 @@ mod sizes;
 
 pub use configuration::{Configuration, ConfigurationError, minimum_image, wrap_coordinate};
 pub use evaluate::{
-    Observables, athermal_pressure, evaluate, for_each_interacting_pair, hessian_times,
+    Observables, athermal_pressure, check_finite_energy, evaluate, for_each_interacting_pair,
+    hessian_times,
 };
 pub use parameters::{MAX_SMOOTHING_ORDER, ModelParameters, ParameterError};
 pub use potential::{EXPONENT, PairPotential};

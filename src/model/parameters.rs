@@ -133,6 +133,16 @@ impl ModelParameters {
         if n_particles == 0 {
             return invalid("n_particles", "= 0: a system needs particles".into());
         }
+        let largest = pinch_petsc::MAX_INDEX / 3;
+        if n_particles > largest {
+            return invalid(
+                "n_particles",
+                format!(
+                    "= {n_particles} is more than PETSc can index: its Hessian has 3N rows, and this \
+                     PETSc build's indices (PetscInt) allow at most {largest} particles"
+                ),
+            );
+        }
         let box_length = self.box_length(n_particles);
         let range = self.largest_range();
         if box_length <= 2.0 * range {

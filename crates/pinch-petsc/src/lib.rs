@@ -42,3 +42,7 @@ pub use mat::{BlockPreallocation, Mat, MatStorage};
 pub use nullspace::NullSpace;
 pub use session::Session;
 pub use vector::{LocalEntries, LocalEntriesMut, Vector};
+
+/// The largest global index of this PETSc build (`PetscInt`: 32 bits in Debian's): matrices and
+/// vectors have at most this many rows.
+pub const MAX_INDEX: usize = ffi::PetscInt::MAX as usize;
