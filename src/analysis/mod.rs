@@ -140,6 +140,7 @@ pub struct SampleData {
 
 /// Reads sample `id` from part `path`; `Err` says what is missing or damaged.
 pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, String> {
+    let _deadline = crate::io::deadline::ReadDeadline::start(path);
     let file = hdf5::File::open(path).map_err(|e| e.to_string())?;
     let group = file
         .group(&format!("{}/{id}", Kind::Sample.group()))

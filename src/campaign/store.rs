@@ -30,6 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::io::atomic::AtomicOutput;
+use crate::io::deadline::ReadDeadline;
 use crate::io::h5md::{self, Extras};
 use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
@@ -197,6 +198,7 @@ impl Writer {
         if exists {
             fs::copy(&target, output.path()).map_err(|e| io_error(&target, e))?;
         }
+        let _deadline = ReadDeadline::start(output.path());
         let write = || -> hdf5::Result<bool> {
             let file = if exists {
                 hdf5::File::open_rw(output.path())?
@@ -240,6 +242,7 @@ impl Writer {
 }
 
 fn count_entries(path: &Path) -> Result<usize> {
+    let _deadline = ReadDeadline::start(path);
     let file = hdf5::File::open(path).map_err(|e| hdf5_error(path, e))?;
     let mut count = 0;
     for kind in [Kind::Sample, Kind::Chain] {
@@ -340,6 +343,7 @@ pub fn scan(directory: &Path) -> Result<Inventory> {
 type PartEntries = Vec<(Kind, String, Map<String, Value>)>;
 
 fn read_part(path: &Path) -> Result<PartEntries> {
+    let _deadline = ReadDeadline::start(path);
     let file = hdf5::File::open(path).map_err(|e| hdf5_error(path, e))?;
     let mut entries = Vec::new();
     for kind in [Kind::Sample, Kind::Chain] {
@@ -359,6 +363,7 @@ fn read_part(path: &Path) -> Result<PartEntries> {
 /// Reads every dataset of the entry, so that a checksum or structure error shows; `Err` says what is
 /// wrong.
 pub fn verify(path: &Path, kind: Kind, id: &str) -> std::result::Result<(), String> {
+    let _deadline = ReadDeadline::start(path);
     let file = hdf5::File::open(path).map_err(|e| e.to_string())?;
     let group = file
         .group(&format!("{}/{id}", kind.group()))

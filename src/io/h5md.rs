@@ -369,6 +369,7 @@ fn read_array<T: hdf5::H5Type>(path: &Path, member: &str) -> Result<Option<(Vec<
         path: path.display().to_string(),
         message,
     };
+    let _deadline = super::deadline::ReadDeadline::start(path);
     let file =
         hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
     let Ok(dataset) = file.dataset(member) else {
@@ -386,6 +387,7 @@ pub fn read_attribute_group(path: &Path, member: &str) -> Result<Option<Map<Stri
         path: path.display().to_string(),
         message,
     };
+    let _deadline = super::deadline::ReadDeadline::start(path);
     let file =
         hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
     let Ok(group) = file.group(member) else {
@@ -399,6 +401,7 @@ pub fn read_attribute_group(path: &Path, member: &str) -> Result<Option<Map<Stri
 /// Reads a configuration file written by pinch (or any H5MD file with the same particle layout).
 pub fn read(path: &Path) -> Result<StoredConfiguration> {
     let name = path.display().to_string();
+    let _deadline = super::deadline::ReadDeadline::start(path);
     let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
         path: name.clone(),
         message: format!("not a readable HDF5 file ({e})"),
@@ -448,7 +451,11 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
         }
     };
     // Positions and sizes, and the positions again while they are regrouped.
-    crate::memory::ensure_fits(format_args!("{name}: reading {n} particles"), 56 * n as u64)?;
+    // The count comes from the file: saturate rather than wrap, so that no count slips through.
+    crate::memory::ensure_fits(
+        format_args!("{name}: reading {n} particles"),
+        56u64.saturating_mul(n as u64),
+    )?;
     let edges = read_f64(&format!("{group}/box/edges"), &[3])?;
     if edges[1] != edges[0] || edges[2] != edges[0] {
         return Err(fail(format!(

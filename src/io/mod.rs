@@ -1,6 +1,7 @@
 //! Files: H5MD configurations, extended XYZ, atomic output.
 
 pub mod atomic;
+pub mod deadline;
 pub mod h5md;
 pub mod xyz;
 

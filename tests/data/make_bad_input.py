@@ -99,6 +99,16 @@ d = np.full(200, 1.5); d[0] = -1.0
 h5md("negative-diameter", diameter=d)
 h5md("position-outside-box", position=np.full((200, 3), 100.0))
 h5md("non-cubic-box", edges=[8.0, 8.0, 9.0])
+# Particle counts only declared (the datasets are never written, so the files stay small): one beyond
+# memory, one whose byte count 56 N wraps around 2^64 to a few bytes.
+for name, n in [("huge-particle-count", 10**11), ("wrapping-particle-count", 2**64 // 56 + 1)]:
+    with h5py.File(out / f"{name}.h5", "w") as f:
+        f.create_group("h5md").attrs["version"] = [1, 1]
+        g = f.create_group("particles/all")
+        g.create_dataset("box/edges", data=[10.0] * 3)
+        g.create_dataset("position", shape=(n, 3), dtype="f8")
+        g.create_dataset("diameter", shape=(n,), dtype="f8")
+    h5_cases[name] = f"reading {n} particles needs about"
 for name, expect in h5_cases.items():
     (out / f"{name}.h5.expect").write_text(expect + "\n")
 print(f"{len(toml_cases)} TOML, {len(xyz_cases) + 1} XYZ and {len(h5_cases)} HDF5 cases written to {out}")
