@@ -142,6 +142,11 @@ pub fn write(
             "positions are in the sampler's frame: the starting frame translated by sampler.shift"
                 .into(),
         );
+        // The epoch of F_s's accumulators (checkpoints written before it was stored used `max_lag`).
+        state.insert(
+            "fs_epoch_length".into(),
+            run.schedule.epoch_length().into(),
+        );
         attribute_groups.push(("checkpoint".to_owned(), Value::Object(state)));
         origin_sweeps = resumed.origins.iter().map(|(s, _)| *s).collect();
         origins = resumed
@@ -180,6 +185,29 @@ pub fn write(
         ..Default::default()
     };
     h5md::write(path, configuration, model, provenance, &extras)
+}
+
+/// F_s accumulators by epochs of `from` sweeps, summed into epochs of `to` sweeps: each old epoch
+/// joins the new epoch holding its first sweep. Its origins are thereby dated no later than they
+/// were, so a window never counts an origin from before its start.
+fn regroup(sum: Vec<f64>, count: Vec<u64>, lags: usize, from: u64, to: u64) -> (Vec<f64>, Vec<u64>) {
+    if from == to || sum.is_empty() {
+        return (sum, count);
+    }
+    let mut new_sum = Vec::new();
+    let mut new_count = Vec::new();
+    for (epoch, (sums, counts)) in sum.chunks_exact(lags).zip(count.chunks_exact(lags)).enumerate() {
+        let target = (epoch as u64 * from / to) as usize;
+        if new_sum.len() < (target + 1) * lags {
+            new_sum.resize((target + 1) * lags, 0.0);
+            new_count.resize((target + 1) * lags, 0);
+        }
+        for k in 0..lags {
+            new_sum[target * lags + k] += sums[k];
+            new_count[target * lags + k] += counts[k];
+        }
+    }
+    (new_sum, new_count)
 }
 
 /// Reads a checkpoint written by [`write`].
@@ -250,6 +278,17 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
             fs_count.len()
         )));
     }
+    let stored_epoch = state
+        .get("fs_epoch_length")
+        .and_then(Value::as_u64)
+        .unwrap_or(run.schedule.max_lag);
+    let (fs_sum, fs_count) = regroup(
+        fs_sum,
+        fs_count,
+        lags,
+        stored_epoch,
+        run.schedule.epoch_length(),
+    );
     let record = Record {
         energy_per_particle: f64s(&format!("{TIME_SERIES}/energy_per_particle"), m)?,
         pressure: f64s(&format!("{TIME_SERIES}/pressure"), m)?,

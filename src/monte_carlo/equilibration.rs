@@ -66,6 +66,16 @@ impl Schedule {
     pub fn lags(&self) -> usize {
         (self.max_lag / self.measure_interval) as usize + 1
     }
+
+    /// Time origins of F_s are summed by epoch of this many sweeps (a multiple of `origin_interval`,
+    /// about `max_lag`/8). The stationarity window takes τ_α from whole epochs inside it, so the
+    /// epoch must be short next to the window: with epochs of `max_lag`, a large `max_lag` (needed
+    /// deep in the supercooled liquid) kept τ_α unknown, and chains unequilibrated, for 2 `max_lag`
+    /// sweeps whatever the actual τ_α. Eight epochs per `max_lag` bound the accumulators' size.
+    pub fn epoch_length(&self) -> u64 {
+        let step = self.origin_interval.max(1);
+        (self.max_lag / 8 / step).max(1) * step
+    }
 }
 
 /// The wavenumber k* = 2π/a0 of F_s, a0 = (V/N)^{1/3} (physics.md (b)).
@@ -89,8 +99,8 @@ pub struct Record {
     /// The step size δ at the measurement.
     pub step_size: Vec<f64>,
     /// Σ over time origins of F_s(k*, lag), by epoch of the origins: entry `epoch × lags + k` for lag
-    /// k × measure_interval and origins at sweeps epoch × max_lag … (epoch + 1) × max_lag − 1, so that
-    /// τ_α can be taken from the origins of any later part of the run.
+    /// k × measure_interval and origins at sweeps epoch × E … (epoch + 1) × E − 1, with E
+    /// [`Schedule::epoch_length`], so that τ_α can be taken from the origins of any later part of the run.
     pub fs_sum: Vec<f64>,
     /// Number of time origins summed in each entry of `fs_sum`.
     pub fs_count: Vec<u64>,
@@ -140,27 +150,33 @@ impl Record {
             .push(counts.translation_acceptance());
         self.swap_acceptance.push(counts.swap_acceptance());
         self.step_size.push(sampler.state().step_size);
-        let lags = schedule.lags();
         for (origin, value) in sampler.self_intermediate_scattering(wavenumber) {
-            let lag = sweep - origin;
-            if lag <= schedule.max_lag && lag % schedule.measure_interval == 0 {
-                let epoch = (origin / schedule.max_lag) as usize;
-                let k = epoch * lags + (lag / schedule.measure_interval) as usize;
-                if self.fs_sum.len() <= k {
-                    self.fs_sum.resize((epoch + 1) * lags, 0.0);
-                    self.fs_count.resize((epoch + 1) * lags, 0);
-                }
-                self.fs_sum[k] += value;
-                self.fs_count[k] += 1;
-            }
+            self.add_scattering(schedule, origin, sweep - origin, value);
         }
     }
 
+    /// Adds F_s(k*, `lag`) from the time origin at sweep `origin` to the accumulators (lags beyond
+    /// `max_lag` or between measurements are not followed).
+    pub fn add_scattering(&mut self, schedule: &Schedule, origin: u64, lag: u64, value: f64) {
+        if lag > schedule.max_lag || lag % schedule.measure_interval != 0 {
+            return;
+        }
+        let lags = schedule.lags();
+        let epoch = (origin / schedule.epoch_length()) as usize;
+        let k = epoch * lags + (lag / schedule.measure_interval) as usize;
+        if self.fs_sum.len() <= k {
+            self.fs_sum.resize((epoch + 1) * lags, 0.0);
+            self.fs_count.resize((epoch + 1) * lags, 0);
+        }
+        self.fs_sum[k] += value;
+        self.fs_count[k] += 1;
+    }
+
     /// F_s(k*, lag) averaged over the time origins at sweep `from` or later (by whole epochs of
-    /// `max_lag` sweeps): (lag [sweeps], value), for lags with data.
+    /// [`Schedule::epoch_length`] sweeps): (lag [sweeps], value), for lags with data.
     pub fn self_intermediate_scattering(&self, schedule: &Schedule, from: u64) -> Vec<(u64, f64)> {
         let lags = schedule.lags();
-        let first_epoch = from.div_ceil(schedule.max_lag) as usize;
+        let first_epoch = from.div_ceil(schedule.epoch_length()) as usize;
         let mut sum = vec![0.0; lags];
         let mut count = vec![0u64; lags];
         for (sums, counts) in self
@@ -306,17 +322,13 @@ mod tests {
             tau_alpha_multiple: 10.0,
         };
         let mut record = Record::default();
-        // Origins of epoch 10 (sweeps 10,000 to 10,999): F_s = exp(−t/200), τ_α = 200 sweeps; those of
-        // epoch 0 decay ten times more slowly and must not count for the second half of the run.
-        let lags = schedule.lags();
-        record.fs_sum.resize(11 * lags, 0.0);
-        record.fs_count.resize(11 * lags, 0);
-        for k in 0..lags {
-            let t = k as f64 * 10.0;
-            record.fs_sum[k] = 3.0 * (-t / 2000.0).exp();
-            record.fs_count[k] = 3;
-            record.fs_sum[10 * lags + k] = 3.0 * (-t / 200.0).exp();
-            record.fs_count[10 * lags + k] = 3;
+        // Origins from sweep 10,000 on: F_s = exp(−t/200), τ_α = 200 sweeps; those at the start decay
+        // ten times more slowly and must not count for the second half of the run.
+        for origin in [0, 100, 200, 10_000, 10_100, 10_200] {
+            let tau = if origin < 10_000 { 2000.0 } else { 200.0 };
+            for lag in (0..=schedule.max_lag).step_by(10) {
+                record.add_scattering(&schedule, origin, lag, (-(lag as f64) / tau).exp());
+            }
         }
         let tau = record.tau_alpha(&schedule, 10_000).unwrap();
         assert!((tau - 200.0).abs() < 2.0, "{tau}");
@@ -346,5 +358,29 @@ mod tests {
             !verdict.stationary && verdict.reason.contains("τ_α"),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn tau_alpha_is_known_soon_after_the_window_starts_whatever_max_lag() {
+        // A long max_lag, as deep in the supercooled liquid, with τ_α = 300 sweeps: 12,000 sweeps into
+        // the run, the origins of the second half (from 6,000) must give τ_α. Epochs of max_lag
+        // sweeps left it unknown until sweep 60,000.
+        let schedule = Schedule {
+            sweeps: 1_000_000,
+            measure_interval: 10,
+            origin_interval: 1000,
+            max_lag: 30_000,
+            tau_alpha_multiple: 4.0,
+        };
+        assert_eq!(schedule.epoch_length(), 3000);
+        let mut record = Record::default();
+        for origin in (0..12_000).step_by(1000) {
+            let tau = if origin < 3000 { 30.0 } else { 300.0 };
+            for lag in (0..=12_000 - origin).step_by(10) {
+                record.add_scattering(&schedule, origin, lag, (-(lag as f64) / tau).exp());
+            }
+        }
+        let tau = record.tau_alpha(&schedule, 6000).expect("τ_α from origins 6,000 to 11,000");
+        assert!((tau - 300.0).abs() < 3.0, "{tau}");
     }
 }
