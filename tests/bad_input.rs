@@ -43,6 +43,34 @@ fn expected_message(path: &Path) -> String {
         .to_owned()
 }
 
+/// The run on `path` failed with exit status 1 and, without panicking, printed `expected` and the
+/// file's name.
+fn assert_refused(path: &Path, output: &std::process::Output, expected: &str) {
+    let message = stderr(output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}: exit status {:?}, stderr:\n{message}",
+        path.display(),
+        output.status
+    );
+    assert!(
+        message.contains(expected),
+        "{}: stderr lacks {expected:?}:\n{message}",
+        path.display()
+    );
+    assert!(
+        message.contains(path.file_name().unwrap().to_str().unwrap()),
+        "{}: message does not name the file:\n{message}",
+        path.display()
+    );
+    assert!(
+        !message.contains("panicked"),
+        "{}: panic:\n{message}",
+        path.display()
+    );
+}
+
 #[test]
 fn every_bad_input_is_refused_with_its_message() {
     let corpus = repository().join("tests/data/bad-input");
@@ -81,29 +109,7 @@ fn every_bad_input_is_refused_with_its_message() {
             ("h5", None) => pinch(&["export", file, "out.xyz"]),
             _ => continue,
         };
-        let message = stderr(&output);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{}: exit status {:?}, stderr:\n{message}",
-            path.display(),
-            output.status
-        );
-        assert!(
-            message.contains(&expected),
-            "{}: stderr lacks {expected:?}:\n{message}",
-            path.display()
-        );
-        assert!(
-            message.contains(path.file_name().unwrap().to_str().unwrap()),
-            "{}: message does not name the file:\n{message}",
-            path.display()
-        );
-        assert!(
-            !message.contains("panicked"),
-            "{}: panic:\n{message}",
-            path.display()
-        );
+        assert_refused(&path, &output, &expected);
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(
             left.is_empty(),
@@ -137,28 +143,7 @@ fn every_bad_campaign_description_is_refused_before_anything_runs() {
             ],
         );
         let expected = expected_message(path);
-        let message = stderr(&output);
-        assert_eq!(
-            output.status.code(),
-            Some(1),
-            "{}: {message}",
-            path.display()
-        );
-        assert!(
-            message.contains(&expected),
-            "{}: stderr lacks {expected:?}:\n{message}",
-            path.display()
-        );
-        assert!(
-            message.contains(path.file_name().unwrap().to_str().unwrap()),
-            "{}: message does not name the file:\n{message}",
-            path.display()
-        );
-        assert!(
-            !message.contains("panicked"),
-            "{}: {message}",
-            path.display()
-        );
+        assert_refused(&path, &output, &expected);
         assert!(
             !campaign.exists(),
             "{}: campaign directory made",

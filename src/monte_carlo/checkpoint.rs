@@ -143,10 +143,7 @@ pub fn write(
                 .into(),
         );
         // The epoch of F_s's accumulators (checkpoints written before it was stored used `max_lag`).
-        state.insert(
-            "fs_epoch_length".into(),
-            run.schedule.epoch_length().into(),
-        );
+        state.insert("fs_epoch_length".into(), run.schedule.epoch_length().into());
         attribute_groups.push(("checkpoint".to_owned(), Value::Object(state)));
         origin_sweeps = resumed.origins.iter().map(|(s, _)| *s).collect();
         origins = resumed
@@ -190,13 +187,23 @@ pub fn write(
 /// F_s accumulators by epochs of `from` sweeps, summed into epochs of `to` sweeps: each old epoch
 /// joins the new epoch holding its first sweep. Its origins are thereby dated no later than they
 /// were, so a window never counts an origin from before its start.
-fn regroup(sum: Vec<f64>, count: Vec<u64>, lags: usize, from: u64, to: u64) -> (Vec<f64>, Vec<u64>) {
+fn regroup(
+    sum: Vec<f64>,
+    count: Vec<u64>,
+    lags: usize,
+    from: u64,
+    to: u64,
+) -> (Vec<f64>, Vec<u64>) {
     if from == to || sum.is_empty() {
         return (sum, count);
     }
     let mut new_sum = Vec::new();
     let mut new_count = Vec::new();
-    for (epoch, (sums, counts)) in sum.chunks_exact(lags).zip(count.chunks_exact(lags)).enumerate() {
+    for (epoch, (sums, counts)) in sum
+        .chunks_exact(lags)
+        .zip(count.chunks_exact(lags))
+        .enumerate()
+    {
         let target = (epoch as u64 * from / to) as usize;
         if new_sum.len() < (target + 1) * lags {
             new_sum.resize((target + 1) * lags, 0.0);

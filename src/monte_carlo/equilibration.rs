@@ -380,7 +380,9 @@ mod tests {
                 record.add_scattering(&schedule, origin, lag, (-(lag as f64) / tau).exp());
             }
         }
-        let tau = record.tau_alpha(&schedule, 6000).expect("τ_α from origins 6,000 to 11,000");
+        let tau = record
+            .tau_alpha(&schedule, 6000)
+            .expect("τ_α from origins 6,000 to 11,000");
         assert!((tau - 300.0).abs() < 3.0, "{tau}");
     }
 }
