@@ -340,3 +340,24 @@ pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
     }
     Ok(stop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::regroup;
+
+    #[test]
+    fn old_epochs_join_the_new_epoch_of_their_first_sweep() {
+        // Two lags; old epochs of 30,000 sweeps regrouped into epochs of 3,000: old epoch e starts at
+        // 30,000 e, the first sweep of new epoch 10 e.
+        let sum = vec![1.0, 0.5, 2.0, 1.5];
+        let count = vec![4, 4, 2, 2];
+        let (new_sum, new_count) = regroup(sum.clone(), count.clone(), 2, 30_000, 3000);
+        assert_eq!(new_sum.len(), 22);
+        assert_eq!(&new_sum[..2], &[1.0, 0.5]);
+        assert_eq!(&new_sum[20..], &[2.0, 1.5]);
+        assert_eq!(&new_count[20..], &[2, 2]);
+        assert!(new_sum[2..20].iter().all(|&v| v == 0.0));
+        // Equal epochs leave the accumulators as they are.
+        assert_eq!(regroup(sum.clone(), count, 2, 3000, 3000).0, sum);
+    }
+}
