@@ -80,7 +80,8 @@ pub struct Engine<'c> {
     largest_size: f64,
     smallest_size: f64,
     layout: Layout,
-    /// Sizes were exchanged since the list's 1/λ_ij² were computed.
+    /// The list's 1/λ_ij² are not current: sizes were exchanged since they were computed, or an any-size
+    /// list was just built (without them).
     sizes_changed: bool,
     n_global: usize,
     /// Global ids, positions and sizes: the first `n_local` are owned, the rest are ghosts.
@@ -269,11 +270,13 @@ impl<'c> Engine<'c> {
             self.rebuild(carried);
         } else if self.sizes_changed {
             self.forward_ghosts();
+        } else {
+            self.forward_positions();
+        }
+        if self.sizes_changed {
             self.list
                 .refresh_inverse_sizes(&self.potential, &self.sizes);
             self.sizes_changed = false;
-        } else {
-            self.forward_positions();
         }
     }
 
@@ -451,7 +454,8 @@ impl<'c> Engine<'c> {
         );
         self.positions_at_build = self.positions[..self.n_local].to_vec();
         self.builds += 1;
-        self.sizes_changed = false;
+        // Any-size lists are built without 1/λ_ij² (see `NeighbourList::build`).
+        self.sizes_changed = self.layout.any_sizes;
     }
 
     /// Moves every local particle that left the domain to the neighbour owning it, axis by axis.

@@ -22,8 +22,17 @@ const CELLS_PER_HALO: usize = 3;
 /// Particles per parallel task of a list build.
 const CHUNK: usize = 256;
 
-/// The rows of a chunk of particles: their lengths, their shell ends, and their entries.
-type ChunkRows = (Vec<usize>, Vec<u32>, Vec<(u32, f64)>);
+/// The rows of a chunk of particles.
+struct ChunkRows {
+    /// Row lengths.
+    counts: Vec<usize>,
+    /// Shell ends (any-size lists).
+    shell_ends: Vec<u32>,
+    /// Entries, row after row.
+    neighbours: Vec<u32>,
+    /// 1/λ_ij² of each entry (empty for any-size lists).
+    inverse_size2: Vec<f64>,
+}
 
 /// Size classes (shells) of the rows of an any-size list.
 pub const SHELLS: usize = 8;
@@ -35,7 +44,7 @@ pub struct NeighbourList {
     pub offsets: Vec<usize>,
     /// Index (into locals + ghosts) of each neighbour.
     pub neighbours: Vec<u32>,
-    /// 1/λ_ij² for each entry.
+    /// 1/λ_ij² for each entry; in any-size lists only where [`Self::refresh_inverse_sizes`] set them.
     pub inverse_size2: Vec<f64>,
     /// Any-size lists: the largest size of each of the [`SHELLS`] size classes (ascending; empty
     /// otherwise).
@@ -202,10 +211,12 @@ impl NeighbourList {
         };
         let stride = [(cells[1] * cells[2]) as i64, cells[2] as i64];
         let build_chunk = |chunk: std::ops::Range<usize>| {
-            let mut counts = Vec::with_capacity(chunk.len());
-            let mut ends: Vec<u32> = Vec::with_capacity(shell_sizes.len() * chunk.len());
-            let mut entries: Vec<(u32, f64)> = Vec::with_capacity(32 * chunk.len());
-            let mut row: Vec<(u32, f64)> = Vec::with_capacity(64);
+            let mut rows = ChunkRows {
+                counts: Vec::with_capacity(chunk.len()),
+                shell_ends: Vec::with_capacity(shell_sizes.len() * chunk.len()),
+                neighbours: Vec::with_capacity(if any_sizes { 256 } else { 64 } * chunk.len()),
+                inverse_size2: Vec::new(),
+            };
             let mut kept: Vec<u32> = Vec::new();
             let mut distances2: Vec<f64> = Vec::new();
             let mut classes: Vec<u8> = Vec::new();
@@ -218,96 +229,107 @@ impl NeighbourList {
                     (cutoff * potential.largest_pair_size(sizes[i], largest_size) + skin).min(halo)
                 };
                 let reach2 = reach * reach;
-                // Cells whose nearest point lies within the reach: offsets d with
-                // Σ max(|d|−1, 0)² w² < reach².
-                let r_cells2 = reach2 / (w * w);
-                let n = (reach / w).ceil() as i64;
-                let base = index(cell_of(&xi)) as i64;
-                row.clear();
+                // The cells that a ball of radius `reach` about x_i overlaps, column by column: along
+                // x the cells within the reach, along y those within what the x gap leaves, along z
+                // the contiguous run within what both gaps leave. Gaps are shrunk and half-widths grown
+                // by a hair, so that rounding never drops a cell holding a partner.
+                let hair = 1e-9 * w;
+                let inverse_w = 1.0 / w;
+                let span = |axis: usize, half_width: f64| {
+                    let half_width = half_width + hair;
+                    let low = floor((xi[axis] - half_width) * inverse_w) - first_cell[axis];
+                    let high = floor((xi[axis] + half_width) * inverse_w) - first_cell[axis];
+                    (low.max(0), high.min(cells[axis] as i64 - 1))
+                };
+                let gap = |axis: usize, cell: i64| {
+                    let low = (first_cell[axis] + cell) as f64 * w;
+                    ((low - xi[axis]).max(xi[axis] - (low + w)) - hair).max(0.0)
+                };
                 let mut count = 0;
                 let size_i = sizes[i];
-                for dx in -n..=n {
-                    let gx = (dx.abs() - 1).max(0) as f64;
-                    for dy in -n..=n {
-                        let gy = (dy.abs() - 1).max(0) as f64;
-                        let rest = r_cells2 - gx * gx - gy * gy;
+                let (x_first, x_last) = span(0, reach);
+                for cx in x_first..=x_last {
+                    let gx = gap(0, cx);
+                    let rest_x = reach2 - gx * gx;
+                    if rest_x <= 0.0 {
+                        continue;
+                    }
+                    let (y_first, y_last) = span(1, rest_x.sqrt());
+                    for cy in y_first..=y_last {
+                        let gy = gap(1, cy);
+                        let rest = rest_x - gy * gy;
                         if rest <= 0.0 {
                             continue;
                         }
-                        let nz = (rest.sqrt() as i64 + 1).min(n); // truncation is the floor here
-                        let column = base + dx * stride[0] + dy * stride[1];
-                        let first = (column - nz) as usize;
-                        let last = (column + nz) as usize;
+                        let (z_first, z_last) = span(2, rest.sqrt());
+                        let column =
+                            cx as usize * stride[0] as usize + cy as usize * stride[1] as usize;
+                        let first = start[column + z_first as usize];
+                        let last = start[column + z_last as usize + 1];
                         // Branch-free: whether a candidate is a neighbour is unpredictable, so every
                         // candidate is written and only the kept ones advance the count.
-                        let candidates = start[first]..start[last + 1];
-                        if kept.len() < count + candidates.len() {
-                            kept.resize(count + candidates.len(), 0);
-                            if any_sizes {
-                                distances2.resize(count + candidates.len(), 0.0);
-                            }
+                        let needed = count + (last - first);
+                        if kept.len() < needed {
+                            kept.resize(needed, 0);
+                            distances2.resize(needed, 0.0);
                         }
-                        let distance2 = |k: usize| {
-                            let [x, y, z, _] = binned[k];
-                            let d = [x - xi[0], y - xi[1], z - xi[2]];
-                            d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
-                        };
-                        if any_sizes {
-                            for k in candidates {
-                                let r2 = distance2(k);
-                                kept[count] = k as u32;
-                                distances2[count] = r2;
-                                count += ((r2 < reach2) & (k != own_slot)) as usize;
-                            }
-                        } else {
-                            for k in candidates {
-                                let r2 = distance2(k);
-                                let range =
-                                    cutoff * potential.pair_size(size_i, binned[k][3]) + skin;
-                                kept[count] = k as u32;
-                                count += ((r2 < range * range) & (k != own_slot)) as usize;
-                            }
+                        for (k, p) in (first..last).zip(&binned[first..last]) {
+                            let d = [p[0] - xi[0], p[1] - xi[1], p[2] - xi[2]];
+                            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                            let range2 = if any_sizes {
+                                reach2
+                            } else {
+                                let range = cutoff * potential.pair_size(size_i, p[3]) + skin;
+                                range * range
+                            };
+                            kept[count] = k as u32;
+                            distances2[count] = r2;
+                            count += ((r2 < range2) & (k != own_slot)) as usize;
                         }
                     }
                 }
-                let entry = |k: u32| {
-                    let pair_size = potential.pair_size(size_i, binned[k as usize][3]);
-                    (members[k as usize], 1.0 / (pair_size * pair_size))
-                };
+                let row_start = rows.neighbours.len();
                 if shell_sizes.is_empty() {
-                    row.extend(kept[..count].iter().map(|&k| entry(k)));
+                    rows.neighbours
+                        .extend(kept[..count].iter().map(|&k| members[k as usize]));
+                    rows.inverse_size2.extend(kept[..count].iter().map(|&k| {
+                        let pair_size = potential.pair_size(size_i, binned[k as usize][3]);
+                        1.0 / (pair_size * pair_size)
+                    }));
                 } else {
                     // Shell by shell, each in scan order: a stable counting sort on the class (the
-                    // first whose reach exceeds the distance at the build).
-                    classes.clear();
+                    // first whose reach exceeds the distance at the build). 1/λ_ij² are left to
+                    // `refresh_inverse_sizes`: sizes change between builds anyway, and only the
+                    // prefix of a row for the particle's current size is ever read.
+                    classes.resize(count, 0);
                     let mut next = [0u32; SHELLS];
-                    for &r2 in &distances2[..count] {
-                        let class: usize = shell_reach2.iter().map(|&b| (b <= r2) as usize).sum();
-                        next[class] += 1;
-                        classes.push(class as u8);
+                    for (class, &r2) in classes.iter_mut().zip(&distances2[..count]) {
+                        let c = shell_reach2.iter().filter(|&&b| b <= r2).count();
+                        next[c] += 1;
+                        *class = c as u8;
                     }
                     let mut end = 0;
                     for slot in &mut next {
                         end += *slot;
-                        ends.push(end);
+                        rows.shell_ends.push(end);
                         *slot = end - *slot;
                     }
-                    row.resize(count, (0, 0.0));
+                    rows.neighbours.resize(row_start + count, 0);
+                    let row = &mut rows.neighbours[row_start..];
                     for (&k, &class) in kept[..count].iter().zip(&classes) {
-                        row[next[class as usize] as usize] = entry(k);
+                        row[next[class as usize] as usize] = members[k as usize];
                         next[class as usize] += 1;
                     }
                 }
-                counts.push(row.len());
-                entries.extend_from_slice(&row);
+                rows.counts.push(count);
             }
-            (counts, ends, entries)
+            rows
         };
         let chunks: Vec<ChunkRows> = (0..n_local.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local)))
             .collect();
-        let total: usize = chunks.iter().map(|(_, _, e)| e.len()).sum();
+        let total: usize = chunks.iter().map(|rows| rows.neighbours.len()).sum();
         let mut list = NeighbourList {
             offsets: Vec::with_capacity(n_local + 1),
             neighbours: Vec::with_capacity(total),
@@ -316,18 +338,29 @@ impl NeighbourList {
             shell_sizes,
         };
         list.offsets.push(0);
-        for (counts, ends, entries) in chunks {
-            for count in counts {
-                list.offsets.push(list.offsets.last().unwrap() + count);
-            }
-            list.shell_ends.extend_from_slice(&ends);
-            for (j, inverse) in entries {
-                list.neighbours.push(j);
-                list.inverse_size2.push(inverse);
-            }
+        let mut offset = 0;
+        for rows in chunks {
+            list.offsets.extend(rows.counts.iter().map(|&count| {
+                offset += count;
+                offset
+            }));
+            list.shell_ends.extend_from_slice(&rows.shell_ends);
+            list.neighbours.extend_from_slice(&rows.neighbours);
+            list.inverse_size2.extend_from_slice(&rows.inverse_size2);
+        }
+        if any_sizes {
+            list.inverse_size2.resize(total, 0.0);
         }
         list
     }
+}
+
+/// ⌊x⌋ of a finite `x` of moderate size. `f64::floor` is a library call on baseline x86-64 (no SSE4.1),
+/// too slow for the inner loops of a list build.
+#[inline]
+fn floor(x: f64) -> i64 {
+    let truncated = x as i64;
+    truncated - ((truncated as f64) > x) as i64
 }
 
 /// The size classes of any-size rows and the squared reach of each: class c holds the sizes up to

@@ -86,7 +86,7 @@ mod defaults {
         0.9
     }
     pub fn grid_shift_interval() -> u64 {
-        10
+        20
     }
 }
 
@@ -264,6 +264,55 @@ pub struct SwapMonteCarlo<'c> {
     origins: Vec<(u64, Vec<[f64; 3]>)>,
     /// Moves of the local particles since the counters were last read.
     counts: MoveCounts,
+    /// The order in which the cells and their particles are visited, for the current list build.
+    cells: Option<CellOrder>,
+}
+
+/// The local particles by colour, cell and id, for one list build of the engine.
+struct CellOrder {
+    /// The engine's build count it was made for.
+    build: usize,
+    /// (colour, cell, global id, local index) of every local particle, sorted.
+    order: Vec<(u8, u64, u64, u32)>,
+    /// Every particle's colour, ghosts included (sent by their owners, so that all copies agree).
+    colours: Vec<f64>,
+    /// The ghosts of each colour: after a colour's moves only those need updating.
+    ghosts_by_colour: [Vec<usize>; 8],
+}
+
+impl CellOrder {
+    /// The order of the engine's particles in a grid of m³ cells. Collective.
+    fn new(engine: &mut Engine, m: usize) -> Self {
+        let l = engine.decomposition().box_length;
+        let ids = engine.local_ids();
+        let mut order: Vec<(u8, u64, u64, u32)> = engine
+            .local_positions()
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let c = x.map(|v| Decomposition::slab_of(v, l, m));
+                let colour = ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as u8;
+                let cell = ((c[0] * m + c[1]) * m + c[2]) as u64;
+                (colour, cell, ids[i], i as u32)
+            })
+            .collect();
+        let mut colours = vec![0.0; order.len()];
+        for &(colour, _, _, i) in &order {
+            colours[i as usize] = colour as f64;
+        }
+        order.sort_unstable();
+        engine.forward_values(&mut colours);
+        let mut ghosts_by_colour: [Vec<usize>; 8] = Default::default();
+        for (k, &c) in colours.iter().enumerate().skip(engine.n_local()) {
+            ghosts_by_colour[c as usize].push(k);
+        }
+        CellOrder {
+            build: engine.builds(),
+            order,
+            colours,
+            ghosts_by_colour,
+        }
+    }
 }
 
 impl<'c> SwapMonteCarlo<'c> {
@@ -375,6 +424,7 @@ impl<'c> SwapMonteCarlo<'c> {
             travel,
             origins,
             counts,
+            cells: None,
         })
     }
 
@@ -534,29 +584,18 @@ impl<'c> SwapMonteCarlo<'c> {
             }
         }
 
-        // Locals by colour, cell and id.
-        let mut order: Vec<(u8, u64, u64, u32)> = {
-            let ids = self.engine.local_ids();
-            self.engine
-                .local_positions()
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let c = x.map(|v| Decomposition::slab_of(v, l, m));
-                    let colour = ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as u8;
-                    let cell = ((c[0] * m + c[1]) * m + c[2]) as u64;
-                    (colour, cell, ids[i], i as u32)
-                })
-                .collect()
-        };
-        // Every particle's colour, ghosts included (sent by their owners, so that all copies agree):
-        // after a colour's moves only ghosts of that colour need updating.
-        let mut colours = vec![0.0; order.len()];
-        for &(colour, _, _, i) in &order {
-            colours[i as usize] = colour as f64;
+        // Particles only change cells at list builds (a move that would leave its cell is rejected,
+        // and the grid moves with a rebuild): the visiting order holds until the next build.
+        if self
+            .cells
+            .as_ref()
+            .is_none_or(|cells| cells.build != self.engine.builds())
+        {
+            self.cells = Some(CellOrder::new(&mut self.engine, m));
         }
-        order.sort_unstable();
-
+        let cells = self.cells.as_ref().expect("just made");
+        let (order, colours, ghosts_by_colour) =
+            (&cells.order, &cells.colours, &cells.ghosts_by_colour);
         let temperature = self.parameters.parent_temperature;
         let swap_probability = self.parameters.swap_probability;
         let max_size_difference = self.parameters.max_size_difference;
@@ -572,12 +611,6 @@ impl<'c> SwapMonteCarlo<'c> {
             .zip(self.engine.all_sizes())
             .map(|(x, &size)| [x[0], x[1], x[2], size])
             .collect();
-        self.engine.forward_values(&mut colours);
-        let n_local = self.engine.n_local();
-        let mut ghosts_by_colour: [Vec<usize>; 8] = Default::default();
-        for (k, &c) in colours.iter().enumerate().skip(n_local) {
-            ghosts_by_colour[c as usize].push(k);
-        }
         for colour in 0..8u8 {
             {
                 let particles = self.engine.particles_mut();
@@ -674,7 +707,7 @@ impl<'c> SwapMonteCarlo<'c> {
                     }
                 }
             }
-            self.engine.forward_ghosts_of_class(&colours, colour as f64);
+            self.engine.forward_ghosts_of_class(colours, colour as f64);
             let (positions, sizes) = (self.engine.all_positions(), self.engine.all_sizes());
             for &k in &ghosts_by_colour[colour as usize] {
                 let x = positions[k];

@@ -89,12 +89,20 @@ fn half_swap(
     if scratch.len() < row.len() {
         scratch.resize(row.len(), 0);
     }
+    // λ_ij grows with λ_i up to 1/(2 n_A): below it, the larger of the two pair sizes is the one with
+    // the larger of the two sizes (the same floating-point value), at half the cost.
+    let larger_size = old.max(new);
+    let monotonic = 2.0 * potential.non_additivity() * larger_size <= 1.0;
     let mut count = 0;
     for &k in row {
         let p = &particles[k as usize];
-        let larger = potential
-            .pair_size(old, p[3])
-            .max(potential.pair_size(new, p[3]));
+        let larger = if monotonic {
+            potential.pair_size(larger_size, p[3])
+        } else {
+            potential
+                .pair_size(old, p[3])
+                .max(potential.pair_size(new, p[3]))
+        };
         scratch[count] = k;
         count += ((distance2(centre, p) < cutoff2 * larger * larger) & (ids[k as usize] != partner))
             as usize;
