@@ -306,6 +306,11 @@ impl Campaign {
             "parent_temperature".into(),
             toml::Value::Float(parent_temperature),
         );
+        table
+            .entry("skin")
+            .or_insert(toml::Value::Float(crate::monte_carlo::default_skin(
+                parent_temperature,
+            )));
         let parameters: SwapParameters =
             toml::Value::Table(table)
                 .try_into()

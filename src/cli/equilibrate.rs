@@ -73,9 +73,10 @@ pub struct EquilibrateArgs {
     /// Move the cell grid (by a random translation of the system) every this many sweeps.
     #[arg(long, value_name = "N", default_value_t = SwapParameters::at(1.0).grid_shift_interval)]
     pub grid_shift_interval: u64,
-    /// Verlet skin of the Monte Carlo lists [lambda_min].
-    #[arg(long, value_name = "LENGTH", default_value_t = SwapParameters::at(1.0).skin)]
-    pub skin: f64,
+    /// Verlet skin of the Monte Carlo lists [lambda_min]; it sets the speed only (energy changes are
+    /// exact with any skin) [default: max(0.9, 1.2 sqrt(T_p))]
+    #[arg(long, value_name = "LENGTH")]
+    pub skin: Option<f64>,
     /// Write a checkpoint every this many minutes (and always at the end or on SIGTERM/SIGUSR1).
     #[arg(long, value_name = "MINUTES", default_value_t = 10.0)]
     pub checkpoint_minutes: f64,
@@ -159,7 +160,9 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             max_size_difference: args.max_size_difference,
             step_size: args.step_size,
             tuning_sweeps: args.tuning_sweeps,
-            skin: args.skin,
+            skin: args
+                .skin
+                .unwrap_or_else(|| crate::monte_carlo::default_skin(temperature)),
             grid_shift_interval: args.grid_shift_interval,
             ..SwapParameters::at(temperature)
         };
