@@ -209,7 +209,7 @@ impl NeighbourList {
         } else {
             (Vec::new(), [0.0; SHELLS])
         };
-        let stride = [(cells[1] * cells[2]) as i64, cells[2] as i64];
+        let stride = [cells[1] * cells[2], cells[2]];
         let build_chunk = |chunk: std::ops::Range<usize>| {
             let mut rows = ChunkRows {
                 counts: Vec::with_capacity(chunk.len()),
@@ -262,8 +262,7 @@ impl NeighbourList {
                             continue;
                         }
                         let (z_first, z_last) = span(2, rest.sqrt());
-                        let column =
-                            cx as usize * stride[0] as usize + cy as usize * stride[1] as usize;
+                        let column = cx as usize * stride[0] + cy as usize * stride[1];
                         let first = start[column + z_first as usize];
                         let last = start[column + z_last as usize + 1];
                         // Branch-free: whether a candidate is a neighbour is unpredictable, so every
@@ -271,20 +270,30 @@ impl NeighbourList {
                         let needed = count + (last - first);
                         if kept.len() < needed {
                             kept.resize(needed, 0);
-                            distances2.resize(needed, 0.0);
+                            if any_sizes {
+                                distances2.resize(needed, 0.0);
+                            }
                         }
-                        for (k, p) in (first..last).zip(&binned[first..last]) {
+                        let candidates = (first..last).zip(&binned[first..last]);
+                        let distance2 = |p: &[f64; 4]| {
                             let d = [p[0] - xi[0], p[1] - xi[1], p[2] - xi[2]];
-                            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                            let range2 = if any_sizes {
-                                reach2
-                            } else {
+                            d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+                        };
+                        // Any-size rows keep the distances, which sort them into shells.
+                        if any_sizes {
+                            for (k, p) in candidates {
+                                let r2 = distance2(p);
+                                kept[count] = k as u32;
+                                distances2[count] = r2;
+                                count += ((r2 < reach2) & (k != own_slot)) as usize;
+                            }
+                        } else {
+                            for (k, p) in candidates {
                                 let range = cutoff * potential.pair_size(size_i, p[3]) + skin;
-                                range * range
-                            };
-                            kept[count] = k as u32;
-                            distances2[count] = r2;
-                            count += ((r2 < range2) & (k != own_slot)) as usize;
+                                kept[count] = k as u32;
+                                count +=
+                                    ((distance2(p) < range * range) & (k != own_slot)) as usize;
+                            }
                         }
                     }
                 }

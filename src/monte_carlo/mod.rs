@@ -82,9 +82,6 @@ mod defaults {
     pub fn tuning_sweeps() -> u64 {
         200
     }
-    pub fn skin(parent_temperature: f64) -> f64 {
-        super::default_skin(parent_temperature)
-    }
     pub fn grid_shift_interval() -> u64 {
         20
     }
@@ -115,7 +112,7 @@ impl SwapParameters {
             step_size: defaults::step_size(),
             target_acceptance: defaults::target_acceptance(),
             tuning_sweeps: defaults::tuning_sweeps(),
-            skin: defaults::skin(parent_temperature),
+            skin: default_skin(parent_temperature),
             grid_shift_interval: defaults::grid_shift_interval(),
         }
     }
