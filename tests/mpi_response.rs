@@ -264,6 +264,8 @@ fn mpi_the_iterative_solvers_of_large_systems_agree_with_the_direct_ones() {
         "gamg",
         "-response_mg_levels_ksp_type",
         "richardson",
+        "-response_mg_levels_ksp_max_it",
+        "1",
         "-response_mg_levels_pc_type",
         "sor",
     ];
