@@ -249,26 +249,12 @@ fn mpi_the_iterative_solvers_of_large_systems_agree_with_the_direct_ones() {
         2,
         &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
     ));
-    let iterative_options = [
-        "-modes_eps_type",
-        "lobpcg",
-        "-modes_st_pc_type",
-        "gamg",
-        "-modes_st_mg_levels_ksp_type",
-        "richardson",
-        "-modes_st_mg_levels_pc_type",
-        "sor",
-        "-response_ksp_type",
-        "cg",
-        "-response_pc_type",
-        "gamg",
-        "-response_mg_levels_ksp_type",
-        "richardson",
-        "-response_mg_levels_ksp_max_it",
-        "1",
-        "-response_mg_levels_pc_type",
-        "sor",
-    ];
+    // The defaults of large systems, applied to a small one.
+    let iterative_options: Vec<&str> = pinch::modes::ITERATIVE_SOLVER
+        .iter()
+        .chain(&pinch::response::ITERATIVE_SOLVER)
+        .flat_map(|&(option, value)| [option, value])
+        .collect();
     let mut reports = Vec::new();
     for (name, options) in [("direct", &[][..]), ("iterative", &iterative_options[..])] {
         let out = format!("{name}.h5");

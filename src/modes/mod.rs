@@ -96,13 +96,21 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
         // MUMPS then reports the inertia of H − σ on several ranks too (see `lowest_modes`).
         session.set_default_option("-modes_st_mat_mumps_icntl_13", "1")?;
     } else {
-        session.set_default_option("-modes_eps_type", "lobpcg")?;
-        session.set_default_option("-modes_st_pc_type", "gamg")?;
-        session.set_default_option("-modes_st_mg_levels_ksp_type", "richardson")?;
-        session.set_default_option("-modes_st_mg_levels_pc_type", "sor")?;
+        for (option, value) in ITERATIVE_SOLVER {
+            session.set_default_option(option, value)?;
+        }
     }
     Ok(())
 }
+
+/// The default eigensolver above [`DIRECT_UP_TO`] particles: LOBPCG preconditioned by GAMG with SOR
+/// smoothing.
+pub const ITERATIVE_SOLVER: [(&str, &str); 4] = [
+    ("-modes_eps_type", "lobpcg"),
+    ("-modes_st_pc_type", "gamg"),
+    ("-modes_st_mg_levels_ksp_type", "richardson"),
+    ("-modes_st_mg_levels_pc_type", "sor"),
+];
 
 /// The lowest nonzero modes of the Hessian of the engine's configuration. Collective.
 pub fn lowest_modes<'s>(

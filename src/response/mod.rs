@@ -39,18 +39,25 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
             direct_solver(session),
         )?;
     } else {
-        // Measured on a 16,000-particle glass: SOR smoothing instead of GAMG's default Chebyshev/Jacobi
-        // takes 99 instead of 164 iterations and half the time per solve. One smoothing sweep per level
-        // instead of two: more iterations (139 against 102 on a 128,000-particle glass) but each is
-        // cheaper, 10% less time in all (docs/measurements.md).
-        session.set_default_option("-response_ksp_type", "cg")?;
-        session.set_default_option("-response_pc_type", "gamg")?;
-        session.set_default_option("-response_mg_levels_ksp_type", "richardson")?;
-        session.set_default_option("-response_mg_levels_ksp_max_it", "1")?;
-        session.set_default_option("-response_mg_levels_pc_type", "sor")?;
+        for (option, value) in ITERATIVE_SOLVER {
+            session.set_default_option(option, value)?;
+        }
     }
     Ok(())
 }
+
+/// The default solver above [`DIRECT_UP_TO`] particles: conjugate gradients with GAMG. Measured on a
+/// 16,000-particle glass: SOR smoothing instead of GAMG's default Chebyshev/Jacobi takes 99 instead of
+/// 164 iterations and half the time per solve. One smoothing sweep per level instead of two: more
+/// iterations (139 against 102 on a 128,000-particle glass) but each is cheaper, 10% less time in all
+/// (docs/measurements.md).
+pub const ITERATIVE_SOLVER: [(&str, &str); 5] = [
+    ("-response_ksp_type", "cg"),
+    ("-response_pc_type", "gamg"),
+    ("-response_mg_levels_ksp_type", "richardson"),
+    ("-response_mg_levels_ksp_max_it", "1"),
+    ("-response_mg_levels_pc_type", "sor"),
+];
 
 /// The sparse Cholesky factorisation used for small systems: CHOLMOD (METIS ordering) on one rank,
 /// where it needs half the operations of MUMPS with the PORD ordering of Debian's MUMPS (measured on a
