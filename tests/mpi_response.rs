@@ -188,8 +188,8 @@ fn mpi_an_unstable_state_is_flagged_and_exits_with_status_5() {
         &Default::default(),
     )
     .unwrap();
-    // One rank factors with CHOLMOD, which cannot factor the indefinite shifted Hessian (pinch then
-    // turns to MUMPS); several ranks use MUMPS from the start. (The spectrum is highly degenerate, so
+    // CHOLMOD (on one rank, and on each of several ranks with the whole matrix) cannot factor the
+    // indefinite shifted Hessian; pinch then turns to MUMPS. (The spectrum is highly degenerate, so
     // which negative eigenvalues are found nearest the target varies.)
     for ranks in [1, 2] {
         let args = [
@@ -297,5 +297,93 @@ fn mpi_the_iterative_solvers_of_large_systems_agree_with_the_direct_ones() {
             1e-8,
             &format!("conjugate-gradient {key}"),
         );
+    }
+}
+
+#[test]
+fn mpi_distributed_factors_agree_with_the_factor_on_every_rank() {
+    // Up to 20,000 particles several ranks each factor the whole Hessian (CHOLMOD) and share the
+    // right-hand sides out; above, one MUMPS factor is spread over the ranks. Both, on 2 ranks, against
+    // one rank. On this state MUMPS once ran out of workspace with its inertia (ICNTL(13)) on.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    success(&pinch(
+        d,
+        &["generate", "-n", "2000", "--seed", "1", "-o", "liquid.h5"],
+    ));
+    success(&pinch_mpi(
+        d,
+        2,
+        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
+    ));
+    let distributed = [
+        "-modes_st_pc_type",
+        "cholesky",
+        "-modes_st_pc_factor_mat_solver_type",
+        "mumps",
+        "-response_pc_factor_mat_solver_type",
+        "mumps",
+    ];
+    let mut reports = Vec::new();
+    for (name, ranks, options) in [
+        ("one", 1, &[][..]),
+        ("replicated", 2, &[][..]),
+        ("distributed", 2, &distributed[..]),
+    ] {
+        let out = format!("{name}.h5");
+        let mut args = vec![
+            "sample",
+            "--in",
+            "glass.h5",
+            "--out",
+            &out,
+            "--modes",
+            "20",
+            "--dipoles",
+            "100",
+            "--",
+            "-response_ksp_view",
+            "-modes_eps_view",
+        ];
+        args.extend_from_slice(options);
+        let output = pinch_mpi(d, ranks, &args);
+        success(&output);
+        let view = String::from_utf8_lossy(&output.stdout);
+        let package = if name == "distributed" {
+            "mumps"
+        } else {
+            "cholmod"
+        };
+        assert!(
+            view.contains("Factored matrix follows") && view.contains(package),
+            "{name}: the factor by {package} in\n{view}"
+        );
+        reports.push(json(&pinch(d, &["inspect", "--json", &out])));
+    }
+    let one = &reports[0];
+    for (name, other) in [("replicated", &reports[1]), ("distributed", &reports[2])] {
+        assert_close(
+            &numbers(&other["eigenvalues"]),
+            &numbers(&one["eigenvalues"]),
+            1e-8,
+            &format!("{name}: eigenvalues"),
+        );
+        for plane in ["xy", "xz", "yz"] {
+            assert_close(
+                &[other["shear_modulus"][plane].as_f64().unwrap()],
+                &[one["shear_modulus"][plane].as_f64().unwrap()],
+                1e-8,
+                &format!("{name}: shear modulus {plane}"),
+            );
+        }
+        assert_eq!(one["dipoles"]["pairs"], other["dipoles"]["pairs"]);
+        for key in ["d_hinv_d", "d_hinv2_d"] {
+            assert_close(
+                &numbers(&other["dipoles"][key]),
+                &numbers(&one["dipoles"][key]),
+                1e-8,
+                &format!("{name}: {key}"),
+            );
+        }
     }
 }

@@ -35,7 +35,7 @@ fn main() {
         builder = builder.clang_arg(format!("-I{}", dir.display()));
     }
     let bindings = builder
-        .allowlist_function("(Petsc|Slepc|Mat|Vec|KSP|PC|EPS|ST|BV)[A-Z].*")
+        .allowlist_function("(Petsc|Slepc|Mat|Vec|KSP|PC|EPS|ST|BV|IS)[A-Z].*")
         .allowlist_var("(PETSC|SLEPC|MAT|VEC|KSP|PC|EPS|ST|INSERT|ADD|NORM|SCATTER)_.*")
         .allowlist_var("(MAT|KSP|PC|EPS|ST|VEC)[A-Z0-9]+")
         .allowlist_var("(KSP|EPS)ConvergedReasons")

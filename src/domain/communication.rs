@@ -123,6 +123,63 @@ pub fn gather_to_root(comm: &SimpleCommunicator, local: &[f64]) -> Option<Vec<f6
     }
 }
 
+/// Every rank's `value`, in rank order.
+pub fn all_gather_count(comm: &SimpleCommunicator, value: u64) -> Vec<u64> {
+    let mut all = vec![0u64; comm.size() as usize];
+    comm.all_gather_into(&value, &mut all[..]);
+    all
+}
+
+fn displacements(counts: &[i32]) -> Vec<i32> {
+    counts
+        .iter()
+        .scan(0, |offset, &c| {
+            *offset += c;
+            Some(*offset - c)
+        })
+        .collect()
+}
+
+fn mpi_counts(counts: &[usize]) -> Vec<i32> {
+    counts
+        .iter()
+        .map(|&c| i32::try_from(c).expect("an MPI message of more than 2³¹ values"))
+        .collect()
+}
+
+/// Every rank's `local` values concatenated in rank order on every rank; `counts[q]` is rank q's length.
+pub fn all_gather(comm: &SimpleCommunicator, local: &[f64], counts: &[usize]) -> Vec<f64> {
+    let counts = mpi_counts(counts);
+    let displacements = displacements(&counts);
+    let mut all = vec![0.0; counts.iter().map(|&c| c as usize).sum()];
+    let mut partition =
+        mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
+    comm.all_gather_varcount_into(local, &mut partition);
+    all
+}
+
+/// Sends the consecutive pieces of `outgoing` (lengths `send_counts`) to ranks 0, 1, ...; returns what
+/// arrives (lengths `receive_counts`), concatenated in rank order.
+pub fn all_to_all(
+    comm: &SimpleCommunicator,
+    outgoing: &[f64],
+    send_counts: &[usize],
+    receive_counts: &[usize],
+) -> Vec<f64> {
+    let (send_counts, receive_counts) = (mpi_counts(send_counts), mpi_counts(receive_counts));
+    let (send_displacements, receive_displacements) =
+        (displacements(&send_counts), displacements(&receive_counts));
+    let mut incoming = vec![0.0; receive_counts.iter().map(|&c| c as usize).sum()];
+    let send = mpi::datatype::Partition::new(outgoing, &send_counts[..], &send_displacements[..]);
+    let mut receive = mpi::datatype::PartitionMut::new(
+        &mut incoming[..],
+        &receive_counts[..],
+        &receive_displacements[..],
+    );
+    comm.all_to_all_varcount_into(&send, &mut receive);
+    incoming
+}
+
 /// The global sums of several integer counts: one `MPI_Allreduce`.
 pub fn counts<const K: usize>(comm: &SimpleCommunicator, values: [u64; K]) -> [u64; K] {
     let mut result = [0u64; K];

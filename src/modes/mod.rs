@@ -4,7 +4,8 @@
 //! states the facts (a symmetric problem, the three translations deflated, the smallest eigenvalues
 //! wanted) and leaves the method to the options database, with defaults chosen by size
 //! ([`set_default_solver`]): shift-and-invert around a small negative shift with a sparse Cholesky
-//! factor (CHOLMOD on one rank, MUMPS on several) for small systems, LOBPCG preconditioned by
+//! factor (CHOLMOD, on several ranks with the whole matrix on each up to
+//! [`REPLICATED_UP_TO`] particles, MUMPS above) for small systems, LOBPCG preconditioned by
 //! algebraic multigrid for large ones. With unit masses the frequencies are ω = √λ.
 //!
 //! A state is unstable if an eigenvalue found is negative beyond round-off, or, with shift-and-invert,
@@ -17,8 +18,8 @@ use pinch_petsc::{Eps, Session, Vector, Which};
 use crate::domain::Engine;
 use crate::error::{Error, Result};
 use crate::hessian::Hessian;
-use crate::response::direct_solver;
 use crate::response::profiles::RadialProfile;
+use crate::response::{REPLICATED_UP_TO, direct_solver};
 
 /// Systems with more particles than this use the iterative eigensolver by default.
 pub const DIRECT_UP_TO: usize = 50_000;
@@ -88,13 +89,24 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
     if n_particles <= DIRECT_UP_TO {
         session.set_default_option("-modes_st_type", "sinvert")?;
         session.set_default_option("-modes_st_ksp_type", "preonly")?;
-        session.set_default_option("-modes_st_pc_type", "cholesky")?;
-        session.set_default_option(
-            "-modes_st_pc_factor_mat_solver_type",
-            direct_solver(session),
-        )?;
-        // MUMPS then reports the inertia of H − σ on several ranks too (see `lowest_modes`).
+        if session.size() > 1 && n_particles <= REPLICATED_UP_TO {
+            // The whole matrix factored on every rank (PCREDUNDANT), as for the response solves.
+            session.set_default_option("-modes_st_pc_type", "redundant")?;
+            session.set_default_option("-modes_st_redundant_pc_type", "cholesky")?;
+            session
+                .set_default_option("-modes_st_redundant_pc_factor_mat_solver_type", "cholmod")?;
+        } else {
+            session.set_default_option("-modes_st_pc_type", "cholesky")?;
+            session.set_default_option(
+                "-modes_st_pc_factor_mat_solver_type",
+                direct_solver(session, n_particles),
+            )?;
+        }
+        // MUMPS reports the inertia of H − σ on several ranks too (see `lowest_modes`). With the
+        // root front factored on one process its workspace estimate falls short (INFOG(1) = −9 on a
+        // 2,000-particle glass on 2 ranks at the default 20% relaxation; 25% suffices there): 50%.
         session.set_default_option("-modes_st_mat_mumps_icntl_13", "1")?;
+        session.set_default_option("-modes_st_mat_mumps_icntl_14", "50")?;
     } else {
         for (option, value) in ITERATIVE_SOLVER {
             session.set_default_option(option, value)?;
@@ -171,7 +183,7 @@ pub fn lowest_modes<'s>(
             eps.set_tolerances(1e-15, 1)?;
         }
         if let Some(package) = indefinite_factor {
-            eps.set_factor_package(package)?;
+            eps.set_cholesky_factor(package)?;
         }
         let info = match eps.solve() {
             // H − σ with σ < 0 is not positive definite, so H has an eigenvalue below σ: the state is

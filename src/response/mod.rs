@@ -23,6 +23,22 @@ use crate::hessian::Hessian;
 /// Systems with more particles than this use conjugate gradients by default.
 pub const DIRECT_UP_TO: usize = 50_000;
 
+/// Up to this many particles, direct solves on several ranks factor the whole Hessian with CHOLMOD on
+/// every rank and share the right-hand sides out, instead of one distributed MUMPS factor. Measured on
+/// 2 ranks against 1: MUMPS took twice the time of one rank's CHOLMOD at N = 2,000 and 16,000, so a
+/// distributed factor only pays for the memory it spreads. The whole factor takes about 1 GB at
+/// N = 16,000, on every rank.
+pub const REPLICATED_UP_TO: usize = 20_000;
+
+/// Factorisation packages that run on several ranks; any other factors on one rank only.
+const DISTRIBUTED_PACKAGES: [&str; 5] = [
+    "mumps",
+    "superlu_dist",
+    "mkl_cpardiso",
+    "strumpack",
+    "pastix",
+];
+
 /// Default linear solver for `n_particles`, unless the user chose one with `-response_ksp_type` or
 /// `-response_pc_type`.
 pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
@@ -36,7 +52,7 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
         session.set_default_option("-response_pc_type", "cholesky")?;
         session.set_default_option(
             "-response_pc_factor_mat_solver_type",
-            direct_solver(session),
+            direct_solver(session, n_particles),
         )?;
     } else {
         for (option, value) in ITERATIVE_SOLVER {
@@ -59,16 +75,28 @@ pub const ITERATIVE_SOLVER: [(&str, &str); 5] = [
     ("-response_mg_levels_pc_type", "sor"),
 ];
 
-/// The sparse Cholesky factorisation used for small systems: CHOLMOD (METIS ordering) on one rank,
-/// where it needs half the operations of MUMPS with the PORD ordering of Debian's MUMPS (measured on a
-/// 2,000-particle glass: factor 0.12 s against 0.18 s, 2,000 against 1,570 dipole solves per second);
-/// MUMPS on several ranks.
-pub fn direct_solver(session: &Session) -> &'static str {
-    if session.size() == 1 {
+/// The sparse Cholesky factorisation used for small systems: CHOLMOD (METIS ordering), where it needs
+/// half the operations of MUMPS with the PORD ordering of Debian's MUMPS (measured on a 2,000-particle
+/// glass: factor 0.12 s against 0.18 s, 2,000 against 1,570 dipole solves per second), on one rank or
+/// on every rank up to [`REPLICATED_UP_TO`] particles; MUMPS, distributed, above.
+pub fn direct_solver(session: &Session, n_particles: usize) -> &'static str {
+    if session.size() == 1 || n_particles <= REPLICATED_UP_TO {
         "cholmod"
     } else {
         "mumps"
     }
+}
+
+/// Whether the response solves factor the whole matrix on every rank: several ranks, and a
+/// factorisation (`-response_pc_type cholesky` or `lu`) by a package that runs on one rank only.
+fn replicated(session: &Session) -> Result<bool> {
+    let factored = session
+        .option("-response_pc_type")?
+        .is_some_and(|t| t == "cholesky" || t == "lu");
+    let package = session.option("-response_pc_factor_mat_solver_type")?;
+    Ok(session.size() > 1
+        && factored
+        && package.is_some_and(|p| !DISTRIBUTED_PACKAGES.contains(&p.as_str())))
 }
 
 /// Solves H u = f for blocks of force fields f with Σ f = 0, through the pinned Hessian.
@@ -77,6 +105,8 @@ pub struct ResponseSolver<'s> {
     // The KSP holds its own reference to the pinned matrix.
     ksp: Ksp<'s>,
     _pinned: Mat<'s>,
+    /// With the whole pinned Hessian on every rank: the local row count of every rank.
+    replicated_rows: Option<Vec<usize>>,
     local_rows: usize,
     /// Local rows of the pinned degrees of freedom (rank 0 only).
     pinned_rows: Vec<usize>,
@@ -112,6 +142,16 @@ impl<'s> ResponseSolver<'s> {
         };
         pinned.zero_rows_columns(&rows, scale)?;
         pinned.set_symmetric()?;
+        let local_rows = hessian.matrix.ownership_range()?.len();
+        let replicated_rows = if replicated(session)? {
+            pinned = pinned.gather_whole()?;
+            pinned.set_symmetric()?;
+            let counts =
+                crate::domain::communication::all_gather_count(session.world(), local_rows as u64);
+            Some(counts.into_iter().map(|c| c as usize).collect())
+        } else {
+            None
+        };
         let mut ksp = Ksp::new(session, &pinned, "response_")?;
         ksp.set_tolerances(SOLUTION_TOLERANCE, 1e-300, 100_000)?;
         ksp.set_from_options()?;
@@ -119,7 +159,8 @@ impl<'s> ResponseSolver<'s> {
         Ok(ResponseSolver {
             session,
             ksp,
-            local_rows: hessian.matrix.ownership_range()?.len(),
+            local_rows,
+            replicated_rows,
             _pinned: pinned,
             pinned_rows: rows,
             solves: 0,
@@ -148,12 +189,20 @@ impl<'s> ResponseSolver<'s> {
                 right[c * self.local_rows + r] = 0.0;
             }
         }
-        let mut b = DenseColumns::new(self.session, self.local_rows, columns)?;
-        b.set_local(&right)?;
-        let mut x = DenseColumns::new(self.session, self.local_rows, columns)?;
-        let info = self.ksp.solve_many(&b, &mut x)?;
+        let (mut solution, info) = match &self.replicated_rows {
+            None => {
+                let mut b = DenseColumns::new(self.session, self.local_rows, columns)?;
+                b.set_local(&right)?;
+                let mut x = DenseColumns::new(self.session, self.local_rows, columns)?;
+                let info = self.ksp.solve_many(&b, &mut x)?;
+                (x.local()?, info)
+            }
+            Some(rows) => {
+                let rows = rows.clone();
+                self.solve_share(engine, &rows, &right, columns)?
+            }
+        };
         self.solves += columns;
-        let mut solution = x.local()?;
         // Remove the translations: the mean of each component of each column.
         let mut means = vec![0.0; 3 * columns];
         for c in 0..columns {
@@ -173,12 +222,89 @@ impl<'s> ResponseSolver<'s> {
         Ok((solution, info))
     }
 
-    /// The Krylov method and preconditioner in use.
+    /// With the whole matrix on every rank: gathers the columns, solves this rank's share of them
+    /// (a contiguous range, so that every rank has work when there are at least as many columns as
+    /// ranks) and hands every rank its rows of all solutions back, laid out like `right`.
+    fn solve_share(
+        &mut self,
+        engine: &Engine,
+        rows: &[usize],
+        right: &[f64],
+        columns: usize,
+    ) -> Result<(Vec<f64>, KspInfo)> {
+        use crate::domain::communication::{all_gather, all_to_all};
+        use mpi::topology::Communicator;
+        let comm = engine.comm();
+        let ranks = rows.len();
+        let rank = comm.rank() as usize;
+        let total: usize = rows.iter().sum();
+        let offsets: Vec<usize> = rows
+            .iter()
+            .scan(0, |o, &r| {
+                *o += r;
+                Some(*o - r)
+            })
+            .collect();
+        let share = |q: usize| q * columns / ranks..(q + 1) * columns / ranks;
+        // Every rank's rows of every column, in rank order, then this rank's columns whole.
+        let gathered = all_gather(
+            comm,
+            right,
+            &rows.iter().map(|r| r * columns).collect::<Vec<_>>(),
+        );
+        let mine = share(rank);
+        let mut whole = vec![0.0; total * mine.len()];
+        for (k, c) in mine.clone().enumerate() {
+            for q in 0..ranks {
+                let from = offsets[q] * columns + c * rows[q];
+                whole[k * total + offsets[q]..k * total + offsets[q] + rows[q]]
+                    .copy_from_slice(&gathered[from..from + rows[q]]);
+            }
+        }
+        let info = if mine.is_empty() {
+            KspInfo {
+                iterations: 0,
+                residual_norm: 0.0,
+                reason: "no columns on this rank".into(),
+            }
+        } else {
+            let mut b = DenseColumns::sequential(self.session, total, mine.len())?;
+            b.set_local(&whole)?;
+            let mut x = DenseColumns::sequential(self.session, total, mine.len())?;
+            let info = self.ksp.solve_many(&b, &mut x)?;
+            whole = x.local()?;
+            info
+        };
+        // To rank q: its rows of this rank's columns.
+        let mut outgoing = Vec::with_capacity(whole.len());
+        for q in 0..ranks {
+            for k in 0..mine.len() {
+                outgoing.extend_from_slice(
+                    &whole[k * total + offsets[q]..k * total + offsets[q] + rows[q]],
+                );
+            }
+        }
+        let send_counts: Vec<usize> = rows.iter().map(|r| r * mine.len()).collect();
+        let receive_counts: Vec<usize> = (0..ranks)
+            .map(|q| share(q).len() * self.local_rows)
+            .collect();
+        // Rank q's columns arrive in order, so the blocks follow one another column by column.
+        let solution = all_to_all(comm, &outgoing, &send_counts, &receive_counts);
+        Ok((solution, info))
+    }
+
+    /// The Krylov method and preconditioner in use, with the factorisation package and where the
+    /// factor lives, e.g. `preonly + cholesky (cholmod, whole matrix on every rank)`.
     pub fn method(&self) -> Result<String> {
-        Ok(format!(
-            "{} + {}",
-            self.ksp.method()?,
-            self.ksp.preconditioner()?
-        ))
+        let mut method = format!("{} + {}", self.ksp.method()?, self.ksp.preconditioner()?);
+        if let Some(package) = self.ksp.factor_package()? {
+            let on_every_rank = if self.replicated_rows.is_some() {
+                ", whole matrix on every rank"
+            } else {
+                ""
+            };
+            method.push_str(&format!(" ({package}{on_every_rank})"));
+        }
+        Ok(method)
     }
 }

@@ -41,6 +41,28 @@ impl<'s> DenseColumns<'s> {
         Ok(dense)
     }
 
+    /// Zeroed columns of `rows` rows held by this rank alone, for solves with a matrix from
+    /// [`crate::Mat::gather_whole`].
+    pub fn sequential(_session: &'s Session, rows: usize, columns: usize) -> Result<Self> {
+        let mut raw: ffi::Mat = std::ptr::null_mut();
+        check!(MatCreateSeqDense(
+            crate::mat::self_communicator(),
+            rows as ffi::PetscInt,
+            columns as ffi::PetscInt,
+            std::ptr::null_mut(),
+            &mut raw
+        ));
+        let mut dense = DenseColumns {
+            raw,
+            local_rows: rows,
+            columns,
+            _session: PhantomData,
+        };
+        check!(MatZeroEntries(raw));
+        dense.assemble()?;
+        Ok(dense)
+    }
+
     /// The number of columns.
     pub fn columns(&self) -> usize {
         self.columns

@@ -102,9 +102,11 @@ impl<'s> Eps<'s> {
         Ok(())
     }
 
-    /// The package that factors the spectral transformation's matrix (e.g. `"mumps"`); call it after
-    /// [`Eps::set_from_options`], since it overrides `-<prefix>st_pc_factor_mat_solver_type`.
-    pub fn set_factor_package(&mut self, package: &str) -> Result<()> {
+    /// A Cholesky factor of the spectral transformation's matrix by `package` (e.g. `"mumps"`), in
+    /// place of the preconditioner set so far (a redundant one included); call it after
+    /// [`Eps::set_from_options`], since it overrides `-<prefix>st_pc_type` and
+    /// `-<prefix>st_pc_factor_mat_solver_type`.
+    pub fn set_cholesky_factor(&mut self, package: &str) -> Result<()> {
         let package_c =
             CString::new(package).map_err(|_| Error::NulInOption(package.to_owned()))?;
         let mut st: ffi::ST = std::ptr::null_mut();
@@ -113,6 +115,7 @@ impl<'s> Eps<'s> {
         check!(EPSGetST(self.raw, &mut st));
         check!(STGetKSP(st, &mut ksp));
         check!(KSPGetPC(ksp, &mut pc));
+        check!(PCSetType(pc, ffi::PCCHOLESKY.as_ptr().cast()));
         check!(PCFactorSetMatSolverType(pc, package_c.as_ptr()));
         Ok(())
     }

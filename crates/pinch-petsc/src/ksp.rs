@@ -33,9 +33,13 @@ pub struct Ksp<'s> {
 
 impl<'s> Ksp<'s> {
     /// A solver for `operator` whose options carry `prefix` (e.g. `"shear_"` → `-shear_ksp_type`).
-    pub fn new(session: &'s Session, operator: &Mat<'s>, prefix: &str) -> Result<Self> {
+    pub fn new(_session: &'s Session, operator: &Mat<'s>, prefix: &str) -> Result<Self> {
+        // The solver lives where its operator does: on every rank of the session, or on one rank for
+        // a matrix from [`Mat::gather_whole`].
+        let mut comm = crate::mat::self_communicator(); // overwritten with the operator's
+        check!(PetscObjectGetComm(operator.raw.cast(), &mut comm));
         let mut raw: ffi::KSP = std::ptr::null_mut();
-        check!(KSPCreate(session.comm(), &mut raw));
+        check!(KSPCreate(comm, &mut raw));
         let ksp = Ksp {
             raw,
             prefix: prefix.to_owned(),
@@ -117,6 +121,21 @@ impl<'s> Ksp<'s> {
         let mut name: ffi::KSPType = std::ptr::null();
         check!(KSPGetType(self.raw, &mut name));
         Ok(type_name(name))
+    }
+
+    /// The package of a factorisation preconditioner (e.g. `cholmod` for `cholesky`), once chosen;
+    /// `None` for other preconditioners.
+    pub fn factor_package(&self) -> Result<Option<String>> {
+        let mut pc: ffi::PC = std::ptr::null_mut();
+        let mut name: ffi::PCType = std::ptr::null();
+        check!(KSPGetPC(self.raw, &mut pc));
+        check!(PCGetType(pc, &mut name));
+        if !["cholesky", "lu", "icc", "ilu"].contains(&type_name(name).as_str()) {
+            return Ok(None);
+        }
+        let mut package: ffi::MatSolverType = std::ptr::null();
+        check!(PCFactorGetMatSolverType(pc, &mut package));
+        Ok((!package.is_null()).then(|| type_name(package)))
     }
 
     /// The preconditioner in use, e.g. `gamg`.

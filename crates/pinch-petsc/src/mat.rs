@@ -9,6 +9,12 @@ use crate::nullspace::NullSpace;
 use crate::session::Session;
 use crate::vector::Vector;
 
+/// `MPI_COMM_SELF`, for objects that live on one rank only.
+pub(crate) fn self_communicator() -> ffi::MPI_Comm {
+    use mpi::traits::AsRaw;
+    mpi::topology::SimpleCommunicator::self_comm().as_raw()
+}
+
 /// The exact nonzero pattern size of each locally owned block row, for preallocation.
 ///
 /// `diagonal[i]` counts the nonzero blocks of block row `i` whose block column is owned by this rank,
@@ -95,6 +101,50 @@ impl<'s> Mat<'s> {
         check!(MatDuplicate(self.raw, ffi::MAT_COPY_VALUES, &mut raw));
         Ok(Mat {
             raw,
+            block_size: self.block_size,
+            _session: PhantomData,
+        })
+    }
+
+    /// The whole matrix, as a sequential matrix held by this rank alone: every rank gets its own copy,
+    /// for factorisations that run on one process. Collective.
+    pub fn gather_whole(&self) -> Result<Self> {
+        let rows = self.rows()? as ffi::PetscInt;
+        let mut all: ffi::IS = std::ptr::null_mut();
+        check!(ISCreateStride(self_communicator(), rows, 0, 1, &mut all));
+        let mut pieces: *mut ffi::Mat = std::ptr::null_mut();
+        // SAFETY: `all` is a valid sequential index set; PETSc allocates the one-element array.
+        let ierr = unsafe {
+            ffi::MatCreateSubMatrices(
+                self.raw,
+                1,
+                &all,
+                &all,
+                ffi::MAT_INITIAL_MATRIX,
+                &mut pieces,
+            )
+        };
+        let mut copy: ffi::Mat = std::ptr::null_mut();
+        let ierr = if ierr == 0 {
+            // The sub-matrix carries PETSc's bookkeeping for reuse; an independent copy does not.
+            // SAFETY: on success `pieces` holds one assembled sequential matrix.
+            let duplicated = unsafe { ffi::MatDuplicate(*pieces, ffi::MAT_COPY_VALUES, &mut copy) };
+            // SAFETY: the array and its matrix came from MatCreateSubMatrices above.
+            let destroyed = unsafe { ffi::MatDestroySubMatrices(1, &mut pieces) };
+            if duplicated != 0 {
+                duplicated
+            } else {
+                destroyed
+            }
+        } else {
+            ierr
+        };
+        check_in_drop!(ISDestroy(&mut all));
+        if ierr != 0 {
+            return Err(Error::from_code(ierr, "MatCreateSubMatrices"));
+        }
+        Ok(Mat {
+            raw: copy,
             block_size: self.block_size,
             _session: PhantomData,
         })
