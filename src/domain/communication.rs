@@ -103,14 +103,7 @@ pub fn gather_to_root(comm: &SimpleCommunicator, local: &[f64]) -> Option<Vec<f6
     if comm.rank() == 0 {
         let mut counts = vec![0i32; comm.size() as usize];
         root.gather_into_root(&count, &mut counts[..]);
-        let displacements: Vec<i32> = counts
-            .iter()
-            .scan(0, |offset, &c| {
-                let d = *offset;
-                *offset += c;
-                Some(d)
-            })
-            .collect();
+        let displacements = offsets(&counts);
         let mut all = vec![0.0; counts.iter().map(|&c| c as usize).sum()];
         let mut partition =
             mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
@@ -130,12 +123,14 @@ pub fn all_gather_count(comm: &SimpleCommunicator, value: u64) -> Vec<u64> {
     all
 }
 
-fn displacements(counts: &[i32]) -> Vec<i32> {
+/// Where each of consecutive pieces of lengths `counts` starts: the exclusive prefix sums.
+pub fn offsets<T: Copy + Default + std::ops::Add<Output = T>>(counts: &[T]) -> Vec<T> {
     counts
         .iter()
-        .scan(0, |offset, &c| {
-            *offset += c;
-            Some(*offset - c)
+        .scan(T::default(), |offset, &c| {
+            let start = *offset;
+            *offset = start + c;
+            Some(start)
         })
         .collect()
 }
@@ -150,7 +145,7 @@ fn mpi_counts(counts: &[usize]) -> Vec<i32> {
 /// Every rank's `local` values concatenated in rank order on every rank; `counts[q]` is rank q's length.
 pub fn all_gather(comm: &SimpleCommunicator, local: &[f64], counts: &[usize]) -> Vec<f64> {
     let counts = mpi_counts(counts);
-    let displacements = displacements(&counts);
+    let displacements = offsets(&counts);
     let mut all = vec![0.0; counts.iter().map(|&c| c as usize).sum()];
     let mut partition =
         mpi::datatype::PartitionMut::new(&mut all[..], &counts[..], &displacements[..]);
@@ -168,7 +163,7 @@ pub fn all_to_all(
 ) -> Vec<f64> {
     let (send_counts, receive_counts) = (mpi_counts(send_counts), mpi_counts(receive_counts));
     let (send_displacements, receive_displacements) =
-        (displacements(&send_counts), displacements(&receive_counts));
+        (offsets(&send_counts), offsets(&receive_counts));
     let mut incoming = vec![0.0; receive_counts.iter().map(|&c| c as usize).sum()];
     let send = mpi::datatype::Partition::new(outgoing, &send_counts[..], &send_displacements[..]);
     let mut receive = mpi::datatype::PartitionMut::new(

@@ -232,19 +232,13 @@ impl<'s> ResponseSolver<'s> {
         right: &[f64],
         columns: usize,
     ) -> Result<(Vec<f64>, KspInfo)> {
-        use crate::domain::communication::{all_gather, all_to_all};
+        use crate::domain::communication::{all_gather, all_to_all, offsets};
         use mpi::topology::Communicator;
         let comm = engine.comm();
         let ranks = rows.len();
         let rank = comm.rank() as usize;
         let total: usize = rows.iter().sum();
-        let offsets: Vec<usize> = rows
-            .iter()
-            .scan(0, |o, &r| {
-                *o += r;
-                Some(*o - r)
-            })
-            .collect();
+        let offsets = offsets(rows);
         let share = |q: usize| q * columns / ranks..(q + 1) * columns / ranks;
         // Every rank's rows of every column, in rank order, then this rank's columns whole.
         let gathered = all_gather(
