@@ -107,5 +107,8 @@ impl Error {
     }
 }
 
+/// Exit status of a run stopped by SIGTERM, SIGINT or SIGUSR1 after writing its checkpoint.
+pub const INTERRUPTED: i32 = 4;
+
 /// Result of a pinch operation.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -24,6 +24,7 @@
 //! | point | effect |
 //! |---|---|
 //! | `quench-stall` | FIRE may take only 20 steps and no Newton step follows: the quench does not converge |
+//! | `quench-signal` | `pinch quench` sends itself SIGTERM before a FIRE or Newton step (`500*off->return` before the 501st), as Slurm does before the time limit |
 //! | `modes-negative-eigenvalue` | the Hessian handed to the eigensolver for the lowest modes is shifted down by ARGUMENT's first word, a number (`return(20 N500-T2-chain0-sample1)`) |
 //! | `modes-eps-stall` | the eigensolver for the lowest modes may take one iteration to a tolerance of 1e-15 |
 //! | `response-ksp-stall` | the linear solves of the responses may take one iteration (an iterative solver then fails, e.g. `-response_ksp_type cg`; a direct one is unaffected) |
@@ -40,7 +41,7 @@ use crate::error::{Error, Result};
 pub const VARIABLE: &str = "PINCH_FAILPOINTS";
 
 /// Every point in the code.
-pub const POINTS: [&str; 10] = [
+pub const POINTS: [&str; 11] = [
     "checkpoint-written",
     "checkpoint-renamed",
     "result-written",
@@ -48,6 +49,7 @@ pub const POINTS: [&str; 10] = [
     "output-written",
     "output-renamed",
     "quench-stall",
+    "quench-signal",
     "modes-negative-eigenvalue",
     "modes-eps-stall",
     "response-ksp-stall",
@@ -202,6 +204,11 @@ fn numerical_point(point: &str) -> Option<Vec<String>> {
 /// Whether the point `quench-stall` fires.
 pub fn quench_stall() -> bool {
     numerical_point("quench-stall").is_some()
+}
+
+/// Whether the point `quench-signal` fires.
+pub fn quench_signal() -> bool {
+    numerical_point("quench-signal").is_some()
 }
 
 /// The downward shift of the Hessian if the point `modes-negative-eigenvalue` fires.

@@ -14,15 +14,11 @@ use super::description::{Campaign, Chain};
 use super::store::{self, FAILED, Inventory, Kind, Writer};
 use crate::domain::communication;
 use crate::error::{Error, Result};
-use crate::monte_carlo::checkpoint;
 
 /// The description's file name inside a campaign directory.
 pub const DESCRIPTION: &str = "campaign.toml";
 /// The results' directory inside a campaign directory.
 pub const RESULTS: &str = "results";
-
-/// Exit status of a run stopped by SIGTERM, SIGINT or SIGUSR1 after checkpointing.
-pub const INTERRUPTED: i32 = 4;
 
 /// How this run takes part in the campaign.
 #[derive(Clone, Debug)]
@@ -304,7 +300,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         None
     };
 
-    let stop = checkpoint::stop_on_signals()?;
+    let stop = crate::io::stop_on_signals()?;
     let context = ChainContext {
         session,
         campaign,
@@ -333,7 +329,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
                 );
             }
             return Err(Error::Stopped {
-                status: INTERRUPTED,
+                status: crate::error::INTERRUPTED,
                 message: String::new(),
             });
         }

@@ -17,9 +17,6 @@ use crate::monte_carlo::equilibration::{Record, Schedule, default_wavenumber};
 use crate::monte_carlo::{SwapMonteCarlo, SwapParameters};
 use crate::provenance::Provenance;
 
-/// Exit status of a run stopped by SIGTERM, SIGINT or SIGUSR1 after writing its checkpoint.
-pub const INTERRUPTED: i32 = 4;
-
 /// Arguments of `pinch equilibrate`.
 #[derive(Debug, Args)]
 pub struct EquilibrateArgs {
@@ -94,18 +91,11 @@ pub struct EquilibrateArgs {
     pub model: ModelArgs,
 }
 
-fn default_checkpoint(out: &Path) -> PathBuf {
-    let stem = out
-        .file_stem()
-        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
-    out.with_file_name(format!("{stem}.checkpoint.h5"))
-}
-
 pub fn run(args: EquilibrateArgs) -> Result<()> {
     let checkpoint_path = args
         .checkpoint
         .clone()
-        .unwrap_or_else(|| default_checkpoint(&args.out));
+        .unwrap_or_else(|| super::default_checkpoint(&args.out));
     let session = Session::initialize("pinch", &[])?;
     let world = session.world();
     let ranks = session.size();
@@ -196,7 +186,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     };
 
     // Signals only raise flags; the ranks agree on them once per sweep.
-    let stop = checkpoint::stop_on_signals()?;
+    let stop = crate::io::stop_on_signals()?;
 
     let save = |sampler: &SwapMonteCarlo, run: &mut RunState, record: &Record| -> Result<()> {
         if let Some((configuration, resumed)) = sampler.checkpoint() {
@@ -284,7 +274,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             checkpoint_path.display()
         );
         return Err(Error::Stopped {
-            status: INTERRUPTED,
+            status: crate::error::INTERRUPTED,
             message: String::new(),
         });
     }

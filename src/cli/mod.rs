@@ -236,6 +236,14 @@ pub struct EngineArgs {
     pub skin: f64,
 }
 
+/// The default checkpoint of a run writing `out`: its name with `.checkpoint.h5`.
+fn default_checkpoint(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+    out.with_file_name(format!("{stem}.checkpoint.h5"))
+}
+
 /// PETSc/SLEPc options given after `--`.
 #[derive(Debug, Args)]
 pub struct PetscArgs {

@@ -1,27 +1,45 @@
 //! `pinch quench`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::Args;
+use mpi::topology::Communicator;
 use pinch_petsc::Session;
 
 use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
-use crate::domain::Engine;
+use crate::domain::{Engine, communication};
 use crate::error::{Error, Result};
 use crate::io::h5md::{Extras, write};
+use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
-use crate::quench::{QuenchParameters, quench};
+use crate::quench::checkpoint::{self, QuenchState};
+use crate::quench::{
+    Outcome, Poll, QuenchParameters, QuenchProgress, Supervisor, quench_supervised,
+};
 
 /// Arguments of `pinch quench`.
 #[derive(Debug, Args)]
 pub struct QuenchArgs {
     /// The configuration to quench (H5MD or extended XYZ), e.g. an equilibrated liquid.
-    #[arg(long = "in", value_name = "LIQUID")]
-    pub input: PathBuf,
+    #[arg(long = "in", value_name = "LIQUID", required_unless_present = "resume")]
+    pub input: Option<PathBuf>,
     /// H5MD output: the inherent state, with energy, forces, pressure and the quench's record.
     #[arg(long = "out", value_name = "GLASS")]
     pub output: PathBuf,
+    /// Checkpoint file [default: the output's name with .checkpoint.h5]; removed once the output is
+    /// written.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Write a checkpoint every this many minutes of the quench (and at once on SIGTERM, SIGINT or
+    /// SIGUSR1, then stop with exit status 4).
+    #[arg(long, value_name = "MINUTES", default_value_t = 10.0)]
+    pub checkpoint_minutes: f64,
+    /// Continue the quench of the checkpoint, on any number of ranks (FIRE bit for bit as if never
+    /// interrupted); its parameters, model and skin come from the checkpoint, and --in is not read.
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub quench: QuenchOptions,
     #[command(flatten)]
@@ -77,32 +95,144 @@ impl QuenchOptions {
 pub const NOT_CONVERGED: i32 = 3;
 
 pub fn run(args: QuenchArgs) -> Result<()> {
-    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
-    {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };
-    if same(&args.input, &args.output) {
-        return Err(Error::Write {
-            path: args.output.display().to_string(),
-            message: "is the input file: the quench writes its result to a new file".into(),
-        });
+    let checkpoint_path = args
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| super::default_checkpoint(&args.output));
+    for (path, what) in args
+        .input
+        .iter()
+        .map(|input| (input, "the input file"))
+        .chain([(&checkpoint_path, "the checkpoint")])
+    {
+        if same(path, &args.output) {
+            return Err(Error::Write {
+                path: args.output.display().to_string(),
+                message: format!("is {what}: the quench writes its result to a new file"),
+            });
+        }
     }
-    let parameters = args.quench.parameters();
-    let loaded = load_configuration(&args.input, false, &args.model)?;
+    if !(args.checkpoint_minutes > 0.0) {
+        return Err(Error::Usage(format!(
+            "--checkpoint-minutes must be positive, not {}",
+            args.checkpoint_minutes
+        )));
+    }
+    // What to quench: the input, or the checkpoint's state with everything needed to continue it.
+    let (configuration, model, parameters, skin, resumed) = if args.resume {
+        if !checkpoint_path.exists() {
+            return Err(Error::Usage(format!(
+                "--resume: there is no checkpoint {} (name it with --checkpoint)",
+                checkpoint_path.display()
+            )));
+        }
+        if let Some(input) = &args.input {
+            log::info!(
+                "continuing the quench of {}: {} is not read",
+                checkpoint_path.display(),
+                input.display()
+            );
+        }
+        let saved = checkpoint::read(&checkpoint_path)?;
+        let state = saved.state;
+        (
+            saved.configuration,
+            saved.model,
+            state.parameters,
+            state.skin,
+            Some((state.progress, saved.positions_at_build, saved.velocities)),
+        )
+    } else {
+        let input = args
+            .input
+            .as_ref()
+            .expect("clap requires --in without --resume");
+        let loaded = load_configuration(input, false, &args.model)?;
+        (
+            loaded.configuration,
+            loaded.parameters,
+            args.quench.parameters(),
+            args.engine.skin,
+            None,
+        )
+    };
+    parameters.validate().map_err(|error| Error::Parameter {
+        origin: "the quench options".into(),
+        error,
+    })?;
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let world = session.world();
+    let stop = crate::io::stop_on_signals()?;
     let start = Instant::now();
-    let mut engine = Engine::new(
-        &world,
-        &loaded.configuration,
-        loaded.parameters.potential(),
-        args.engine.skin,
-    )?;
-    let info = quench(&session, &mut engine, &parameters)?;
+    let (mut engine, resumed) = match resumed {
+        // The lists as the interrupted run had them: built at the positions of its last build, then
+        // the particles put where they were.
+        Some((progress, built_at, velocities)) => {
+            let at_build = Configuration {
+                positions: built_at,
+                ..configuration.clone()
+            };
+            let mut engine = Engine::new(&world, &at_build, model.potential(), skin)?;
+            engine.set_local_positions(|id| configuration.positions[id as usize]);
+            let velocities = if velocities.is_empty() {
+                Vec::new()
+            } else {
+                let local = engine.local_ids().iter();
+                local.map(|&id| velocities[id as usize]).collect()
+            };
+            log::info!(
+                "continuing the quench of {} from {} FIRE and {} Newton steps, largest force {:e}",
+                checkpoint_path.display(),
+                progress.info.fire_steps + progress.fire.as_ref().map_or(0, |f| f.steps),
+                progress.info.newton_steps,
+                progress.info.max_force
+            );
+            (engine, Some((progress, velocities)))
+        }
+        None => (
+            Engine::new(&world, &configuration, model.potential(), skin)?,
+            None,
+        ),
+    };
+    let mut checkpoints = Checkpoints {
+        path: &checkpoint_path,
+        interval_seconds: 60.0 * args.checkpoint_minutes,
+        last: Instant::now(),
+        stop: &stop,
+        model: &model,
+        parameters: &parameters,
+        box_length: configuration.box_length,
+        ranks: session.size(),
+    };
+    let info = match quench_supervised(
+        &session,
+        &mut engine,
+        &parameters,
+        resumed,
+        &mut checkpoints,
+    )? {
+        Outcome::Finished(info) => info,
+        Outcome::Interrupted(progress) => {
+            log::warn!(
+                "quench interrupted after {} FIRE and {} Newton steps (largest force {:e}): checkpoint written to {}; continue with --resume",
+                progress.info.fire_steps + progress.fire.as_ref().map_or(0, |f| f.steps),
+                progress.info.newton_steps,
+                progress.info.max_force,
+                checkpoint_path.display()
+            );
+            return Err(Error::Stopped {
+                status: crate::error::INTERRUPTED,
+                message: String::new(),
+            });
+        }
+    };
     let seconds = start.elapsed().as_secs_f64();
     let evaluation = engine.evaluate();
-    let pressure = evaluation.pressure(loaded.configuration.volume());
+    let pressure = evaluation.pressure(configuration.volume());
     let (count, _) = engine.census();
     assert_eq!(
         count as usize,
@@ -113,21 +243,32 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     let forces = engine.gather(&evaluation.forces);
     let glass = engine.gather_configuration();
     if let (Some(glass), Some(forces)) = (glass, forces) {
+        // Seconds of this run only; the quench's own times span its interruptions.
         let mut observables = info.observables(seconds);
         observables.insert("pressure".into(), pressure.into());
         observables.insert("peak_memory_bytes".into(), peak_memory.into());
         let extras = Extras {
             observables,
             per_particle: vec![("force", &forces)],
+            attribute_groups: vec![(
+                "parameters/quench".to_owned(),
+                serde_json::to_value(&parameters).expect("parameters serialise"),
+            )],
             ..Default::default()
         };
         write(
             &args.output,
             &glass,
-            &loaded.parameters,
+            &model,
             &Provenance::of_this_run(None, session.size()),
             &extras,
         )?;
+        if checkpoint_path.exists() {
+            std::fs::remove_file(&checkpoint_path).map_err(|error| Error::Write {
+                path: checkpoint_path.display().to_string(),
+                message: format!("cannot remove the checkpoint of the finished quench: {error}"),
+            })?;
+        }
         log::info!(
             "quench of {} particles on {} ranks: {} FIRE and {} Newton steps ({} Krylov iterations), largest force {:e}, energy per particle {}, pressure {pressure}, {seconds:.2} s (FIRE {:.2} s, Newton {:.2} s)",
             engine.n_global(),
@@ -145,6 +286,86 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         return Err(not_converged(&info, &args.output));
     }
     Ok(())
+}
+
+/// Checkpoints of `pinch quench`: every `interval_seconds` of rank 0's clock and at once when a signal
+/// raised `stop`, agreed on by all ranks at every poll.
+struct Checkpoints<'a> {
+    path: &'a Path,
+    interval_seconds: f64,
+    last: Instant,
+    stop: &'a AtomicBool,
+    model: &'a ModelParameters,
+    parameters: &'a QuenchParameters,
+    box_length: f64,
+    ranks: i32,
+}
+
+impl Supervisor for Checkpoints<'_> {
+    fn poll(&mut self, engine: &Engine) -> Result<Poll> {
+        if crate::faults::quench_signal() {
+            signal_hook::low_level::raise(signal_hook::consts::SIGTERM)
+                .expect("a process can signal itself");
+        }
+        let comm = engine.comm();
+        let due = comm.rank() == 0 && self.last.elapsed().as_secs_f64() > self.interval_seconds;
+        let [stop, due] =
+            communication::counts(comm, [self.stop.load(Ordering::Relaxed) as u64, due as u64]);
+        Ok(if stop > 0 {
+            Poll::Stop
+        } else if due > 0 {
+            Poll::Save
+        } else {
+            Poll::Continue
+        })
+    }
+
+    fn save(
+        &mut self,
+        engine: &Engine,
+        progress: &QuenchProgress,
+        velocities: &[[f64; 3]],
+    ) -> Result<()> {
+        let positions = engine.gather(engine.local_positions());
+        let built_at = engine.gather(engine.positions_at_build());
+        let sizes: Vec<[f64; 3]> = engine
+            .local_sizes()
+            .iter()
+            .map(|&s| [s, 0.0, 0.0])
+            .collect();
+        let sizes = engine.gather(&sizes);
+        let velocities = if velocities.is_empty() {
+            Some(Vec::new())
+        } else {
+            engine.gather(velocities)
+        };
+        if let (Some(positions), Some(built_at), Some(sizes), Some(velocities)) =
+            (positions, built_at, sizes, velocities)
+        {
+            let configuration = Configuration {
+                box_length: self.box_length,
+                positions,
+                sizes: sizes.into_iter().map(|s| s[0]).collect(),
+            };
+            let state = QuenchState {
+                parameters: self.parameters.clone(),
+                skin: engine.skin(),
+                progress: progress.clone(),
+            };
+            checkpoint::write(
+                self.path,
+                &configuration,
+                &built_at,
+                &velocities,
+                self.model,
+                &state,
+                &Provenance::of_this_run(None, self.ranks),
+            )?;
+            log::info!("checkpoint written to {}", self.path.display());
+        }
+        self.last = Instant::now();
+        Ok(())
+    }
 }
 
 /// The outcome of a quench that ran but did not converge, its state written to `output`.

@@ -6,6 +6,8 @@ pub mod h5md;
 pub mod xyz;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use crate::error::{Error, Result};
 use crate::model::Configuration;
@@ -85,4 +87,22 @@ pub fn read_xyz(path: &Path, wrap: bool) -> Result<Configuration> {
 /// Writes an extended XYZ file atomically.
 pub fn write_xyz(path: &Path, configuration: &Configuration) -> Result<()> {
     atomic::write_file(path, xyz::format(configuration).as_bytes())
+}
+
+/// The flag that SIGTERM, SIGINT and SIGUSR1 (Slurm's time-limit warning) raise: a run that sees it
+/// writes its checkpoint and stops. The handlers only set the flag; ranks agree on it collectively.
+pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGUSR1,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
+            Error::Usage(format!(
+                "cannot install the handler of signal {signal}: {e}"
+            ))
+        })?;
+    }
+    Ok(stop)
 }

@@ -7,8 +7,6 @@
 //! the previous checkpoint intact.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -321,24 +319,6 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
         run,
         record,
     })
-}
-
-/// The flag that SIGTERM, SIGINT and SIGUSR1 (Slurm's time-limit warning) raise: a run that sees it
-/// writes its checkpoint and stops. The handlers only set the flag; ranks agree on it collectively.
-pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGUSR1,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
-            Error::Usage(format!(
-                "cannot install the handler of signal {signal}: {e}"
-            ))
-        })?;
-    }
-    Ok(stop)
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! FIRE 2.0 with semi-implicit Euler steps.
 
+use serde::{Deserialize, Serialize};
+
 use super::QuenchParameters;
 use crate::domain::Engine;
+use crate::error::Result;
 
 // The standard FIRE constants (Bitzek et al. 2006; Guénolé et al. 2020).
 const ALPHA_START: f64 = 0.25;
@@ -11,45 +14,80 @@ const SHRINK: f64 = 0.5;
 const DELAY: usize = 20;
 const MIN_TIME_STEP_FRACTION: f64 = 0.02;
 
+/// FIRE's state between steps: what a checkpoint must hold to continue a FIRE run bit for bit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FireState {
+    /// Steps taken in this run of FIRE.
+    pub steps: usize,
+    /// The time step.
+    pub time_step: f64,
+    /// The mixing parameter.
+    pub alpha: f64,
+    /// Consecutive downhill steps.
+    pub downhill_steps: usize,
+}
+
+impl FireState {
+    /// The state at the start of a FIRE run.
+    pub fn start(parameters: &QuenchParameters) -> Self {
+        FireState {
+            steps: 0,
+            time_step: parameters.time_step,
+            alpha: ALPHA_START,
+            downhill_steps: 0,
+        }
+    }
+}
+
 /// What a FIRE run did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FireInfo {
-    /// Steps taken.
+    /// Steps taken (since the run's start, before any interruption included).
     pub steps: usize,
     /// Whether the largest force component fell below the threshold.
     pub reached: bool,
+    /// Whether the supervisor stopped the run (its state then continues it).
+    pub interrupted: bool,
     /// The largest force component at the end.
     pub max_force: f64,
 }
 
-/// Relaxes with FIRE until the largest force component is below `threshold` or `max_steps` are done.
+/// Relaxes with FIRE from `state`, with the local particles' `velocities` (in local order; they migrate
+/// with the particles), until the largest force component is below `threshold`, the run has taken
+/// `max_steps` steps, or `supervisor` stops it. The supervisor is asked before every step, with the
+/// largest force component.
 pub fn fire(
     engine: &mut Engine,
     parameters: &QuenchParameters,
     threshold: f64,
     max_steps: usize,
-) -> FireInfo {
-    let n = engine.n_local();
-    let mut velocities = vec![[0.0; 3]; n];
-    let mut forces = Vec::with_capacity(n);
-    let mut displacements = vec![[0.0; 3]; n];
-    let mut dt = parameters.time_step;
+    state: &mut FireState,
+    velocities: &mut Vec<[f64; 3]>,
+    supervisor: &mut dyn FnMut(&Engine, &FireState, &[[f64; 3]], f64) -> Result<bool>,
+) -> Result<FireInfo> {
+    let mut forces = Vec::with_capacity(engine.n_local());
+    let mut displacements = Vec::with_capacity(engine.n_local());
     let dt_min = MIN_TIME_STEP_FRACTION * parameters.time_step;
-    let mut alpha = ALPHA_START;
-    let mut downhill_steps = 0;
-    let mut steps = 0;
     loop {
         // Particles migrate between ranks at list rebuilds: their velocities go with them.
-        engine.forces_carrying(&mut forces, &mut [&mut velocities]);
+        engine.forces_carrying(&mut forces, &mut [&mut *velocities]);
         displacements.resize(engine.n_local(), [0.0; 3]);
         let max_force = engine.max(forces.iter().flatten().map(|f| f.abs()));
-        if max_force < threshold || steps >= max_steps {
-            return FireInfo {
-                steps,
+        let finished = max_force < threshold || state.steps >= max_steps;
+        if finished || supervisor(engine, state, velocities, max_force)? {
+            return Ok(FireInfo {
+                steps: state.steps,
                 reached: max_force < threshold,
+                interrupted: !finished,
                 max_force,
-            };
+            });
         }
+        let FireState {
+            steps,
+            time_step: mut dt,
+            mut alpha,
+            mut downhill_steps,
+        } = *state;
         // Only values every rank already holds: logging is configured per rank, so nothing collective
         // may depend on it.
         if steps % 100 == 0 {
@@ -66,7 +104,7 @@ pub fn fire(
         let [power] = engine.sums(
             forces
                 .iter()
-                .zip(&velocities)
+                .zip(velocities.iter())
                 .map(|(f, v)| [f[0] * v[0] + f[1] * v[1] + f[2] * v[2]]),
         );
         if power > 0.0 {
@@ -126,6 +164,11 @@ pub fn fire(
             *d = v.map(|x| dt * x);
         }
         engine.displace(&displacements);
-        steps += 1;
+        *state = FireState {
+            steps: steps + 1,
+            time_step: dt,
+            alpha,
+            downhill_steps,
+        };
     }
 }

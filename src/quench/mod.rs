@@ -11,12 +11,13 @@
 //! of the decomposition (see [`crate::domain::Engine`]), so the FIRE trajectory is the same on any number
 //! of ranks. Newton steps depend on the parallel linear solve at round-off level only.
 
+pub mod checkpoint;
 mod fire;
 mod newton;
 
 use serde::{Deserialize, Serialize};
 
-pub use fire::{FireInfo, fire};
+pub use fire::{FireInfo, FireState, fire};
 pub use newton::{NewtonInfo, newton};
 
 use crate::domain::Engine;
@@ -87,7 +88,7 @@ impl QuenchParameters {
 }
 
 /// What a quench did.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct QuenchInfo {
     /// Whether the force tolerance was reached.
     pub converged: bool,
@@ -136,12 +137,89 @@ impl QuenchInfo {
     }
 }
 
+/// Where an unfinished quench stands: with the particles' positions (and, in FIRE, velocities), what a
+/// checkpoint holds to continue it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuenchProgress {
+    /// The record so far (FIRE steps of finished FIRE runs only).
+    pub info: QuenchInfo,
+    /// The largest force component the current or next FIRE run is to reach.
+    pub threshold: f64,
+    /// The state of the FIRE run under way; `None` between Newton steps.
+    pub fire: Option<FireState>,
+}
+
+/// What a [`Supervisor`] asks of a quench.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// Go on.
+    Continue,
+    /// Write a checkpoint and go on.
+    Save,
+    /// Write a checkpoint and stop.
+    Stop,
+}
+
+/// Checkpoints of a quench. Both calls are collective: every rank must give the same answer.
+pub trait Supervisor {
+    /// Asked before every FIRE step and before every Newton step.
+    fn poll(&mut self, engine: &Engine) -> Result<Poll>;
+    /// Writes a checkpoint of `progress`, with the local particles' FIRE `velocities` (empty between
+    /// Newton steps).
+    fn save(
+        &mut self,
+        engine: &Engine,
+        progress: &QuenchProgress,
+        velocities: &[[f64; 3]],
+    ) -> Result<()>;
+}
+
+/// A quench without checkpoints.
+pub struct Unsupervised;
+
+impl Supervisor for Unsupervised {
+    fn poll(&mut self, _engine: &Engine) -> Result<Poll> {
+        Ok(Poll::Continue)
+    }
+
+    fn save(&mut self, _: &Engine, _: &QuenchProgress, _: &[[f64; 3]]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// How a supervised quench ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Converged or failed, as the record says.
+    Finished(QuenchInfo),
+    /// Stopped by the supervisor after it wrote this checkpoint.
+    Interrupted(QuenchProgress),
+}
+
 /// Quenches the engine's configuration in place.
 pub fn quench(
     session: &pinch_petsc::Session,
     engine: &mut Engine,
     parameters: &QuenchParameters,
 ) -> Result<QuenchInfo> {
+    match quench_supervised(session, engine, parameters, None, &mut Unsupervised)? {
+        Outcome::Finished(info) => Ok(info),
+        Outcome::Interrupted(_) => unreachable!("an unsupervised quench is never stopped"),
+    }
+}
+
+/// Quenches the engine's configuration in place, from the start or from `resumed` (the progress of a
+/// checkpoint and the local particles' velocities, in local order, with the engine restored as the
+/// checkpoint says), asking `supervisor` for checkpoints. Continued from a checkpoint on any number of
+/// ranks, FIRE follows the uninterrupted trajectory bit for bit; so do Newton steps on the same
+/// number of ranks.
+pub fn quench_supervised(
+    session: &pinch_petsc::Session,
+    engine: &mut Engine,
+    parameters: &QuenchParameters,
+    resumed: Option<(QuenchProgress, Vec<[f64; 3]>)>,
+    supervisor: &mut dyn Supervisor,
+) -> Result<Outcome> {
     let stalled;
     let parameters = if crate::faults::quench_stall() {
         stalled = QuenchParameters {
@@ -153,35 +231,98 @@ pub fn quench(
     } else {
         parameters
     };
-    let mut info = QuenchInfo::default();
-    let mut threshold = parameters.newton_threshold.max(parameters.force_tolerance);
+    let (mut progress, mut velocities) = resumed.unwrap_or_else(|| {
+        (
+            QuenchProgress {
+                info: QuenchInfo::default(),
+                threshold: parameters.newton_threshold.max(parameters.force_tolerance),
+                fire: Some(FireState::start(parameters)),
+            },
+            vec![[0.0; 3]; engine.n_local()],
+        )
+    });
     loop {
-        let remaining = parameters.max_fire_steps.saturating_sub(info.fire_steps);
-        let start = std::time::Instant::now();
-        let fire = fire(engine, parameters, threshold, remaining);
-        info.fire_seconds += start.elapsed().as_secs_f64();
-        info.fire_steps += fire.steps;
-        info.max_force = fire.max_force;
-        if fire.max_force < parameters.force_tolerance {
-            info.converged = true;
-            break;
-        }
-        if !fire.reached {
-            info.failure = Some(format!(
-                "FIRE did not bring the largest force below {threshold:e} within {} steps (it is {:e})",
-                parameters.max_fire_steps, fire.max_force
-            ));
-            break;
+        if let Some(mut state) = progress.fire.take() {
+            let remaining = parameters
+                .max_fire_steps
+                .saturating_sub(progress.info.fire_steps);
+            let start = std::time::Instant::now();
+            let threshold = progress.threshold;
+            let mut poll =
+                |engine: &Engine, state: &FireState, velocities: &[[f64; 3]], max_force| {
+                    let action = supervisor.poll(engine)?;
+                    if action != Poll::Continue {
+                        let mut snapshot = QuenchProgress {
+                            info: progress.info.clone(),
+                            threshold,
+                            fire: Some(state.clone()),
+                        };
+                        snapshot.info.fire_seconds += start.elapsed().as_secs_f64();
+                        snapshot.info.max_force = max_force;
+                        supervisor.save(engine, &snapshot, velocities)?;
+                    }
+                    Ok(action == Poll::Stop)
+                };
+            let fire = fire(
+                engine,
+                parameters,
+                threshold,
+                remaining,
+                &mut state,
+                &mut velocities,
+                &mut poll,
+            )?;
+            progress.info.fire_seconds += start.elapsed().as_secs_f64();
+            if fire.interrupted {
+                progress.fire = Some(state);
+                return Ok(Outcome::Interrupted(progress));
+            }
+            let info = &mut progress.info;
+            info.fire_steps += fire.steps;
+            info.max_force = fire.max_force;
+            if fire.max_force < parameters.force_tolerance {
+                info.converged = true;
+                break;
+            }
+            if !fire.reached {
+                info.failure = Some(format!(
+                    "FIRE did not bring the largest force below {threshold:e} within {} steps (it is {:e})",
+                    parameters.max_fire_steps, fire.max_force
+                ));
+                break;
+            }
         }
         let remaining = parameters
             .max_newton_steps
-            .saturating_sub(info.newton_steps);
+            .saturating_sub(progress.info.newton_steps);
         let start = std::time::Instant::now();
-        let newton = newton(session, engine, parameters.force_tolerance, remaining)?;
+        let mut poll = |engine: &Engine, newton: &NewtonInfo| {
+            let action = supervisor.poll(engine)?;
+            if action != Poll::Continue {
+                let mut snapshot = progress.clone();
+                snapshot.info.newton_steps += newton.steps;
+                snapshot.info.linear_iterations += newton.linear_iterations;
+                snapshot.info.max_force = newton.max_force;
+                snapshot.info.newton_seconds += start.elapsed().as_secs_f64();
+                supervisor.save(engine, &snapshot, &[])?;
+            }
+            Ok(action == Poll::Stop)
+        };
+        let newton = newton(
+            session,
+            engine,
+            parameters.force_tolerance,
+            remaining,
+            &mut poll,
+        )?;
+        let info = &mut progress.info;
         info.newton_seconds += start.elapsed().as_secs_f64();
         info.newton_steps += newton.steps;
         info.linear_iterations += newton.linear_iterations;
         info.max_force = newton.max_force;
+        if newton.interrupted {
+            return Ok(Outcome::Interrupted(progress));
+        }
         if newton.converged {
             info.converged = true;
             break;
@@ -194,16 +335,19 @@ pub fn quench(
             break;
         }
         // Newton stalled: relax further with FIRE first.
+        let threshold = (progress.threshold / 10.0).max(parameters.force_tolerance);
         log::info!(
-            "Newton stopped ({}) at largest force {:e}; back to FIRE down to {:e}",
+            "Newton stopped ({}) at largest force {:e}; back to FIRE down to {threshold:e}",
             newton.stop_reason,
             newton.max_force,
-            threshold / 10.0
         );
-        threshold = (threshold / 10.0).max(parameters.force_tolerance);
+        progress.threshold = threshold;
+        progress.fire = Some(FireState::start(parameters));
+        velocities = vec![[0.0; 3]; engine.n_local()];
     }
+    let mut info = progress.info;
     info.energy_per_particle = engine.evaluate().energy / engine.n_global() as f64;
-    Ok(info)
+    Ok(Outcome::Finished(info))
 }
 
 #[cfg(test)]

@@ -41,10 +41,13 @@ pub struct NewtonInfo {
     pub max_force: f64,
     /// Why the phase stopped.
     pub stop_reason: String,
+    /// Whether the supervisor stopped it.
+    pub interrupted: bool,
 }
 
 /// Newton steps H u = F from the engine's configuration until the largest force component is below
-/// `tolerance`, at most `max_steps` of them.
+/// `tolerance`, at most `max_steps` of them, or until `supervisor`, asked before every step with what
+/// the phase has done so far, says stop.
 ///
 /// The linear solver is a PETSc KSP with options prefix `quench_`, a relative tolerance equal to the
 /// largest force component (at most 0.1), and by default
@@ -54,6 +57,7 @@ pub fn newton(
     engine: &mut Engine,
     tolerance: f64,
     max_steps: usize,
+    supervisor: &mut dyn FnMut(&Engine, &NewtonInfo) -> Result<bool>,
 ) -> Result<NewtonInfo> {
     set_default_solver(session, engine.n_global())?;
     let mut forces = Vec::new();
@@ -73,6 +77,7 @@ pub fn newton(
         linear_iterations: 0,
         max_force: max_force(engine, &forces),
         stop_reason: String::new(),
+        interrupted: false,
     };
     let mut current = norm2(engine, &forces);
     loop {
@@ -83,6 +88,11 @@ pub fn newton(
         }
         if info.steps >= max_steps {
             info.stop_reason = "step limit".into();
+            return Ok(info);
+        }
+        if supervisor(engine, &info)? {
+            info.interrupted = true;
+            info.stop_reason = "interrupted".into();
             return Ok(info);
         }
         info.steps += 1;
