@@ -274,6 +274,7 @@ pub fn quench_supervised(
             )?;
             progress.info.fire_seconds += start.elapsed().as_secs_f64();
             if fire.interrupted {
+                progress.info.max_force = fire.max_force;
                 progress.fire = Some(state);
                 return Ok(Outcome::Interrupted(progress));
             }
