@@ -73,6 +73,8 @@ pub enum Command {
     /// Quench a configuration to its inherent state: FIRE to a loose tolerance, then Newton steps with
     /// the Hessian (PETSc KSP, options prefix quench_) to the force tolerance. Exits with status 3 if
     /// it does not converge (the unconverged state is written, flagged quench_converged = false).
+    /// Checkpoints (periodic, and at once on SIGTERM or SIGUSR1, then exit status 4) that --resume
+    /// continues bitwise.
     Quench(quench::QuenchArgs),
     /// Assemble the Hessian of a configuration on the distributed engine (PETSc MATAIJ, block size 3)
     /// and write it as a sparse matrix in particle-id order, readable with h5py and scipy.
