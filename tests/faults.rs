@@ -280,10 +280,29 @@ fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_iden
             }
         }
         // The finished campaign equals the uninterrupted one, with no leftovers.
-        assert!(
-            stored == reference.fingerprints,
-            "round {rounds}: results differ"
-        );
+        if stored != reference.fingerprints {
+            // Name what differs: the entries missing on either side, and those whose status or bits
+            // changed (with the status on both sides).
+            let differing: Vec<String> = reference
+                .fingerprints
+                .keys()
+                .chain(stored.keys())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .filter(|id| stored.get(*id) != reference.fingerprints.get(*id))
+                .map(|id| {
+                    let status = |map: &BTreeMap<String, (String, Vec<u64>)>| {
+                        map.get(id).map_or("absent".to_owned(), |(s, _)| s.clone())
+                    };
+                    format!(
+                        "{id} (status {} against {} uninterrupted)",
+                        status(&stored),
+                        status(&reference.fingerprints)
+                    )
+                })
+                .collect();
+            panic!("round {rounds}: results differ: {differing:?}");
+        }
         assert_eq!(
             stored_entries(&d.join("small/results")),
             reference.entries,
