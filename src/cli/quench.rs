@@ -205,7 +205,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         stop: &stop,
         model: &model,
         parameters: &parameters,
-        box_length: configuration.box_length,
+        configuration: &configuration,
         ranks: session.size(),
     };
     let info = match quench_supervised(
@@ -297,7 +297,8 @@ struct Checkpoints<'a> {
     stop: &'a AtomicBool,
     model: &'a ModelParameters,
     parameters: &'a QuenchParameters,
-    box_length: f64,
+    /// The configuration as the quench started (box and sizes, which the quench leaves alone).
+    configuration: &'a Configuration,
     ranks: i32,
 }
 
@@ -328,24 +329,18 @@ impl Supervisor for Checkpoints<'_> {
     ) -> Result<()> {
         let positions = engine.gather(engine.local_positions());
         let built_at = engine.gather(engine.positions_at_build());
-        let sizes: Vec<[f64; 3]> = engine
-            .local_sizes()
-            .iter()
-            .map(|&s| [s, 0.0, 0.0])
-            .collect();
-        let sizes = engine.gather(&sizes);
         let velocities = if velocities.is_empty() {
             Some(Vec::new())
         } else {
             engine.gather(velocities)
         };
-        if let (Some(positions), Some(built_at), Some(sizes), Some(velocities)) =
-            (positions, built_at, sizes, velocities)
+        if let (Some(positions), Some(built_at), Some(velocities)) =
+            (positions, built_at, velocities)
         {
             let configuration = Configuration {
-                box_length: self.box_length,
+                box_length: self.configuration.box_length,
                 positions,
-                sizes: sizes.into_iter().map(|s| s[0]).collect(),
+                sizes: self.configuration.sizes.clone(),
             };
             let state = QuenchState {
                 parameters: self.parameters.clone(),
