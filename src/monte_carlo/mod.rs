@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::model::{Configuration, PairPotential, ParameterError};
 use crate::rng::{self, Stream};
 
-pub use moves::{swap, translation};
+pub use moves::{PackedParticles, swap, translation};
 
 /// Parameters of swap Monte Carlo (TOML keys of the `[swap_monte_carlo]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -613,13 +613,7 @@ impl<'c> SwapMonteCarlo<'c> {
         let mut scratch: Vec<u32> = Vec::new();
         let mut start = 0;
         let mut counts = MoveCounts::default();
-        let mut packed: Vec<[f64; 4]> = self
-            .engine
-            .all_positions()
-            .iter()
-            .zip(self.engine.all_sizes())
-            .map(|(x, &size)| [x[0], x[1], x[2], size])
-            .collect();
+        let mut packed = PackedParticles::new(self.engine.all_positions(), self.engine.all_sizes());
         for colour in 0..8u8 {
             {
                 let particles = self.engine.particles_mut();
@@ -651,6 +645,11 @@ impl<'c> SwapMonteCarlo<'c> {
                     }
                     for position in 0..members.len() {
                         let i = members[position];
+                        // The rows live in a list too large for the nearest caches: ask for the next
+                        // particle's while this one's moves are computed.
+                        if let Some(&next) = members.get(position + 1) {
+                            moves::prefetch(list.neighbours_of(next));
+                        }
                         let accept =
                             |delta: f64, u: f64| delta <= 0.0 || u < (-delta / temperature).exp();
                         if stream.random::<f64>() < swap_probability {
@@ -679,8 +678,8 @@ impl<'c> SwapMonteCarlo<'c> {
                             );
                             if accept(delta, u) {
                                 sizes.swap(i, j);
-                                packed[i][3] = sizes[i];
-                                packed[j][3] = sizes[j];
+                                packed.set_size(i, sizes[i]);
+                                packed.set_size(j, sizes[j]);
                                 counts.swaps_accepted += 1;
                             }
                         } else {
@@ -706,7 +705,7 @@ impl<'c> SwapMonteCarlo<'c> {
                             );
                             if accept(delta, u) {
                                 positions[i] = to;
-                                packed[i] = [to[0], to[1], to[2], sizes[i]];
+                                packed.set(i, to, sizes[i]);
                                 for a in 0..3 {
                                     self.travel[i][a] += d[a];
                                 }
@@ -719,8 +718,7 @@ impl<'c> SwapMonteCarlo<'c> {
             self.engine.forward_ghosts_of_class(colours, colour as f64);
             let (positions, sizes) = (self.engine.all_positions(), self.engine.all_sizes());
             for &k in &ghosts_by_colour[colour as usize] {
-                let x = positions[k];
-                packed[k] = [x[0], x[1], x[2], sizes[k]];
+                packed.set(k, positions[k], sizes[k]);
             }
         }
         self.counts.add(&counts);
@@ -788,12 +786,7 @@ mod tests {
         let engine = sampler.engine();
         let ids = engine.local_ids().to_vec();
         let particles = engine.particles_mut();
-        let packed: Vec<[f64; 4]> = particles
-            .positions
-            .iter()
-            .zip(particles.sizes.iter())
-            .map(|(x, &size)| [x[0], x[1], x[2], size])
-            .collect();
+        let packed = PackedParticles::new(particles.positions, particles.sizes);
         for _ in 0..50 {
             // A translation of a random particle.
             let i = rng.random_range(0..particles.n_local);
