@@ -67,6 +67,8 @@ pub struct ParticlesMut<'a> {
     pub n_local: usize,
     /// The neighbour list of the locals.
     pub list: &'a NeighbourList,
+    /// The positions of the locals at the list build.
+    pub positions_at_build: &'a [[f64; 3]],
 }
 
 /// The distributed particles of one configuration and the machinery to evaluate the model on them.
@@ -350,6 +352,7 @@ impl<'c> Engine<'c> {
             sizes: &mut self.sizes,
             n_local: self.n_local,
             list: &self.list,
+            positions_at_build: &self.positions_at_build,
         }
     }
 

@@ -160,7 +160,7 @@ fn evaluate_with<const NC: usize>(
             // Rows of any-size lists are mostly partners beyond their cutoff: a first pass keeps the
             // others (those beyond add exact zeros, so the sums are the same bit for bit).
             interacting.clear();
-            if list.shell_sizes.is_empty() {
+            if !list.in_shells() {
                 interacting.extend(list.row_within(i, sizes[i]));
             } else {
                 for (j, inverse_size2) in list.row_within(i, sizes[i]) {

@@ -8,8 +8,9 @@
 //!
 //! Lists for swap Monte Carlo must hold every pair that can interact whatever sizes the particles
 //! take (*any-size* lists), about ten times as many entries as interact. Their rows are therefore
-//! ordered in shells: the entries a particle of size λ needs (those closer than x_c·max_j λ_ij(λ) + skin
-//! at the build) come first, so each energy change scans only the prefix for the sizes involved.
+//! ordered in shells of distance at the build: the entries closer than a given distance come first, so
+//! an energy change scans only the prefix it can need, x_c·max_j λ_ij(λ) for the sizes involved plus
+//! how far the particles can have moved since the build (at most the skin).
 
 use rayon::prelude::*;
 
@@ -34,8 +35,8 @@ struct ChunkRows {
     inverse_size2: Vec<f64>,
 }
 
-/// Size classes (shells) of the rows of an any-size list.
-pub const SHELLS: usize = 8;
+/// Distance shells of the rows of an any-size list.
+pub const SHELLS: usize = 16;
 
 /// Compressed rows of neighbours of the local particles.
 #[derive(Clone, Debug, Default)]
@@ -46,12 +47,15 @@ pub struct NeighbourList {
     pub neighbours: Vec<u32>,
     /// 1/λ_ij² for each entry; in any-size lists only where [`Self::refresh_inverse_sizes`] set them.
     pub inverse_size2: Vec<f64>,
-    /// Any-size lists: the largest size of each of the [`SHELLS`] size classes (ascending; empty
-    /// otherwise).
-    pub shell_sizes: Vec<f64>,
-    /// Any-size lists: for row k and class c, `shell_ends[SHELLS k + c]` entries at the start of the row
-    /// hold every partner a particle of a size in classes 0..=c can reach.
+    /// Any-size lists: the outer radius of each of the [`SHELLS`] shells (ascending, the last one the
+    /// list range; empty otherwise).
+    pub shell_radii: Vec<f64>,
+    /// Any-size lists: for row k and shell c, `shell_ends[SHELLS k + c]` entries at the start of the
+    /// row hold every partner that was closer than `shell_radii[c]` at the build.
     pub shell_ends: Vec<u32>,
+    /// Any-size lists: the potential, the largest size and the skin, which give the distance a
+    /// particle of a given size can need.
+    reach: Option<(PairPotential, f64, f64)>,
 }
 
 impl NeighbourList {
@@ -75,18 +79,52 @@ impl NeighbourList {
             .zip(self.inverse_size2[range].iter().copied())
     }
 
+    /// Whether rows are in distance shells (an any-size list).
+    #[inline]
+    pub fn in_shells(&self) -> bool {
+        !self.shell_radii.is_empty()
+    }
+
     /// The length of the part of row `i` that a particle of any size up to `size` can reach.
     #[inline]
     fn prefix_len(&self, i: usize, size: f64) -> usize {
-        if self.shell_sizes.is_empty() {
+        match &self.reach {
+            None => self.offsets[i + 1] - self.offsets[i],
+            Some((potential, largest_size, skin)) => {
+                let reach = potential.cutoff() * potential.largest_pair_size(size, *largest_size);
+                self.prefix_within(i, reach + skin)
+            }
+        }
+    }
+
+    /// The length of the part of row `i` that holds every partner closer than `distance` at the
+    /// build (the whole row if the list is not in shells).
+    #[inline]
+    fn prefix_within(&self, i: usize, distance: f64) -> usize {
+        if self.shell_radii.is_empty() {
             return self.offsets[i + 1] - self.offsets[i];
         }
-        let class = self
-            .shell_sizes
+        let shell = self
+            .shell_radii
             .iter()
-            .position(|&s| size <= s)
+            .position(|&r| distance <= r)
             .unwrap_or(SHELLS - 1);
-        self.shell_ends[SHELLS * i + class] as usize
+        self.shell_ends[SHELLS * i + shell] as usize
+    }
+
+    /// The entries of local particle `i` that were closer than `distance` at the build (and a few
+    /// more): the whole row, unless the list is in shells.
+    #[inline]
+    pub fn neighbours_closer_than(&self, i: usize, distance: f64) -> &[u32] {
+        let start = self.offsets[i];
+        &self.neighbours[start..start + self.prefix_within(i, distance)]
+    }
+
+    /// Any-size lists: x_c·max_j λ_ij for a particle of size `size` (the skin not included).
+    #[inline]
+    pub fn reach(&self, size: f64) -> f64 {
+        let (potential, largest_size, _) = self.reach.as_ref().expect("an any-size list");
+        potential.cutoff() * potential.largest_pair_size(size, *largest_size)
     }
 
     /// The neighbour indices of local particle `i`.
@@ -204,16 +242,17 @@ impl NeighbourList {
         }
         let cutoff = potential.cutoff();
         let largest_size = size_range[1];
-        let (shell_sizes, shell_reach2) = if any_sizes {
-            shells(potential, skin, halo, size_range)
+        let shell_radii = if any_sizes {
+            shells(potential, halo, size_range)
         } else {
-            (Vec::new(), [0.0; SHELLS])
+            Vec::new()
         };
+        let shell_reach2: Vec<f64> = shell_radii.iter().map(|r| r * r).collect();
         let stride = [cells[1] * cells[2], cells[2]];
         let build_chunk = |chunk: std::ops::Range<usize>| {
             let mut rows = ChunkRows {
                 counts: Vec::with_capacity(chunk.len()),
-                shell_ends: Vec::with_capacity(shell_sizes.len() * chunk.len()),
+                shell_ends: Vec::with_capacity(shell_radii.len() * chunk.len()),
                 neighbours: Vec::with_capacity(if any_sizes { 256 } else { 64 } * chunk.len()),
                 inverse_size2: Vec::new(),
             };
@@ -298,7 +337,7 @@ impl NeighbourList {
                     }
                 }
                 let row_start = rows.neighbours.len();
-                if shell_sizes.is_empty() {
+                if shell_radii.is_empty() {
                     rows.neighbours
                         .extend(kept[..count].iter().map(|&k| members[k as usize]));
                     rows.inverse_size2.extend(kept[..count].iter().map(|&k| {
@@ -306,8 +345,8 @@ impl NeighbourList {
                         1.0 / (pair_size * pair_size)
                     }));
                 } else {
-                    // Shell by shell, each in scan order: a stable counting sort on the class (the
-                    // first whose reach exceeds the distance at the build). 1/λ_ij² are left to
+                    // Shell by shell, each in scan order: a stable counting sort on the shell (the
+                    // first whose radius exceeds the distance at the build). 1/λ_ij² are left to
                     // `refresh_inverse_sizes`: sizes change between builds anyway, and only the
                     // prefix of a row for the particle's current size is ever read.
                     classes.resize(count, 0);
@@ -343,8 +382,9 @@ impl NeighbourList {
             offsets: Vec::with_capacity(n_local + 1),
             neighbours: Vec::with_capacity(total),
             inverse_size2: Vec::with_capacity(total),
-            shell_ends: Vec::with_capacity(shell_sizes.len() * n_local),
-            shell_sizes,
+            shell_ends: Vec::with_capacity(shell_radii.len() * n_local),
+            shell_radii,
+            reach: any_sizes.then(|| (potential.clone(), largest_size, skin)),
         };
         list.offsets.push(0);
         let mut offset = 0;
@@ -372,36 +412,17 @@ fn floor(x: f64) -> i64 {
     truncated - ((truncated as f64) > x) as i64
 }
 
-/// The size classes of any-size rows and the squared reach of each: class c holds the sizes up to
-/// `sizes[c]` (classes of equal width between the smallest and the largest size), and a particle of
-/// such a size reaches partners of any size within x_c·max_j λ_ij + skin. That maximum grows with the
-/// size as long as sizes stay below 1/(2 n_A) (the size at which λ_ij turns over); otherwise every
-/// class is given the whole halo.
-fn shells(
-    potential: &PairPotential,
-    skin: f64,
-    halo: f64,
-    [smallest, largest]: [f64; 2],
-) -> (Vec<f64>, [f64; SHELLS]) {
-    let monotonic =
-        potential.non_additivity() <= 0.0 || largest <= 0.5 / potential.non_additivity();
-    let sizes: Vec<f64> = (1..=SHELLS)
+/// The radii of the shells of any-size rows: the reach of the smallest particle x_c·max_j λ_ij (all
+/// partners nearer than it are always scanned), then equal steps up to the list range `halo`.
+fn shells(potential: &PairPotential, halo: f64, [smallest, largest]: [f64; 2]) -> Vec<f64> {
+    let innermost = (potential.cutoff() * potential.largest_pair_size(smallest, largest)).min(halo);
+    (0..SHELLS)
         .map(|c| {
-            if c == SHELLS {
-                largest
+            if c + 1 == SHELLS {
+                halo
             } else {
-                smallest + (largest - smallest) * c as f64 / SHELLS as f64
+                innermost + (halo - innermost) * c as f64 / (SHELLS - 1) as f64
             }
         })
-        .collect();
-    let reach2 = std::array::from_fn(|c| {
-        let size = sizes[c];
-        let reach = if monotonic && c + 1 < SHELLS {
-            (potential.cutoff() * potential.largest_pair_size(size, largest) + skin).min(halo)
-        } else {
-            halo
-        };
-        reach * reach
-    });
-    (sizes, reach2)
+        .collect()
 }

@@ -273,6 +273,9 @@ pub struct SwapMonteCarlo<'c> {
     origins: Vec<(u64, Vec<[f64; 3]>)>,
     /// Moves of the local particles since the counters were last read.
     counts: MoveCounts,
+    /// The sum of the energy changes of the accepted moves of the local particles since it was last
+    /// read.
+    accepted_energy_change: f64,
     /// The order in which the cells and their particles are visited, for the current list build.
     cells: Option<CellOrder>,
 }
@@ -433,6 +436,7 @@ impl<'c> SwapMonteCarlo<'c> {
             travel,
             origins,
             counts,
+            accepted_energy_change: 0.0,
             cells: None,
         })
     }
@@ -546,6 +550,13 @@ impl<'c> SwapMonteCarlo<'c> {
         local.global(self.engine.comm())
     }
 
+    /// The sum of the energy changes of all moves accepted on all ranks since the last call, reset
+    /// afterwards: the change of the total energy, up to round-off. Collective.
+    pub fn take_accepted_energy_change(&mut self) -> f64 {
+        let local = std::mem::take(&mut self.accepted_energy_change);
+        self.engine.sum([local])
+    }
+
     /// The configuration in the frame of the starting configuration, on rank 0 (`None` elsewhere): the
     /// sampler's positions translated back by `state.shift` (so continuous from sweep to sweep up to
     /// round-off).
@@ -574,6 +585,9 @@ impl<'c> SwapMonteCarlo<'c> {
         let m = self.cells_per_axis;
         let width = l / m as f64;
         let step = self.state.step_size;
+        // The largest distance of any particle from its position at the list build, at the start of
+        // the sweep: during the sweep no partner is further from it than this plus h = δ√3/2.
+        let mut moved_most = 0.0;
         if sweep % self.parameters.grid_shift_interval == 0 {
             // Move the cell grid relative to the particles by translating the system.
             let mut stream = rng::stream(self.seed, Stream::CellGridShift, &[sweep]);
@@ -590,8 +604,11 @@ impl<'c> SwapMonteCarlo<'c> {
             let [first, second] = self.engine.largest_displacements();
             if first + second + 3f64.sqrt() * step > self.engine.skin() {
                 self.rebuild();
+            } else {
+                moved_most = first;
             }
         }
+        let partner_travel = moved_most + 0.5 * 3f64.sqrt() * step;
 
         // Particles only change cells at list builds (a move that would leave its cell is rejected,
         // and the grid moves with a rebuild): the visiting order holds until the next build.
@@ -613,16 +630,29 @@ impl<'c> SwapMonteCarlo<'c> {
         let mut scratch: Vec<u32> = Vec::new();
         let mut start = 0;
         let mut counts = MoveCounts::default();
+        let mut energy_change = 0.0;
         let mut packed = PackedParticles::new(self.engine.all_positions(), self.engine.all_sizes());
         for colour in 0..8u8 {
             {
                 let particles = self.engine.particles_mut();
-                let (positions, sizes, list, ids) = (
+                let (positions, sizes, list, ids, at_build) = (
                     particles.positions,
                     particles.sizes,
                     particles.list,
                     particles.ids,
+                    particles.positions_at_build,
                 );
+                // A partner that can interact with particle k (of size λ, whose move spans a
+                // distance `span`) was closer to it at the build than its reach x_c·max_j λ_ij plus
+                // `span`, plus how far each of the two has moved since: only that prefix of its row
+                // (in shells of distance at the build) is scanned.
+                let within = |k: usize, x: [f64; 3], reach: f64, span: f64| {
+                    let x0 = at_build[k];
+                    let moved =
+                        ((x[0] - x0[0]).powi(2) + (x[1] - x0[1]).powi(2) + (x[2] - x0[2]).powi(2))
+                            .sqrt();
+                    list.neighbours_closer_than(k, reach + span + moved + partner_travel)
+                };
                 while start < order.len() && order[start].0 == colour {
                     let cell = order[start].1;
                     let mut end = start;
@@ -648,7 +678,12 @@ impl<'c> SwapMonteCarlo<'c> {
                         // The rows live in a list too large for the nearest caches: ask for the next
                         // particle's while this one's moves are computed.
                         if let Some(&next) = members.get(position + 1) {
-                            moves::prefetch(list.neighbours_of(next));
+                            moves::prefetch(within(
+                                next,
+                                positions[next],
+                                list.reach(sizes[next]),
+                                0.0,
+                            ));
                         }
                         let accept =
                             |delta: f64, u: f64| delta <= 0.0 || u < (-delta / temperature).exp();
@@ -665,22 +700,39 @@ impl<'c> SwapMonteCarlo<'c> {
                             {
                                 continue;
                             }
-                            let larger = sizes[i].max(sizes[j]);
+                            let reach = list.reach(sizes[i]).max(list.reach(sizes[j]));
                             let delta = swap(
                                 &potential,
-                                list.neighbours_within(i, larger),
-                                list.neighbours_within(j, larger),
+                                within(i, positions[i], reach, 0.0),
+                                within(j, positions[j], reach, 0.0),
                                 &packed,
                                 ids,
                                 i,
                                 j,
                                 &mut scratch,
                             );
+                            // In unit tests: the scanned prefixes miss no interacting partner, so
+                            // the whole rows give the same sum, bit for bit.
+                            #[cfg(test)]
+                            assert_eq!(
+                                delta,
+                                swap(
+                                    &potential,
+                                    list.neighbours_of(i),
+                                    list.neighbours_of(j),
+                                    &packed,
+                                    ids,
+                                    i,
+                                    j,
+                                    &mut scratch
+                                )
+                            );
                             if accept(delta, u) {
                                 sizes.swap(i, j);
                                 packed.set_size(i, sizes[i]);
                                 packed.set_size(j, sizes[j]);
                                 counts.swaps_accepted += 1;
+                                energy_change += delta;
                             }
                         } else {
                             counts.translations += 1;
@@ -695,13 +747,26 @@ impl<'c> SwapMonteCarlo<'c> {
                             }) {
                                 continue;
                             }
+                            let span = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
                             let delta = translation(
                                 &potential,
-                                list.neighbours_within(i, sizes[i]),
+                                within(i, positions[i], list.reach(sizes[i]), span),
                                 &packed,
                                 i,
                                 to,
                                 &mut scratch,
+                            );
+                            #[cfg(test)]
+                            assert_eq!(
+                                delta,
+                                translation(
+                                    &potential,
+                                    list.neighbours_of(i),
+                                    &packed,
+                                    i,
+                                    to,
+                                    &mut scratch
+                                )
                             );
                             if accept(delta, u) {
                                 positions[i] = to;
@@ -710,6 +775,7 @@ impl<'c> SwapMonteCarlo<'c> {
                                     self.travel[i][a] += d[a];
                                 }
                                 counts.translations_accepted += 1;
+                                energy_change += delta;
                             }
                         }
                     }
@@ -722,6 +788,7 @@ impl<'c> SwapMonteCarlo<'c> {
             }
         }
         self.counts.add(&counts);
+        self.accepted_energy_change += energy_change;
         if self.tuning() {
             let global = counts.global(self.engine.comm());
             self.state.tuning_counts.add(&global);
@@ -840,11 +907,21 @@ mod tests {
 
         // Sweeps keep every particle, the multiset of sizes, and a consistent engine: the energy it
         // evaluates equals the serial model's on the gathered configuration.
+        let energy_before = sampler.evaluate().energy;
         for _ in 0..30 {
             sampler.sweep();
         }
         let counts = sampler.take_counts();
         assert_eq!(counts.translations + counts.swaps, 30 * 600);
+        // Every accepted move changed the energy by its computed ΔU: no partner was missed by the
+        // scan of the list rows.
+        let energy_change = sampler.take_accepted_energy_change();
+        let energy_after = sampler.evaluate().energy;
+        assert!(
+            (energy_after - energy_before - energy_change).abs() < 1e-9 * energy_before.abs(),
+            "energy changed by {} but the accepted moves by {energy_change}",
+            energy_after - energy_before
+        );
         assert!(
             counts.translations_accepted > 0 && counts.swaps_accepted > 0,
             "{counts:?}"
