@@ -147,47 +147,55 @@ fn evaluate_with<const NC: usize>(
         .zip(virials.par_iter_mut())
         .with_min_len(512)
         .enumerate()
-        .for_each_init(Vec::new, |interacting, (i, ((force, energy), virial))| {
-            let xi = positions[i];
-            let (mut f, mut e, mut w) = ([0.0; 3], 0.0, [0.0; 6]);
-            let separation = |j: usize| {
-                let xj = positions[j];
-                [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]]
-            };
-            let scaled_distance2 = |d: [f64; 3], inverse_size2: f64| {
-                (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) * inverse_size2
-            };
-            // Rows of any-size lists are mostly partners beyond their cutoff: a first pass keeps the
-            // others (those beyond add exact zeros, so the sums are the same bit for bit).
-            interacting.clear();
-            if !list.in_shells() {
-                interacting.extend(list.row_within(i, sizes[i]));
-            } else {
-                for (j, inverse_size2) in list.row_within(i, sizes[i]) {
-                    if scaled_distance2(separation(j), inverse_size2) < kernel.cutoff_squared {
-                        interacting.push((j, inverse_size2));
+        .for_each_init(
+            Vec::new,
+            |interacting: &mut Vec<(usize, f64)>, (i, ((force, energy), virial))| {
+                let xi = positions[i];
+                let (mut f, mut e, mut w) = ([0.0; 3], 0.0, [0.0; 6]);
+                let separation = |j: usize| {
+                    let xj = positions[j];
+                    [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]]
+                };
+                let scaled_distance2 = |d: [f64; 3], inverse_size2: f64| {
+                    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) * inverse_size2
+                };
+                let mut add = |j: usize, inverse_size2: f64| {
+                    let d = separation(j);
+                    let s = scaled_distance2(d, inverse_size2);
+                    let (phi, slope) = kernel.energy_and_slope(s);
+                    let slope = slope * inverse_size2;
+                    e += phi;
+                    for a in 0..3 {
+                        f[a] += slope * d[a];
+                    }
+                    w[0] += slope * d[0] * d[0];
+                    w[1] += slope * d[1] * d[1];
+                    w[2] += slope * d[2] * d[2];
+                    w[3] += slope * d[0] * d[1];
+                    w[4] += slope * d[0] * d[2];
+                    w[5] += slope * d[1] * d[2];
+                };
+                if list.in_shells() {
+                    // Rows of any-size lists are mostly partners beyond their cutoff: a first pass keeps
+                    // the others (those beyond add exact zeros, so the sums are the same bit for bit).
+                    interacting.clear();
+                    interacting.extend(list.row_within(i, sizes[i]).filter(
+                        |&(j, inverse_size2)| {
+                            scaled_distance2(separation(j), inverse_size2) < kernel.cutoff_squared
+                        },
+                    ));
+                    for &(j, inverse_size2) in interacting.iter() {
+                        add(j, inverse_size2);
+                    }
+                } else {
+                    for (j, inverse_size2) in list.row_within(i, sizes[i]) {
+                        add(j, inverse_size2);
                     }
                 }
-            }
-            for &(j, inverse_size2) in interacting.iter() {
-                let d = separation(j);
-                let s = scaled_distance2(d, inverse_size2);
-                let (phi, slope) = kernel.energy_and_slope(s);
-                let slope = slope * inverse_size2;
-                e += phi;
-                for a in 0..3 {
-                    f[a] += slope * d[a];
-                }
-                w[0] += slope * d[0] * d[0];
-                w[1] += slope * d[1] * d[1];
-                w[2] += slope * d[2] * d[2];
-                w[3] += slope * d[0] * d[1];
-                w[4] += slope * d[0] * d[2];
-                w[5] += slope * d[1] * d[2];
-            }
-            *force = f;
-            *energy = 0.5 * e;
-            *virial = w.map(|x| 0.5 * x);
-        });
+                *force = f;
+                *energy = 0.5 * e;
+                *virial = w.map(|x| 0.5 * x);
+            },
+        );
     (forces, energies, virials)
 }

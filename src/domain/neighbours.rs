@@ -90,10 +90,7 @@ impl NeighbourList {
     fn prefix_len(&self, i: usize, size: f64) -> usize {
         match &self.reach {
             None => self.offsets[i + 1] - self.offsets[i],
-            Some((potential, largest_size, skin)) => {
-                let reach = potential.cutoff() * potential.largest_pair_size(size, *largest_size);
-                self.prefix_within(i, reach + skin)
-            }
+            Some((_, _, skin)) => self.prefix_within(i, self.reach(size) + skin),
         }
     }
 
