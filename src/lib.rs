@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod blas;
 pub mod campaign;
 pub mod cli;
 pub mod domain;

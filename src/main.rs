@@ -13,7 +13,29 @@ fn launcher_rank() -> usize {
     .unwrap_or(0)
 }
 
+/// Restarts the program once with `OPENBLAS_CORETYPE` set if OpenBLAS chose generic kernels on a CPU
+/// that has better ones (see `pinch::blas`). Runs first, before MPI or any other thread starts; if the
+/// restart fails the run goes on with the kernels it has.
+fn restart_with_cpu_kernels() {
+    use std::os::unix::process::CommandExt;
+    let Some(kernels) = pinch::blas::kernels_to_force() else {
+        return;
+    };
+    let Ok(program) = std::env::current_exe() else {
+        return;
+    };
+    let mut arguments = std::env::args_os();
+    let name = arguments.next().unwrap_or_default();
+    let error = std::process::Command::new(program)
+        .arg0(name)
+        .args(arguments)
+        .env("OPENBLAS_CORETYPE", kernels)
+        .exec();
+    eprintln!("pinch: warning: could not restart with OPENBLAS_CORETYPE={kernels}: {error}");
+}
+
 fn main() {
+    restart_with_cpu_kernels();
     // Output piped into `head` and the like ends quietly when the reader goes away, as for any Unix
     // tool, instead of panicking on EPIPE.
     // SAFETY: restoring the default disposition of SIGPIPE before any other thread exists.
@@ -32,6 +54,7 @@ fn main() {
         .parse_default_env()
         .format_timestamp_secs()
         .init();
+    log::debug!("BLAS: {}", pinch::blas::description());
     if let Err(error) =
         pinch::faults::configure_from_environment().and_then(|()| pinch::cli::run(cli))
     {

@@ -1,4 +1,4 @@
-//! Where a result came from: program, version, commit, command line, seed, time and MPI layout.
+//! Where a result came from: program, version, commit, command line, seed, time, MPI layout and BLAS.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,10 @@ pub struct Provenance {
     /// `--` on the command line.
     #[serde(default)]
     pub petsc_options: String,
+    /// The BLAS under the factorisations: OpenBLAS's configuration with the kernels it runs, or
+    /// "not OpenBLAS".
+    #[serde(default)]
+    pub blas: String,
 }
 
 impl Provenance {
@@ -49,6 +53,7 @@ impl Provenance {
                     .collect::<Vec<_>>()
                     .join(" ")
             },
+            blas: crate::blas::description(),
         }
     }
 }

@@ -112,3 +112,53 @@ fn every_command_documents_itself() {
         "{selftest}"
     );
 }
+
+/// On a CPU with AVX2 or AVX-512, the dense kernels under the factorisations are never OpenBLAS's
+/// generic ones (which an OpenBLAS older than the CPU falls back to) unless `OPENBLAS_CORETYPE` asks
+/// for them, and a choice made with `OPENBLAS_CORETYPE` stands.
+#[test]
+fn blas_kernels_fit_the_cpu_unless_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let blas = |coretype: Option<&str>| {
+        let mut command = std::process::Command::new(PINCH);
+        command
+            .args([
+                "generate",
+                "-n",
+                "200",
+                "--seed",
+                "1",
+                "-o",
+                "g.h5",
+                "--log-level",
+                "debug",
+            ])
+            .current_dir(dir.path());
+        match coretype {
+            Some(kernels) => command.env("OPENBLAS_CORETYPE", kernels),
+            None => command.env_remove("OPENBLAS_CORETYPE"),
+        };
+        let output = command.output().expect("pinch runs");
+        success(&output);
+        let log = stderr(&output);
+        log.lines()
+            .find_map(|line| line.split_once("BLAS: ").map(|(_, b)| b.to_string()))
+            .unwrap_or_else(|| panic!("no BLAS line in the debug log:\n{log}"))
+    };
+    let automatic = blas(None);
+    if !automatic.starts_with("OpenBLAS") {
+        eprintln!("the BLAS is not OpenBLAS ({automatic}): nothing to check");
+        return;
+    }
+    if pinch::blas::kernels_for_this_cpu().is_some() {
+        assert!(
+            !automatic.split_whitespace().any(pinch::blas::is_generic),
+            "generic kernels on a CPU with AVX2: {automatic}"
+        );
+    }
+    let chosen = blas(Some("Prescott"));
+    assert!(
+        chosen.split_whitespace().any(|word| word == "Prescott"),
+        "OPENBLAS_CORETYPE=Prescott not honoured: {chosen}"
+    );
+}

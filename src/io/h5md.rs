@@ -9,7 +9,8 @@
 //! /particles/all/diameter     (N,) f64: the particle sizes λ_i
 //! /particles/all/force        (N, 3) f64, where a command evaluated forces (`pinch evaluate`)
 //! /parameters/model           one attribute per model parameter (ModelParameters)
-//! /parameters/provenance      program, version, git_commit, command_line, seed, created, mpi_ranks
+//! /parameters/provenance      program, version, git_commit, command_line, seed, created, mpi_ranks,
+//!                             petsc_options, blas
 //! /observables                scalar datasets: n_particles, energy_per_particle, max_force, pressure, ...
 //! ```
 

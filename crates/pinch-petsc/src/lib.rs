@@ -25,6 +25,7 @@ mod ffi {
     include!(concat!(env!("OUT_DIR"), "/petsc_bindings.rs"));
 }
 
+pub mod blas;
 mod dense;
 mod eps;
 mod error;
