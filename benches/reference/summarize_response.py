@@ -1,12 +1,23 @@
 """Collects the response benchmarks (pinch modes, shear, dipoles and their peers) into one JSON file.
 
 Usage: summarize_response.py OUT.json N:MODES.h5:SHEAR.h5:DIPOLES.h5:PEERS.json ...
+
+Runs of sizes not measured this time are kept from an existing OUT.json, so that a benchmark of some
+sizes (PINCH_BENCH_SIZES) updates those and leaves the others' records.
 """
 import json
+import os
 import platform
 import sys
+import time
 
 import h5py
+
+
+def provenance(path):
+    with h5py.File(path, "r") as f:
+        return {k: (v.decode() if isinstance(v, bytes) else str(v))
+                for k, v in f["parameters/provenance"].attrs.items()}
 
 
 def observables(path):
@@ -26,9 +37,13 @@ for run in runs:
     shear_obs, shear = observables(shear_path)
     dipoles_obs, dipoles = observables(dipoles_path)
     m, e, d = modes["modes"], shear["elastic"], dipoles["dipoles"]
+    made = provenance(modes_path)
     entry = {
         "n_particles": int(n),
         "ranks": 2,
+        "measured": time.strftime("%Y-%m-%d", time.gmtime()),
+        "git_commit": made.get("git_commit", "unknown"),
+        "blas": made.get("blas", "unknown"),
         "hessian_assembly_seconds": modes_obs["hessian_seconds"],
         "modes": {"count": m["count"], "seconds": m["seconds"], "method": f"{m['method']} + {m['spectral_transform']}",
                   "peak_memory_bytes": modes_obs["peak_memory_bytes"]},
@@ -51,6 +66,10 @@ for run in runs:
         entry["ratios"] = ratios
     results.append(entry)
     print(json.dumps(entry))
+measured = {entry["n_particles"] for entry in results}
+if os.path.exists(out):
+    kept = [entry for entry in json.load(open(out)).get("runs", []) if entry["n_particles"] not in measured]
+    results = sorted(results + kept, key=lambda entry: entry["n_particles"])
 json.dump({
     "benchmark": "measurements on inherent states on 2 ranks (pinch modes, shear, dipoles), peers on the same states",
     "machine": platform.machine(),
