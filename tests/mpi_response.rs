@@ -314,6 +314,60 @@ fn mpi_the_iterative_solvers_of_large_systems_agree_with_the_direct_ones() {
 }
 
 #[test]
+fn mpi_a_krylov_solve_stopped_short_is_an_error_naming_why() {
+    // A solver of the user's own whose iteration limit is too small to converge: the limit stands for
+    // every block of right-hand sides, and the run ends with an error naming the solver's options
+    // prefix and the reason, whether pinch finds it or PETSc raises it (`ksp_error_if_not_converged`),
+    // on 1 and 2 ranks; nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    success(&pinch(
+        d,
+        &["generate", "-n", "300", "--seed", "3", "-o", "liquid.h5"],
+    ));
+    success(&pinch(
+        d,
+        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
+    ));
+    for ranks in [1, 2] {
+        for raised_by_petsc in [false, true] {
+            let mut args = vec![
+                "dipoles",
+                "--in",
+                "glass.h5",
+                "--out",
+                "dipoles.h5",
+                "--dipoles",
+                "6",
+                "--",
+                "-response_ksp_type",
+                "cg",
+                "-response_pc_type",
+                "jacobi",
+                "-response_ksp_max_it",
+                "3",
+            ];
+            if raised_by_petsc {
+                args.push("-response_ksp_error_if_not_converged");
+            }
+            let output = pinch_mpi(d, ranks, &args);
+            let log = stderr(&output);
+            let case = format!("{ranks} ranks, raised by PETSc: {raised_by_petsc}");
+            assert!(!output.status.success(), "{case}: the solves converged");
+            assert!(
+                log.contains("DIVERGED_ITS") && log.contains("response_"),
+                "{case}: {log}"
+            );
+            assert!(
+                !log.contains("signal") && !log.contains("Segmentation"),
+                "{case}: crashed: {log}"
+            );
+            assert!(!d.join("dipoles.h5").exists(), "{case}");
+        }
+    }
+}
+
+#[test]
 fn mpi_distributed_factors_agree_with_the_factor_on_every_rank() {
     // Up to 20,000 particles several ranks each factor the whole Hessian (CHOLMOD) and share the
     // right-hand sides out; above, one MUMPS factor is spread over the ranks. Both, on 2 ranks, against

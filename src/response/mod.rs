@@ -181,7 +181,9 @@ impl<'s> ResponseSolver<'s> {
         if crate::faults::response_ksp_stall() {
             self.ksp.set_tolerances(tolerance, 1e-300, 1)?;
         } else if !self.user_tolerance {
-            self.ksp.set_tolerances(tolerance, 1e-300, 100_000)?;
+            // The iteration limit and absolute tolerance stay as set at creation or by the user
+            // (`-response_ksp_max_it`, `-response_ksp_atol`).
+            self.ksp.set_relative_tolerance(tolerance)?;
         }
         let mut right = forces.to_vec();
         for c in 0..columns {

@@ -69,6 +69,19 @@ impl<'s> Ksp<'s> {
         Ok(())
     }
 
+    /// Changes the relative tolerance only, leaving the absolute and divergence tolerances and the
+    /// iteration limit as they are (as the options database set them, for instance).
+    pub fn set_relative_tolerance(&mut self, relative: f64) -> Result<()> {
+        check!(KSPSetTolerances(
+            self.raw,
+            relative,
+            ffi::PETSC_DEFAULT as f64,
+            ffi::PETSC_DEFAULT as f64,
+            ffi::PETSC_DEFAULT as ffi::PetscInt
+        ));
+        Ok(())
+    }
+
     /// Applies the options database (`-<prefix>ksp_*`, `-<prefix>pc_*`); call it last, as the command line wins.
     pub fn set_from_options(&mut self) -> Result<()> {
         check!(KSPSetFromOptions(self.raw));
@@ -77,7 +90,13 @@ impl<'s> Ksp<'s> {
 
     /// Solves `A x = b`; a solve that does not converge is an [`Error::KspDiverged`].
     pub fn solve(&mut self, b: &Vector<'s>, x: &mut Vector<'s>) -> Result<KspInfo> {
-        check!(KSPSolve(self.raw, b.raw, x.raw));
+        // SAFETY: the solver and two vectors of its operator's layout.
+        let solved = unsafe { ffi::KSPSolve(self.raw, b.raw, x.raw) };
+        if solved != 0 {
+            // Stopped by `-ksp_error_if_not_converged`: reported with the prefix and reason.
+            self.outcome()?;
+            return Err(Error::from_code(solved, "KSPSolve"));
+        }
         self.outcome()
     }
 
@@ -104,16 +123,51 @@ impl<'s> Ksp<'s> {
         Ok(info)
     }
 
-    /// Solves `A X = B` for every column of `b` at once (a direct solver applies its factors to the
-    /// whole block; Krylov methods solve column by column). A column that does not converge makes it an
-    /// [`Error::KspDiverged`]; the iterations reported are those of the last column.
+    /// Solves `A X = B` for every column of `b`: a direct solver (`preonly`) applies its factors to
+    /// the whole block at once, Krylov methods solve column by column. A column that does not converge
+    /// makes it an [`Error::KspDiverged`]; the iterations reported are those of the last column.
     pub fn solve_many(
         &mut self,
         b: &DenseColumns<'s>,
         x: &mut DenseColumns<'s>,
     ) -> Result<KspInfo> {
-        check!(KSPMatSolve(self.raw, b.raw, x.raw));
-        self.outcome()
+        if self.method()? == "preonly" {
+            check!(KSPMatSolve(self.raw, b.raw, x.raw));
+            return self.outcome();
+        }
+        // The column loop KSPMatSolve would run, made here for two reasons: KSPMatSolve leaves only
+        // the last column's converged reason, and a failed solve (`-ksp_error_if_not_converged`)
+        // leaves its columns checked out, which the matrices' destruction then refuses.
+        let (mut rows, mut columns): (ffi::PetscInt, ffi::PetscInt) = (0, 0);
+        check!(MatGetSize(b.raw, &mut rows, &mut columns));
+        let mut info = None;
+        for column in 0..columns {
+            let mut right: ffi::Vec = std::ptr::null_mut();
+            let mut solution: ffi::Vec = std::ptr::null_mut();
+            check!(MatDenseGetColumnVecRead(b.raw, column, &mut right));
+            // SAFETY: valid matrices and column index; the column is given back below.
+            let taken = unsafe { ffi::MatDenseGetColumnVecWrite(x.raw, column, &mut solution) };
+            let solved = if taken == 0 {
+                // SAFETY: the solver and two vectors of its operator's layout.
+                let solved = unsafe { ffi::KSPSolve(self.raw, right, solution) };
+                check!(MatDenseRestoreColumnVecWrite(x.raw, column, &mut solution));
+                solved
+            } else {
+                taken
+            };
+            check!(MatDenseRestoreColumnVecRead(b.raw, column, &mut right));
+            if solved != 0 {
+                if taken != 0 {
+                    return Err(Error::from_code(solved, "MatDenseGetColumnVecWrite"));
+                }
+                // A solve stopped by `-ksp_error_if_not_converged` is reported as any other that
+                // did not converge, with the solver's prefix and reason.
+                self.outcome()?;
+                return Err(Error::from_code(solved, "KSPSolve"));
+            }
+            info = Some(self.outcome()?);
+        }
+        info.map_or_else(|| self.outcome(), Ok)
     }
 
     /// The Krylov method in use, e.g. `cg`.
