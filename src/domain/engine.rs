@@ -275,11 +275,7 @@ impl<'c> Engine<'c> {
         } else {
             self.forward_positions();
         }
-        if self.sizes_changed {
-            self.list
-                .refresh_inverse_sizes(&self.potential, &self.sizes);
-            self.sizes_changed = false;
-        }
+        self.sizes_changed = false;
     }
 
     /// The two largest distances of any local particle from its position at the last list build, over
@@ -457,8 +453,8 @@ impl<'c> Engine<'c> {
         );
         self.positions_at_build = self.positions[..self.n_local].to_vec();
         self.builds += 1;
-        // Any-size lists are built without 1/λ_ij² (see `NeighbourList::build`).
-        self.sizes_changed = self.layout.any_sizes;
+        // The ghosts were just made with the current sizes.
+        self.sizes_changed = false;
     }
 
     /// Moves every local particle that left the domain to the neighbour owning it, axis by axis.

@@ -107,7 +107,7 @@ fn forces_with<const NC: usize>(
         .for_each(|(i, force)| {
             let xi = positions[i];
             let mut f = [0.0; 3];
-            for (j, inverse_size2) in list.row_within(i, sizes[i]) {
+            let mut add = |j: usize, inverse_size2: f64| {
                 let xj = positions[j];
                 let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
                 let s = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) * inverse_size2;
@@ -115,6 +115,15 @@ fn forces_with<const NC: usize>(
                 f[0] += slope * d[0];
                 f[1] += slope * d[1];
                 f[2] += slope * d[2];
+            };
+            if list.in_shells() {
+                for (j, inverse_size2) in list.sized_row_within(i, sizes) {
+                    add(j, inverse_size2);
+                }
+            } else {
+                for (j, inverse_size2) in list.row(i) {
+                    add(j, inverse_size2);
+                }
             }
             *force = f;
         });
@@ -179,7 +188,7 @@ fn evaluate_with<const NC: usize>(
                     // Rows of any-size lists are mostly partners beyond their cutoff: a first pass keeps
                     // the others (those beyond add exact zeros, so the sums are the same bit for bit).
                     interacting.clear();
-                    interacting.extend(list.row_within(i, sizes[i]).filter(
+                    interacting.extend(list.sized_row_within(i, sizes).filter(
                         |&(j, inverse_size2)| {
                             scaled_distance2(separation(j), inverse_size2) < kernel.cutoff_squared
                         },
@@ -188,7 +197,7 @@ fn evaluate_with<const NC: usize>(
                         add(j, inverse_size2);
                     }
                 } else {
-                    for (j, inverse_size2) in list.row_within(i, sizes[i]) {
+                    for (j, inverse_size2) in list.row(i) {
                         add(j, inverse_size2);
                     }
                 }

@@ -45,7 +45,8 @@ pub struct NeighbourList {
     pub offsets: Vec<usize>,
     /// Index (into locals + ghosts) of each neighbour.
     pub neighbours: Vec<u32>,
-    /// 1/λ_ij² for each entry; in any-size lists only where [`Self::refresh_inverse_sizes`] set them.
+    /// 1/λ_ij² for each entry (empty in any-size lists, whose sizes change between builds:
+    /// [`Self::sized_row_within`] computes them from the current sizes).
     pub inverse_size2: Vec<f64>,
     /// Any-size lists: the outer radius of each of the [`SHELLS`] shells (ascending, the last one the
     /// list range; empty otherwise).
@@ -59,8 +60,9 @@ pub struct NeighbourList {
 }
 
 impl NeighbourList {
-    /// The entries of local particle `i`: (neighbour index, 1/λ_ij²).
+    /// The entries of local particle `i`: (neighbour index, 1/λ_ij²). Lists not in shells only.
     pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        debug_assert!(!self.in_shells(), "an any-size list holds no sizes");
         let range = self.offsets[i]..self.offsets[i + 1];
         self.neighbours[range.clone()]
             .iter()
@@ -68,15 +70,23 @@ impl NeighbourList {
             .zip(self.inverse_size2[range].iter().copied())
     }
 
-    /// The entries of local particle `i` of size `size` that it can interact with: (neighbour index,
-    /// 1/λ_ij²). The whole row, unless the list is in shells.
-    pub fn row_within(&self, i: usize, size: f64) -> impl Iterator<Item = (usize, f64)> + '_ {
+    /// Any-size lists: the entries of local particle `i` that it can interact with at the current
+    /// sizes `sizes` (locals then ghosts), the prefix of its row for its size, as (neighbour index,
+    /// 1/λ_ij²).
+    pub fn sized_row_within<'a>(
+        &'a self,
+        i: usize,
+        sizes: &'a [f64],
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        let (potential, _, _) = self.reach.as_ref().expect("an any-size list");
         let start = self.offsets[i];
-        let range = start..start + self.prefix_len(i, size);
-        self.neighbours[range.clone()]
+        self.neighbours[start..start + self.prefix_len(i, sizes[i])]
             .iter()
-            .map(|&j| j as usize)
-            .zip(self.inverse_size2[range].iter().copied())
+            .map(move |&j| {
+                let j = j as usize;
+                let pair_size = potential.pair_size(sizes[i], sizes[j]);
+                (j, 1.0 / (pair_size * pair_size))
+            })
     }
 
     /// Whether rows are in distance shells (an any-size list).
@@ -146,19 +156,6 @@ impl NeighbourList {
     /// Whether the list has no entries.
     pub fn is_empty(&self) -> bool {
         self.neighbours.is_empty()
-    }
-
-    /// Recomputes 1/λ_ij² from `sizes` (locals then ghosts), after particles exchanged sizes, for the
-    /// entries each particle can interact with at its size ([`Self::row_within`]): the others are
-    /// refreshed when they come into use.
-    pub fn refresh_inverse_sizes(&mut self, potential: &PairPotential, sizes: &[f64]) {
-        for i in 0..self.offsets.len().saturating_sub(1) {
-            let start = self.offsets[i];
-            for k in start..start + self.prefix_len(i, sizes[i]) {
-                let pair_size = potential.pair_size(sizes[i], sizes[self.neighbours[k] as usize]);
-                self.inverse_size2[k] = 1.0 / (pair_size * pair_size);
-            }
-        }
     }
 
     /// Builds the lists of the first `n_local` particles among all `positions` (locals then ghosts)
@@ -343,9 +340,8 @@ impl NeighbourList {
                     }));
                 } else {
                     // Shell by shell, each in scan order: a stable counting sort on the shell (the
-                    // first whose radius exceeds the distance at the build). 1/λ_ij² are left to
-                    // `refresh_inverse_sizes`: sizes change between builds anyway, and only the
-                    // prefix of a row for the particle's current size is ever read.
+                    // first whose radius exceeds the distance at the build). No 1/λ_ij²: sizes
+                    // change between builds.
                     classes.resize(count, 0);
                     let mut next = [0u32; SHELLS];
                     for (class, &r2) in classes.iter_mut().zip(&distances2[..count]) {
@@ -378,7 +374,7 @@ impl NeighbourList {
         let mut list = NeighbourList {
             offsets: Vec::with_capacity(n_local + 1),
             neighbours: Vec::with_capacity(total),
-            inverse_size2: Vec::with_capacity(total),
+            inverse_size2: Vec::with_capacity(if any_sizes { 0 } else { total }),
             shell_ends: Vec::with_capacity(shell_radii.len() * n_local),
             shell_radii,
             reach: any_sizes.then(|| (potential.clone(), largest_size, skin)),
@@ -393,9 +389,6 @@ impl NeighbourList {
             list.shell_ends.extend_from_slice(&rows.shell_ends);
             list.neighbours.extend_from_slice(&rows.neighbours);
             list.inverse_size2.extend_from_slice(&rows.inverse_size2);
-        }
-        if any_sizes {
-            list.inverse_size2.resize(total, 0.0);
         }
         list
     }
