@@ -43,6 +43,15 @@ struct Stage {
     received: usize,
 }
 
+/// Which particles a subset's ghost update sends and receives at each stage of one list build (see
+/// [`Engine::ghost_traffic`]).
+#[derive(Clone, Debug)]
+pub struct GhostTraffic {
+    build: usize,
+    /// Per stage: the indices sent, and the ghost slots that receive them.
+    stages: Vec<(Vec<u32>, Vec<usize>)>,
+}
+
 /// How an engine lays out its domains and lists.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Layout {
@@ -352,39 +361,70 @@ impl<'c> Engine<'c> {
         }
     }
 
-    /// As [`Self::forward_ghosts`], for the particles whose `class` (one per local and ghost, equal for
-    /// all copies of a particle, e.g. sent along with [`Self::forward_values`]) is `which` only.
-    /// Collective.
-    pub fn forward_ghosts_of_class(&mut self, class: &[f64], which: f64) {
-        self.forward_ghosts_where(|k| class[k] == which);
+    /// The ghost traffic of the particles whose `class` (one value per local and ghost, equal for all
+    /// copies of a particle, e.g. sent along with [`Self::forward_values`]) is `which`: found once for
+    /// the stages of the current build, so that forwarding it ([`Self::forward_ghost_traffic`]) after
+    /// those particles moved scans no other particle.
+    pub fn ghost_traffic(&self, class: &[f64], which: f64) -> GhostTraffic {
+        GhostTraffic {
+            build: self.builds,
+            stages: self
+                .stages
+                .iter()
+                .map(|s| {
+                    let sent = s.send.iter().copied();
+                    let received = s.received_at..s.received_at + s.received;
+                    (
+                        sent.filter(|&i| class[i as usize] == which).collect(),
+                        received.filter(|&k| class[k] == which).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// As [`Self::forward_ghosts`], for the particles of `traffic` only (found by
+    /// [`Self::ghost_traffic`] for the current build). Collective.
+    pub fn forward_ghost_traffic(&mut self, traffic: &GhostTraffic) {
+        assert_eq!(
+            traffic.build, self.builds,
+            "ghost traffic of an earlier build"
+        );
+        let mut outgoing = Vec::new();
+        let mut incoming = Vec::new();
+        for (s, (sent, received)) in self.stages.iter().zip(&traffic.stages) {
+            outgoing.clear();
+            for &i in sent {
+                let mut x = self.positions[i as usize];
+                x[s.axis] += s.shift;
+                outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
+            }
+            incoming.resize(4 * received.len(), 0.0);
+            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
+            for (&k, chunk) in received.iter().zip(incoming.chunks_exact(4)) {
+                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
+                self.sizes[k] = chunk[3];
+            }
+        }
     }
 
     /// Sends the positions and sizes of the locals to their ghosts, along the stages of the last
     /// build. Collective.
     pub fn forward_ghosts(&mut self) {
-        self.forward_ghosts_where(|_| true);
-    }
-
-    /// Forwards positions and sizes of the particles (locals and ghosts, by index) that `selected`
-    /// picks; it must pick all copies of a particle alike on every rank.
-    fn forward_ghosts_where(&mut self, selected: impl Fn(usize) -> bool) {
         let mut outgoing = Vec::new();
         let mut incoming = Vec::new();
-        let mut targets = Vec::new();
         for s in &self.stages {
             outgoing.clear();
-            for &i in s.send.iter().filter(|&&i| selected(i as usize)) {
+            for &i in &s.send {
                 let mut x = self.positions[i as usize];
                 x[s.axis] += s.shift;
                 outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
             }
-            targets.clear();
-            targets.extend((s.received_at..s.received_at + s.received).filter(|&k| selected(k)));
-            incoming.resize(4 * targets.len(), 0.0);
+            incoming.resize(4 * s.received, 0.0);
             communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
-            for (&k, chunk) in targets.iter().zip(incoming.chunks_exact(4)) {
-                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
-                self.sizes[k] = chunk[3];
+            for (k, chunk) in incoming.chunks_exact(4).enumerate() {
+                self.positions[s.received_at + k] = [chunk[0], chunk[1], chunk[2]];
+                self.sizes[s.received_at + k] = chunk[3];
             }
         }
     }

@@ -10,6 +10,6 @@ mod forces;
 mod neighbours;
 
 pub use decomposition::{Decomposition, DecompositionError};
-pub use engine::{DEFAULT_SKIN, Engine, Evaluation, Layout, ParticlesMut};
+pub use engine::{DEFAULT_SKIN, Engine, Evaluation, GhostTraffic, Layout, ParticlesMut};
 pub use exact_sum::ExactSum;
 pub use neighbours::{NeighbourList, SHELLS};

@@ -33,7 +33,7 @@ use mpi::topology::Communicator;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Decomposition, Engine, Layout};
+use crate::domain::{Decomposition, Engine, GhostTraffic, Layout};
 use crate::error::{Error, Result};
 use crate::model::{Configuration, PairPotential, ParameterError};
 use crate::rng::{self, Stream};
@@ -286,10 +286,10 @@ struct CellOrder {
     build: usize,
     /// (colour, cell, global id, local index) of every local particle, sorted.
     order: Vec<(u8, u64, u64, u32)>,
-    /// Every particle's colour, ghosts included (sent by their owners, so that all copies agree).
-    colours: Vec<f64>,
     /// The ghosts of each colour: after a colour's moves only those need updating.
     ghosts_by_colour: [Vec<usize>; 8],
+    /// What each colour's ghost update sends and receives.
+    traffic_by_colour: Vec<GhostTraffic>,
 }
 
 impl CellOrder {
@@ -308,6 +308,7 @@ impl CellOrder {
                 (colour, cell, ids[i], i as u32)
             })
             .collect();
+        // Every particle's colour, ghosts included (sent by their owners, so that all copies agree).
         let mut colours = vec![0.0; order.len()];
         for &(colour, _, _, i) in &order {
             colours[i as usize] = colour as f64;
@@ -318,11 +319,14 @@ impl CellOrder {
         for (k, &c) in colours.iter().enumerate().skip(engine.n_local()) {
             ghosts_by_colour[c as usize].push(k);
         }
+        let traffic_by_colour = (0..8)
+            .map(|colour| engine.ghost_traffic(&colours, colour as f64))
+            .collect();
         CellOrder {
             build: engine.builds(),
             order,
-            colours,
             ghosts_by_colour,
+            traffic_by_colour,
         }
     }
 }
@@ -620,8 +624,7 @@ impl<'c> SwapMonteCarlo<'c> {
             self.cells = Some(CellOrder::new(&mut self.engine, m));
         }
         let cells = self.cells.as_ref().expect("just made");
-        let (order, colours, ghosts_by_colour) =
-            (&cells.order, &cells.colours, &cells.ghosts_by_colour);
+        let (order, ghosts_by_colour) = (&cells.order, &cells.ghosts_by_colour);
         let temperature = self.parameters.parent_temperature;
         let swap_probability = self.parameters.swap_probability;
         let max_size_difference = self.parameters.max_size_difference;
@@ -781,7 +784,8 @@ impl<'c> SwapMonteCarlo<'c> {
                     }
                 }
             }
-            self.engine.forward_ghosts_of_class(colours, colour as f64);
+            self.engine
+                .forward_ghost_traffic(&cells.traffic_by_colour[colour as usize]);
             let (positions, sizes) = (self.engine.all_positions(), self.engine.all_sizes());
             for &k in &ghosts_by_colour[colour as usize] {
                 packed.set(k, positions[k], sizes[k]);
