@@ -7,6 +7,20 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// Writes a random configuration of `n` particles (`liquid.h5`) and its inherent state, quenched on
+/// 2 ranks (`glass.h5`), into `directory`.
+fn quenched_glass(directory: &std::path::Path, n: &str, seed: &str) {
+    success(&pinch(
+        directory,
+        &["generate", "-n", n, "--seed", seed, "-o", "liquid.h5"],
+    ));
+    success(&pinch_mpi(
+        directory,
+        2,
+        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
+    ));
+}
+
 fn numbers(value: &Value) -> Vec<f64> {
     value
         .as_array()
@@ -271,15 +285,7 @@ fn mpi_the_iterative_solvers_of_large_systems_agree_with_the_direct_ones() {
     // small state, against the factorisation used below.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    success(&pinch(
-        d,
-        &["generate", "-n", "500", "--seed", "8", "-o", "liquid.h5"],
-    ));
-    success(&pinch_mpi(
-        d,
-        2,
-        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
-    ));
+    quenched_glass(d, "500", "8");
     // The defaults of large systems, applied to a small one.
     let iterative_options: Vec<&str> = pinch::modes::ITERATIVE_SOLVER
         .iter()
@@ -321,14 +327,7 @@ fn mpi_a_krylov_solve_stopped_short_is_an_error_naming_why() {
     // on 1 and 2 ranks; nothing is written.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    success(&pinch(
-        d,
-        &["generate", "-n", "300", "--seed", "3", "-o", "liquid.h5"],
-    ));
-    success(&pinch(
-        d,
-        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
-    ));
+    quenched_glass(d, "300", "3");
     for ranks in [1, 2] {
         for raised_by_petsc in [false, true] {
             let mut args = vec![
@@ -374,15 +373,7 @@ fn mpi_distributed_factors_agree_with_the_factor_on_every_rank() {
     // one rank. On this state MUMPS once ran out of workspace with its inertia (ICNTL(13)) on.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    success(&pinch(
-        d,
-        &["generate", "-n", "2000", "--seed", "1", "-o", "liquid.h5"],
-    ));
-    success(&pinch_mpi(
-        d,
-        2,
-        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
-    ));
+    quenched_glass(d, "2000", "1");
     let distributed = [
         "-modes_st_pc_type",
         "cholesky",

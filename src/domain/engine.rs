@@ -43,6 +43,30 @@ struct Stage {
     received: usize,
 }
 
+/// Sends the positions (of the image the stage sends) and sizes of the particles `sent` along stage
+/// `s`, and writes those received into the ghost slots `received`; `buffers` are reused.
+fn forward_stage(
+    comm: &SimpleCommunicator,
+    s: &Stage,
+    (positions, sizes): (&mut [[f64; 3]], &mut [f64]),
+    sent: impl Iterator<Item = usize>,
+    received: impl ExactSizeIterator<Item = usize>,
+    [outgoing, incoming]: &mut [Vec<f64>; 2],
+) {
+    outgoing.clear();
+    for i in sent {
+        let mut x = positions[i];
+        x[s.axis] += s.shift;
+        outgoing.extend_from_slice(&[x[0], x[1], x[2], sizes[i]]);
+    }
+    incoming.resize(4 * received.len(), 0.0);
+    communication::exchange_known(comm, s.to, s.from, outgoing, incoming);
+    for (k, chunk) in received.zip(incoming.chunks_exact(4)) {
+        positions[k] = [chunk[0], chunk[1], chunk[2]];
+        sizes[k] = chunk[3];
+    }
+}
+
 /// Which particles a subset's ghost update sends and receives at each stage of one list build (see
 /// [`Engine::ghost_traffic`]).
 #[derive(Clone, Debug)]
@@ -390,42 +414,32 @@ impl<'c> Engine<'c> {
             traffic.build, self.builds,
             "ghost traffic of an earlier build"
         );
-        let mut outgoing = Vec::new();
-        let mut incoming = Vec::new();
+        let mut buffers = Default::default();
         for (s, (sent, received)) in self.stages.iter().zip(&traffic.stages) {
-            outgoing.clear();
-            for &i in sent {
-                let mut x = self.positions[i as usize];
-                x[s.axis] += s.shift;
-                outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
-            }
-            incoming.resize(4 * received.len(), 0.0);
-            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
-            for (&k, chunk) in received.iter().zip(incoming.chunks_exact(4)) {
-                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
-                self.sizes[k] = chunk[3];
-            }
+            forward_stage(
+                self.comm,
+                s,
+                (&mut self.positions, &mut self.sizes),
+                sent.iter().map(|&i| i as usize),
+                received.iter().copied(),
+                &mut buffers,
+            );
         }
     }
 
     /// Sends the positions and sizes of the locals to their ghosts, along the stages of the last
     /// build. Collective.
     pub fn forward_ghosts(&mut self) {
-        let mut outgoing = Vec::new();
-        let mut incoming = Vec::new();
+        let mut buffers = Default::default();
         for s in &self.stages {
-            outgoing.clear();
-            for &i in &s.send {
-                let mut x = self.positions[i as usize];
-                x[s.axis] += s.shift;
-                outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
-            }
-            incoming.resize(4 * s.received, 0.0);
-            communication::exchange_known(self.comm, s.to, s.from, &outgoing, &mut incoming);
-            for (k, chunk) in incoming.chunks_exact(4).enumerate() {
-                self.positions[s.received_at + k] = [chunk[0], chunk[1], chunk[2]];
-                self.sizes[s.received_at + k] = chunk[3];
-            }
+            forward_stage(
+                self.comm,
+                s,
+                (&mut self.positions, &mut self.sizes),
+                s.send.iter().map(|&i| i as usize),
+                s.received_at..s.received_at + s.received,
+                &mut buffers,
+            );
         }
     }
 

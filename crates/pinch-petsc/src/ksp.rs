@@ -92,12 +92,18 @@ impl<'s> Ksp<'s> {
     pub fn solve(&mut self, b: &Vector<'s>, x: &mut Vector<'s>) -> Result<KspInfo> {
         // SAFETY: the solver and two vectors of its operator's layout.
         let solved = unsafe { ffi::KSPSolve(self.raw, b.raw, x.raw) };
+        self.finish(solved)
+    }
+
+    /// The outcome of a `KSPSolve` that returned `solved`. One stopped by
+    /// `-ksp_error_if_not_converged` is reported as any other that did not converge, with the
+    /// solver's prefix and reason.
+    fn finish(&self, solved: ffi::PetscErrorCode) -> Result<KspInfo> {
+        let info = self.outcome()?;
         if solved != 0 {
-            // Stopped by `-ksp_error_if_not_converged`: reported with the prefix and reason.
-            self.outcome()?;
             return Err(Error::from_code(solved, "KSPSolve"));
         }
-        self.outcome()
+        Ok(info)
     }
 
     fn outcome(&self) -> Result<KspInfo> {
@@ -145,27 +151,17 @@ impl<'s> Ksp<'s> {
             let mut right: ffi::Vec = std::ptr::null_mut();
             let mut solution: ffi::Vec = std::ptr::null_mut();
             check!(MatDenseGetColumnVecRead(b.raw, column, &mut right));
-            // SAFETY: valid matrices and column index; the column is given back below.
+            // SAFETY: valid matrices and column index; each column taken is given back below.
             let taken = unsafe { ffi::MatDenseGetColumnVecWrite(x.raw, column, &mut solution) };
-            let solved = if taken == 0 {
-                // SAFETY: the solver and two vectors of its operator's layout.
-                let solved = unsafe { ffi::KSPSolve(self.raw, right, solution) };
-                check!(MatDenseRestoreColumnVecWrite(x.raw, column, &mut solution));
-                solved
-            } else {
-                taken
-            };
-            check!(MatDenseRestoreColumnVecRead(b.raw, column, &mut right));
-            if solved != 0 {
-                if taken != 0 {
-                    return Err(Error::from_code(solved, "MatDenseGetColumnVecWrite"));
-                }
-                // A solve stopped by `-ksp_error_if_not_converged` is reported as any other that
-                // did not converge, with the solver's prefix and reason.
-                self.outcome()?;
-                return Err(Error::from_code(solved, "KSPSolve"));
+            if taken != 0 {
+                check!(MatDenseRestoreColumnVecRead(b.raw, column, &mut right));
+                return Err(Error::from_code(taken, "MatDenseGetColumnVecWrite"));
             }
-            info = Some(self.outcome()?);
+            // SAFETY: the solver and two vectors of its operator's layout.
+            let solved = unsafe { ffi::KSPSolve(self.raw, right, solution) };
+            check!(MatDenseRestoreColumnVecWrite(x.raw, column, &mut solution));
+            check!(MatDenseRestoreColumnVecRead(b.raw, column, &mut right));
+            info = Some(self.finish(solved)?);
         }
         info.map_or_else(|| self.outcome(), Ok)
     }
