@@ -17,6 +17,7 @@
 //! largest displacements since the last build add up to more than the skin (no pair can then have come
 //! closer than its cutoff unseen), a decision taken on exact global maxima.
 
+use mpi::point_to_point::{Destination, Source};
 use mpi::topology::{Communicator, SimpleCommunicator};
 
 use super::communication;
@@ -27,6 +28,9 @@ use crate::model::{Configuration, PairPotential, wrap_coordinate};
 
 /// The default Verlet skin [λ_min].
 pub const DEFAULT_SKIN: f64 = 0.3;
+
+/// Message tags of the stages of an overlapped ghost update (the first; one per stage).
+const GHOST_TAG: i32 = 100;
 
 /// One stage of the ghost exchange: what this rank sends along one axis in one direction.
 #[derive(Clone, Debug)]
@@ -74,6 +78,9 @@ pub struct GhostTraffic {
     build: usize,
     /// Per stage: the indices sent, and the ghost slots that receive them.
     stages: Vec<(Vec<u32>, Vec<usize>)>,
+    /// The first this many stages send local particles only (no ghost that an earlier stage
+    /// brings), so their messages can all be on their way at once.
+    leading: usize,
 }
 
 /// How an engine lays out its domains and lists.
@@ -390,21 +397,132 @@ impl<'c> Engine<'c> {
     /// the stages of the current build, so that forwarding it ([`Self::forward_ghost_traffic`]) after
     /// those particles moved scans no other particle.
     pub fn ghost_traffic(&self, class: &[f64], which: f64) -> GhostTraffic {
+        let stages: Vec<(Vec<u32>, Vec<usize>)> = self
+            .stages
+            .iter()
+            .map(|s| {
+                let sent = s.send.iter().copied();
+                let received = s.received_at..s.received_at + s.received;
+                (
+                    sent.filter(|&i| class[i as usize] == which).collect(),
+                    received.filter(|&k| class[k] == which).collect(),
+                )
+            })
+            .collect();
+        let leading = stages
+            .iter()
+            .take_while(|(sent, _)| sent.iter().all(|&i| (i as usize) < self.n_local))
+            .count();
         GhostTraffic {
             build: self.builds,
-            stages: self
-                .stages
-                .iter()
-                .map(|s| {
-                    let sent = s.send.iter().copied();
-                    let received = s.received_at..s.received_at + s.received;
-                    (
-                        sent.filter(|&i| class[i as usize] == which).collect(),
-                        received.filter(|&k| class[k] == which).collect(),
-                    )
-                })
-                .collect(),
+            stages,
+            leading,
         }
+    }
+
+    /// As [`Self::forward_ghost_traffic`], but runs `work` (given the particles, as
+    /// [`Self::particles_mut`] does, and a function to call every few microseconds that moves the
+    /// messages on) while the messages are on their way, so that time spent waiting for slower ranks
+    /// is spent working instead. The messages of the leading stages (those that send only locals) are
+    /// posted before `work` and received after it; the stages that forward ghosts follow. `work` must
+    /// not change the locals of `traffic` nor need its ghosts' new values: it sees the old ones.
+    /// Collective.
+    pub fn forward_ghost_traffic_around<R>(
+        &mut self,
+        traffic: &GhostTraffic,
+        work: impl FnOnce(ParticlesMut<'_>, &mut dyn FnMut()) -> R,
+    ) -> R {
+        assert_eq!(
+            traffic.build, self.builds,
+            "ghost traffic of an earlier build"
+        );
+        let comm = self.comm;
+        let me = comm.rank() as usize;
+        let leading = &self.stages[..traffic.leading];
+        let outgoing: Vec<Vec<f64>> = leading
+            .iter()
+            .zip(&traffic.stages)
+            .map(|(s, (sent, _))| {
+                let mut outgoing = Vec::with_capacity(4 * sent.len());
+                for &i in sent {
+                    let mut x = self.positions[i as usize];
+                    x[s.axis] += s.shift;
+                    outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
+                }
+                outgoing
+            })
+            .collect();
+        let mut incoming: Vec<Vec<f64>> = leading
+            .iter()
+            .zip(&traffic.stages)
+            .zip(&outgoing)
+            .map(|((s, (_, received)), outgoing)| {
+                if s.to == me && s.from == me {
+                    outgoing.clone()
+                } else {
+                    vec![0.0; 4 * received.len()]
+                }
+            })
+            .collect();
+        let routes: Vec<(usize, usize)> = leading.iter().map(|s| (s.to, s.from)).collect();
+        let result = mpi::request::scope(|scope| {
+            let mut requests = Vec::with_capacity(2 * routes.len());
+            for (tag, ((&(to, from), outgoing), incoming)) in
+                routes.iter().zip(&outgoing).zip(&mut incoming).enumerate()
+            {
+                if to == me && from == me {
+                    continue;
+                }
+                let tag = GHOST_TAG + tag as i32;
+                requests.push(
+                    comm.process_at_rank(from as i32)
+                        .immediate_receive_into_with_tag(scope, &mut incoming[..], tag),
+                );
+                requests.push(comm.process_at_rank(to as i32).immediate_send_with_tag(
+                    scope,
+                    &outgoing[..],
+                    tag,
+                ));
+            }
+            // Without calls into MPI a message that is not small travels no further than its first
+            // part: `work` calls `progress` now and then.
+            let mut requests: Vec<_> = requests.into_iter().map(Some).collect();
+            let mut progress = || {
+                for slot in &mut requests {
+                    if let Some(request) = slot.take() {
+                        *slot = request.test().err();
+                    }
+                }
+            };
+            let result = work(self.particles_mut(), &mut progress);
+            for request in requests.into_iter().flatten() {
+                request.wait();
+            }
+            result
+        });
+        for ((_, received), incoming) in traffic.stages.iter().zip(&incoming) {
+            for (&k, chunk) in received.iter().zip(incoming.chunks_exact(4)) {
+                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
+                self.sizes[k] = chunk[3];
+            }
+        }
+        let mut buffers = Default::default();
+        for (s, (sent, received)) in self
+            .stages
+            .iter()
+            .zip(&traffic.stages)
+            .skip(traffic.leading)
+        {
+            forward_stage(
+                self.comm,
+                s,
+                (&mut self.positions, &mut self.sizes),
+                sent.iter().map(|&i| i as usize),
+                received.iter().copied(),
+                &mut buffers,
+            );
+        }
+        result
     }
 
     /// As [`Self::forward_ghosts`], for the particles of `traffic` only (found by

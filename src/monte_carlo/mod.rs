@@ -7,10 +7,11 @@
 //! **The parallel scheme** (the argument is written out in `docs/swap-monte-carlo.md`). The box is cut
 //! into m³ cubic cells, m even, each at least as wide as the largest interaction range x_c·max λ. Cells
 //! are coloured by the parities of their three indices (eight colours), and a sweep updates the colours
-//! one after the other. Within a colour, every cell's particles are visited once each in a random order;
-//! a translation that would leave the cell is rejected and a swap partner is drawn from the same cell.
-//! Two cells of one colour are a full cell apart, so their moves never interact and may run at the same
-//! time on different ranks. Every `grid_shift_interval` sweeps the whole system is translated by a random
+//! one after the other ([`COLOUR_ORDER`]). Within a colour, every cell's particles are visited once
+//! each in a random order; a translation that would leave the cell is rejected and a swap partner is
+//! drawn from the same cell. Two cells of one colour are a full cell apart, so their moves never
+//! interact and may run at the same time on different ranks, in any order: the cells with no ghost
+//! within range go while the previous colour's ghost update travels. Every `grid_shift_interval` sweeps the whole system is translated by a random
 //! vector (an exact symmetry of the periodic box), which moves the cell grid relative to the particles;
 //! domain boundaries lie on cell boundaries, so no cell is split between ranks.
 //!
@@ -33,7 +34,7 @@ use mpi::topology::Communicator;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Decomposition, Engine, GhostTraffic, Layout};
+use crate::domain::{Decomposition, Engine, GhostTraffic, Layout, ParticlesMut};
 use crate::error::{Error, Result};
 use crate::model::{Configuration, PairPotential, ParameterError};
 use crate::rng::{self, Stream};
@@ -98,6 +99,15 @@ mod defaults {
 pub fn default_skin(parent_temperature: f64) -> f64 {
     (1.45 * parent_temperature.powf(0.4)).max(0.9)
 }
+
+/// The order of the colours in a sweep (colour = 4·(i mod 2) + 2·(j mod 2) + (k mod 2) for cell
+/// (i, j, k)). The parity along x changes at every step, and along y at all but one. A domain with an
+/// odd number of cells along a cut axis holds more cells of one parity than of the other (three even
+/// and two odd of five, say) and its neighbour the reverse, so with the order 0, 1, …, 7 one rank has
+/// half as much again to do as the other for four colours in a row, and each waits for the other at
+/// every ghost update. Alternating the parity evens the work out from one colour to the next, and the
+/// overlap of each ghost update with the next colour's inner cells absorbs the rest.
+const COLOUR_ORDER: [usize; 8] = [0, 6, 1, 7, 2, 4, 3, 5];
 
 /// Sweeps per adjustment of the step size during tuning.
 pub const TUNING_BLOCK: u64 = 10;
@@ -284,8 +294,12 @@ pub struct SwapMonteCarlo<'c> {
 struct CellOrder {
     /// The engine's build count it was made for.
     build: usize,
-    /// (colour, cell, global id, local index) of every local particle, sorted.
-    order: Vec<(u8, u64, u64, u32)>,
+    /// (colour, whether the cell borders the domain, cell, global id, local index) of every local
+    /// particle, sorted: within a colour the inner cells come first.
+    order: Vec<(u8, bool, u64, u64, u32)>,
+    /// Where each colour's particles start in `order`, where its border cells start, and where it
+    /// ends.
+    colours: [[usize; 3]; 8],
     /// The ghosts of each colour: after a colour's moves only those need updating.
     ghosts_by_colour: [Vec<usize>; 8],
     /// What each colour's ghost update sends and receives.
@@ -294,26 +308,46 @@ struct CellOrder {
 
 impl CellOrder {
     /// The order of the engine's particles in a grid of m³ cells. Collective.
+    ///
+    /// A cell *borders* the domain if one of its 26 neighbours lies outside it (on another rank, or
+    /// across the periodic boundary, whose particles are ghost images). Moves in an inner cell reach
+    /// only locals: every ghost is at least a cell width, the largest interaction range, away.
     fn new(engine: &mut Engine, m: usize) -> Self {
-        let l = engine.decomposition().box_length;
+        let decomposition = engine.decomposition();
+        let l = decomposition.box_length;
+        let slabs: [(usize, usize); 3] = std::array::from_fn(|axis| {
+            let (lo, hi) = decomposition.bounds(axis);
+            let first = (lo / l * m as f64).round() as usize;
+            let end = (hi / l * m as f64).round() as usize;
+            (first, end)
+        });
         let ids = engine.local_ids();
-        let mut order: Vec<(u8, u64, u64, u32)> = engine
+        let mut order: Vec<(u8, bool, u64, u64, u32)> = engine
             .local_positions()
             .iter()
             .enumerate()
             .map(|(i, x)| {
                 let c = x.map(|v| Decomposition::slab_of(v, l, m));
                 let colour = ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as u8;
+                let border = (0..3).any(|a| c[a] <= slabs[a].0 || c[a] + 1 >= slabs[a].1);
                 let cell = ((c[0] * m + c[1]) * m + c[2]) as u64;
-                (colour, cell, ids[i], i as u32)
+                (colour, border, cell, ids[i], i as u32)
             })
             .collect();
         // Every particle's colour, ghosts included (sent by their owners, so that all copies agree).
         let mut colours = vec![0.0; order.len()];
-        for &(colour, _, _, i) in &order {
+        for &(colour, _, _, _, i) in &order {
             colours[i as usize] = colour as f64;
         }
         order.sort_unstable();
+        let colour_starts: [[usize; 3]; 8] = std::array::from_fn(|colour| {
+            let colour = colour as u8;
+            [
+                order.partition_point(|o| o.0 < colour),
+                order.partition_point(|o| (o.0, o.1) < (colour, true)),
+                order.partition_point(|o| o.0 <= colour),
+            ]
+        });
         engine.forward_values(&mut colours);
         let mut ghosts_by_colour: [Vec<usize>; 8] = Default::default();
         for (k, &c) in colours.iter().enumerate().skip(engine.n_local()) {
@@ -325,8 +359,192 @@ impl CellOrder {
         CellOrder {
             build: engine.builds(),
             order,
+            colours: colour_starts,
             ghosts_by_colour,
             traffic_by_colour,
+        }
+    }
+}
+
+/// The moves of one sweep: its parameters, the packed particles and what the moves add up.
+struct SweepMoves<'s> {
+    potential: PairPotential,
+    seed: u64,
+    sweep: u64,
+    cells_per_axis: usize,
+    box_length: f64,
+    step: f64,
+    temperature: f64,
+    swap_probability: f64,
+    max_size_difference: Option<f64>,
+    /// How far any partner can be from its position at the list build during the sweep.
+    partner_travel: f64,
+    packed: PackedParticles,
+    travel: &'s mut [[f64; 3]],
+    counts: MoveCounts,
+    energy_change: f64,
+    members: Vec<usize>,
+    scratch: Vec<u32>,
+}
+
+impl SweepMoves<'_> {
+    /// Attempts a move of every particle of the cells in `order` (whole cells, sorted by cell), cell
+    /// by cell, each cell's particles in an order drawn from its stream; calls `after_cell` after
+    /// each cell.
+    fn visit(
+        &mut self,
+        particles: ParticlesMut<'_>,
+        order: &[(u8, bool, u64, u64, u32)],
+        after_cell: &mut dyn FnMut(),
+    ) {
+        let ParticlesMut {
+            positions,
+            sizes,
+            list,
+            ids,
+            positions_at_build: at_build,
+            ..
+        } = particles;
+        let m = self.cells_per_axis;
+        let l = self.box_length;
+        let step = self.step;
+        let temperature = self.temperature;
+        let partner_travel = self.partner_travel;
+        let potential = &self.potential;
+        let packed = &mut self.packed;
+        let scratch = &mut self.scratch;
+        let members = &mut self.members;
+        let counts = &mut self.counts;
+        // A partner that can interact with particle k (of size λ, whose move spans a distance
+        // `span`) was closer to it at the build than its reach x_c·max_j λ_ij plus `span`, plus how
+        // far each of the two has moved since: only that prefix of its row (in shells of distance at
+        // the build) is scanned.
+        let within = |k: usize, x: [f64; 3], reach: f64, span: f64| {
+            let x0 = at_build[k];
+            let moved =
+                ((x[0] - x0[0]).powi(2) + (x[1] - x0[1]).powi(2) + (x[2] - x0[2]).powi(2)).sqrt();
+            list.neighbours_closer_than(k, reach + span + moved + partner_travel)
+        };
+        let accept = |delta: f64, u: f64| delta <= 0.0 || u < (-delta / temperature).exp();
+        let mut start = 0;
+        while start < order.len() {
+            let cell = order[start].2;
+            let end = start + order[start..].partition_point(|o| o.2 == cell);
+            members.clear();
+            members.extend(order[start..end].iter().map(|o| o.4 as usize));
+            start = end;
+            let cell_index = [
+                cell as usize / (m * m),
+                (cell as usize / m) % m,
+                cell as usize % m,
+            ];
+            let mut stream = rng::stream(self.seed, Stream::CellMoves, &[self.sweep, cell]);
+            // Fisher–Yates over the members in id order.
+            for k in (1..members.len()).rev() {
+                let pick = stream.random_range(0..=k);
+                members.swap(k, pick);
+            }
+            for position in 0..members.len() {
+                let i = members[position];
+                // The rows live in a list too large for the nearest caches: ask for the next
+                // particle's while this one's moves are computed.
+                if let Some(&next) = members.get(position + 1) {
+                    moves::prefetch(within(next, positions[next], list.reach(sizes[next]), 0.0));
+                }
+                if stream.random::<f64>() < self.swap_probability {
+                    counts.swaps += 1;
+                    if members.len() < 2 {
+                        continue;
+                    }
+                    let pick = stream.random_range(0..members.len() - 1);
+                    let j = members[if pick >= position { pick + 1 } else { pick }];
+                    let u = stream.random::<f64>();
+                    if let Some(limit) = self.max_size_difference
+                        && (sizes[i] - sizes[j]).abs() >= limit
+                    {
+                        continue;
+                    }
+                    let reach = list.reach(sizes[i]).max(list.reach(sizes[j]));
+                    let delta = swap(
+                        potential,
+                        within(i, positions[i], reach, 0.0),
+                        within(j, positions[j], reach, 0.0),
+                        packed,
+                        ids,
+                        i,
+                        j,
+                        scratch,
+                    );
+                    // In unit tests: the scanned prefixes miss no interacting partner, so the whole
+                    // rows give the same sum, bit for bit.
+                    #[cfg(test)]
+                    assert_eq!(
+                        delta,
+                        swap(
+                            potential,
+                            list.neighbours_of(i),
+                            list.neighbours_of(j),
+                            packed,
+                            ids,
+                            i,
+                            j,
+                            scratch
+                        )
+                    );
+                    if accept(delta, u) {
+                        sizes.swap(i, j);
+                        packed.set_size(i, sizes[i]);
+                        packed.set_size(j, sizes[j]);
+                        counts.swaps_accepted += 1;
+                        self.energy_change += delta;
+                    }
+                } else {
+                    counts.translations += 1;
+                    let d: [f64; 3] =
+                        std::array::from_fn(|_| step * (stream.random::<f64>() - 0.5));
+                    let u = stream.random::<f64>();
+                    let x = positions[i];
+                    let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
+                    if (0..3).any(|a| {
+                        !(0.0..l).contains(&to[a])
+                            || Decomposition::slab_of(to[a], l, m) != cell_index[a]
+                    }) {
+                        continue;
+                    }
+                    let span = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                    let delta = translation(
+                        potential,
+                        within(i, positions[i], list.reach(sizes[i]), span),
+                        packed,
+                        i,
+                        to,
+                        scratch,
+                    );
+                    #[cfg(test)]
+                    assert_eq!(
+                        delta,
+                        translation(potential, list.neighbours_of(i), packed, i, to, scratch)
+                    );
+                    if accept(delta, u) {
+                        positions[i] = to;
+                        packed.set(i, to, sizes[i]);
+                        for a in 0..3 {
+                            self.travel[i][a] += d[a];
+                        }
+                        counts.translations_accepted += 1;
+                        self.energy_change += delta;
+                    }
+                }
+            }
+            after_cell();
+        }
+    }
+
+    /// Brings the packed copies of `ghosts` up to date with the engine's.
+    fn refresh_ghosts(&mut self, engine: &Engine, ghosts: &[usize]) {
+        let (positions, sizes) = (engine.all_positions(), engine.all_sizes());
+        for &k in ghosts {
+            self.packed.set(k, positions[k], sizes[k]);
         }
     }
 }
@@ -624,173 +842,56 @@ impl<'c> SwapMonteCarlo<'c> {
             self.cells = Some(CellOrder::new(&mut self.engine, m));
         }
         let cells = self.cells.as_ref().expect("just made");
-        let (order, ghosts_by_colour) = (&cells.order, &cells.ghosts_by_colour);
-        let temperature = self.parameters.parent_temperature;
-        let swap_probability = self.parameters.swap_probability;
-        let max_size_difference = self.parameters.max_size_difference;
-        let potential = self.engine.potential().clone();
-        let mut members: Vec<usize> = Vec::new();
-        let mut scratch: Vec<u32> = Vec::new();
-        let mut start = 0;
-        let mut counts = MoveCounts::default();
-        let mut energy_change = 0.0;
-        let mut packed = PackedParticles::new(self.engine.all_positions(), self.engine.all_sizes());
-        for colour in 0..8u8 {
-            {
-                let particles = self.engine.particles_mut();
-                let (positions, sizes, list, ids, at_build) = (
-                    particles.positions,
-                    particles.sizes,
-                    particles.list,
-                    particles.ids,
-                    particles.positions_at_build,
+        let mut moves = SweepMoves {
+            potential: self.engine.potential().clone(),
+            seed: self.seed,
+            sweep,
+            cells_per_axis: m,
+            box_length: l,
+            step,
+            temperature: self.parameters.parent_temperature,
+            swap_probability: self.parameters.swap_probability,
+            max_size_difference: self.parameters.max_size_difference,
+            partner_travel,
+            packed: PackedParticles::new(self.engine.all_positions(), self.engine.all_sizes()),
+            travel: &mut self.travel,
+            counts: MoveCounts::default(),
+            energy_change: 0.0,
+            members: Vec::new(),
+            scratch: Vec::new(),
+        };
+        // Cells of one colour are a cell width apart, so the order they are visited in does not
+        // matter. The inner cells of a colour are visited while the ghost update of the colour before
+        // travels (they need none of it), the border cells after it.
+        for (step, &colour) in COLOUR_ORDER.iter().enumerate() {
+            let [start, border, end] = cells.colours[colour];
+            if step == 0 {
+                moves.visit(
+                    self.engine.particles_mut(),
+                    &cells.order[start..end],
+                    &mut || {},
                 );
-                // A partner that can interact with particle k (of size λ, whose move spans a
-                // distance `span`) was closer to it at the build than its reach x_c·max_j λ_ij plus
-                // `span`, plus how far each of the two has moved since: only that prefix of its row
-                // (in shells of distance at the build) is scanned.
-                let within = |k: usize, x: [f64; 3], reach: f64, span: f64| {
-                    let x0 = at_build[k];
-                    let moved =
-                        ((x[0] - x0[0]).powi(2) + (x[1] - x0[1]).powi(2) + (x[2] - x0[2]).powi(2))
-                            .sqrt();
-                    list.neighbours_closer_than(k, reach + span + moved + partner_travel)
-                };
-                while start < order.len() && order[start].0 == colour {
-                    let cell = order[start].1;
-                    let mut end = start;
-                    while end < order.len() && order[end].0 == colour && order[end].1 == cell {
-                        end += 1;
-                    }
-                    members.clear();
-                    members.extend(order[start..end].iter().map(|o| o.3 as usize));
-                    start = end;
-                    let cell_index = [
-                        cell as usize / (m * m),
-                        (cell as usize / m) % m,
-                        cell as usize % m,
-                    ];
-                    let mut stream = rng::stream(self.seed, Stream::CellMoves, &[sweep, cell]);
-                    // Fisher–Yates over the members in id order.
-                    for k in (1..members.len()).rev() {
-                        let pick = stream.random_range(0..=k);
-                        members.swap(k, pick);
-                    }
-                    for position in 0..members.len() {
-                        let i = members[position];
-                        // The rows live in a list too large for the nearest caches: ask for the next
-                        // particle's while this one's moves are computed.
-                        if let Some(&next) = members.get(position + 1) {
-                            moves::prefetch(within(
-                                next,
-                                positions[next],
-                                list.reach(sizes[next]),
-                                0.0,
-                            ));
-                        }
-                        let accept =
-                            |delta: f64, u: f64| delta <= 0.0 || u < (-delta / temperature).exp();
-                        if stream.random::<f64>() < swap_probability {
-                            counts.swaps += 1;
-                            if members.len() < 2 {
-                                continue;
-                            }
-                            let pick = stream.random_range(0..members.len() - 1);
-                            let j = members[if pick >= position { pick + 1 } else { pick }];
-                            let u = stream.random::<f64>();
-                            if let Some(limit) = max_size_difference
-                                && (sizes[i] - sizes[j]).abs() >= limit
-                            {
-                                continue;
-                            }
-                            let reach = list.reach(sizes[i]).max(list.reach(sizes[j]));
-                            let delta = swap(
-                                &potential,
-                                within(i, positions[i], reach, 0.0),
-                                within(j, positions[j], reach, 0.0),
-                                &packed,
-                                ids,
-                                i,
-                                j,
-                                &mut scratch,
-                            );
-                            // In unit tests: the scanned prefixes miss no interacting partner, so
-                            // the whole rows give the same sum, bit for bit.
-                            #[cfg(test)]
-                            assert_eq!(
-                                delta,
-                                swap(
-                                    &potential,
-                                    list.neighbours_of(i),
-                                    list.neighbours_of(j),
-                                    &packed,
-                                    ids,
-                                    i,
-                                    j,
-                                    &mut scratch
-                                )
-                            );
-                            if accept(delta, u) {
-                                sizes.swap(i, j);
-                                packed.set_size(i, sizes[i]);
-                                packed.set_size(j, sizes[j]);
-                                counts.swaps_accepted += 1;
-                                energy_change += delta;
-                            }
-                        } else {
-                            counts.translations += 1;
-                            let d: [f64; 3] =
-                                std::array::from_fn(|_| step * (stream.random::<f64>() - 0.5));
-                            let u = stream.random::<f64>();
-                            let x = positions[i];
-                            let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
-                            if (0..3).any(|a| {
-                                !(0.0..l).contains(&to[a])
-                                    || Decomposition::slab_of(to[a], l, m) != cell_index[a]
-                            }) {
-                                continue;
-                            }
-                            let span = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-                            let delta = translation(
-                                &potential,
-                                within(i, positions[i], list.reach(sizes[i]), span),
-                                &packed,
-                                i,
-                                to,
-                                &mut scratch,
-                            );
-                            #[cfg(test)]
-                            assert_eq!(
-                                delta,
-                                translation(
-                                    &potential,
-                                    list.neighbours_of(i),
-                                    &packed,
-                                    i,
-                                    to,
-                                    &mut scratch
-                                )
-                            );
-                            if accept(delta, u) {
-                                positions[i] = to;
-                                packed.set(i, to, sizes[i]);
-                                for a in 0..3 {
-                                    self.travel[i][a] += d[a];
-                                }
-                                counts.translations_accepted += 1;
-                                energy_change += delta;
-                            }
-                        }
-                    }
-                }
+                continue;
             }
-            self.engine
-                .forward_ghost_traffic(&cells.traffic_by_colour[colour as usize]);
-            let (positions, sizes) = (self.engine.all_positions(), self.engine.all_sizes());
-            for &k in &ghosts_by_colour[colour as usize] {
-                packed.set(k, positions[k], sizes[k]);
-            }
+            let previous = COLOUR_ORDER[step - 1];
+            self.engine.forward_ghost_traffic_around(
+                &cells.traffic_by_colour[previous],
+                |particles, progress| moves.visit(particles, &cells.order[start..border], progress),
+            );
+            moves.refresh_ghosts(&self.engine, &cells.ghosts_by_colour[previous]);
+            moves.visit(
+                self.engine.particles_mut(),
+                &cells.order[border..end],
+                &mut || {},
+            );
         }
+        self.engine
+            .forward_ghost_traffic(&cells.traffic_by_colour[COLOUR_ORDER[7]]);
+        let SweepMoves {
+            counts,
+            energy_change,
+            ..
+        } = moves;
         self.counts.add(&counts);
         self.accepted_energy_change += energy_change;
         if self.tuning() {
@@ -956,6 +1057,25 @@ mod tests {
             (energy - expected).abs() < 1e-10 * expected.abs(),
             "{energy} vs {expected}"
         );
+    }
+
+    #[test]
+    fn the_colour_order_visits_every_colour_once_and_alternates_the_parity_along_x() {
+        let mut sorted = COLOUR_ORDER;
+        sorted.sort_unstable();
+        assert_eq!(sorted, [0, 1, 2, 3, 4, 5, 6, 7]);
+        for pair in COLOUR_ORDER.windows(2) {
+            assert_ne!(
+                pair[0] >> 2,
+                pair[1] >> 2,
+                "{pair:?}: the same parity along x"
+            );
+        }
+        let y_changes = COLOUR_ORDER
+            .windows(2)
+            .filter(|pair| (pair[0] >> 1) & 1 != (pair[1] >> 1) & 1)
+            .count();
+        assert_eq!(y_changes, 6);
     }
 
     #[test]
