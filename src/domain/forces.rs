@@ -7,6 +7,7 @@
 use rayon::prelude::*;
 
 use super::neighbours::NeighbourList;
+use super::packed::{PackedParticles, candidates};
 use crate::model::PairPotential;
 
 /// The pair potential's constants in the form the kernels use.
@@ -137,11 +138,21 @@ pub fn evaluate(
     sizes: &[f64],
     n_local: usize,
 ) -> (Vec<[f64; 3]>, Vec<f64>, Vec<[f64; 6]>) {
-    dispatch!(potential, evaluate_with(list, positions, sizes, n_local))
+    // Any-size rows are mostly partners beyond their cutoff: a single-precision first pass over the
+    // packed particles keeps the others (and a few more, which add exact zeros).
+    let packed = list
+        .in_shells()
+        .then(|| PackedParticles::new(positions, sizes));
+    dispatch!(
+        potential,
+        evaluate_with(potential, packed.as_ref(), list, positions, sizes, n_local)
+    )
 }
 
 fn evaluate_with<const NC: usize>(
     kernel: Kernel<NC>,
+    potential: &PairPotential,
+    packed: Option<&PackedParticles>,
     list: &NeighbourList,
     positions: &[[f64; 3]],
     sizes: &[f64],
@@ -158,7 +169,7 @@ fn evaluate_with<const NC: usize>(
         .enumerate()
         .for_each_init(
             Vec::new,
-            |interacting: &mut Vec<(usize, f64)>, (i, ((force, energy), virial))| {
+            |kept: &mut Vec<u32>, (i, ((force, energy), virial))| {
                 let xi = positions[i];
                 let (mut f, mut e, mut w) = ([0.0; 3], 0.0, [0.0; 6]);
                 let separation = |j: usize| {
@@ -184,17 +195,13 @@ fn evaluate_with<const NC: usize>(
                     w[4] += slope * d[0] * d[2];
                     w[5] += slope * d[1] * d[2];
                 };
-                if list.in_shells() {
-                    // Rows of any-size lists are mostly partners beyond their cutoff: a first pass keeps
-                    // the others (those beyond add exact zeros, so the sums are the same bit for bit).
-                    interacting.clear();
-                    interacting.extend(list.sized_row_within(i, sizes).filter(
-                        |&(j, inverse_size2)| {
-                            scaled_distance2(separation(j), inverse_size2) < kernel.cutoff_squared
-                        },
-                    ));
-                    for &(j, inverse_size2) in interacting.iter() {
-                        add(j, inverse_size2);
+                if let Some(packed) = packed {
+                    let size = sizes[i];
+                    let row = list.neighbours_within(i, size);
+                    let count = candidates(potential, row, packed, xi, [size, size], 0.0, kept);
+                    for &j in &kept[..count] {
+                        let pair_size = potential.pair_size(size, sizes[j as usize]);
+                        add(j as usize, 1.0 / (pair_size * pair_size));
                     }
                 } else {
                     for (j, inverse_size2) in list.row(i) {

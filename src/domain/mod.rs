@@ -8,8 +8,10 @@ mod engine;
 pub mod exact_sum;
 mod forces;
 mod neighbours;
+pub mod packed;
 
 pub use decomposition::{Decomposition, DecompositionError};
 pub use engine::{DEFAULT_SKIN, Engine, Evaluation, GhostTraffic, Layout, ParticlesMut};
 pub use exact_sum::ExactSum;
 pub use neighbours::{NeighbourList, SHELLS};
+pub use packed::{PackedParticles, candidates};

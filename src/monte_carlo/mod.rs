@@ -34,12 +34,12 @@ use mpi::topology::Communicator;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Decomposition, Engine, GhostTraffic, Layout, ParticlesMut};
+use crate::domain::{Decomposition, Engine, GhostTraffic, Layout, PackedParticles, ParticlesMut};
 use crate::error::{Error, Result};
 use crate::model::{Configuration, PairPotential, ParameterError};
 use crate::rng::{self, Stream};
 
-pub use moves::{PackedParticles, swap, translation};
+pub use moves::{swap, translation};
 
 /// Parameters of swap Monte Carlo (TOML keys of the `[swap_monte_carlo]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
