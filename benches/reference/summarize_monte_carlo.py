@@ -6,8 +6,15 @@ Usage: summarize_monte_carlo.py OUT.json --runs NAME:RANKS:N:T:FILE ... [--taus 
 import argparse
 import json
 import platform
+import time
 
 import h5py
+
+
+def provenance(path):
+    with h5py.File(path, "r") as f:
+        return {k: (v.decode() if isinstance(v, bytes) else str(v))
+                for k, v in f["parameters/provenance"].attrs.items()}
 
 
 def observables(path):
@@ -47,9 +54,12 @@ def main():
     for entry in args.taus:
         t, path = entry.split(":", 1)
         taus.append({"parent_temperature": float(t), **observables(path)})
+    made = provenance(args.runs[0].split(":", 4)[4]) if args.runs else {}
     result = {
         "benchmark": "swap Monte Carlo (pinch equilibrate), attempted moves per second per core, "
                      "measured after a warm-up from a random configuration",
+        "measured": time.strftime("%Y-%m-%d", time.gmtime()),
+        "git_commit": made.get("git_commit", "unknown"),
         "machine": platform.processor() or platform.machine(),
         "runs": rows,
         "weak_scaling_efficiency_1_to_2_ranks": efficiency,
