@@ -528,21 +528,7 @@ impl<'c> Engine<'c> {
     /// As [`Self::forward_ghosts`], for the particles of `traffic` only (found by
     /// [`Self::ghost_traffic`] for the current build). Collective.
     pub fn forward_ghost_traffic(&mut self, traffic: &GhostTraffic) {
-        assert_eq!(
-            traffic.build, self.builds,
-            "ghost traffic of an earlier build"
-        );
-        let mut buffers = Default::default();
-        for (s, (sent, received)) in self.stages.iter().zip(&traffic.stages) {
-            forward_stage(
-                self.comm,
-                s,
-                (&mut self.positions, &mut self.sizes),
-                sent.iter().map(|&i| i as usize),
-                received.iter().copied(),
-                &mut buffers,
-            );
-        }
+        self.forward_ghost_traffic_around(traffic, |_, _| ());
     }
 
     /// Sends the positions and sizes of the locals to their ghosts, along the stages of the last
