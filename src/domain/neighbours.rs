@@ -18,7 +18,14 @@ use super::decomposition::Decomposition;
 use crate::model::PairPotential;
 
 /// Cells per halo width in the cell grid of a list build.
-const CELLS_PER_HALO: usize = 3;
+const CELLS_PER_HALO: f64 = 3.0;
+
+/// The same for any-size lists, whose rows all reach the whole halo. Every column of cells scanned
+/// costs about as much as a few dozen candidates, so wider cells (fewer columns, more candidates) pay:
+/// building the any-size list of 16,000 particles (`benches/lists.rs`, this constant changed) took 69,
+/// 60, 55 and 59 ms with 3, 2, 1.5 and 1 cells per halo (skin 0.9), and 86, 74, 70 and 85 ms (skin
+/// 1.45).
+const ANY_SIZE_CELLS_PER_HALO: f64 = 1.5;
 
 /// Particles per parallel task of a list build.
 const CHUNK: usize = 256;
@@ -175,9 +182,10 @@ impl NeighbourList {
         sizes: &[f64],
         n_local: usize,
     ) -> Self {
-        // Cells a third of the halo wide on a grid fixed in the box (cell k spans [k w, (k + 1) w) along
-        // each axis, images included), covering the domain extended by the halo and a padding cell, so
-        // every cell within the halo of a local particle exists (no bounds checks). Each particle scans
+        // Cells a third of the halo wide (two thirds in any-size lists) on a grid fixed in the box
+        // (cell k spans [k w, (k + 1) w) along each axis, images included), covering the domain
+        // extended by the halo and a padding cell, so every cell within the halo of a local particle
+        // exists (no bounds checks). Each particle scans
         // only the cells that can hold a partner within its own reach x_c·max_j λ_ij + skin, which for
         // the many small particles is much shorter than the halo. Along z a column of cells is
         // contiguous in the cell-sorted arrays, so the scan is a set of contiguous ranges.
@@ -185,7 +193,12 @@ impl NeighbourList {
         // Rows list partners in scan order (cell offset, then global id within a cell). A ghost holds
         // the same coordinates as the particle (or image) it copies, so it falls into the same cell on
         // any decomposition, and rows come out in the same order everywhere without sorting.
-        let w = halo / CELLS_PER_HALO as f64;
+        let w = halo
+            / if any_sizes {
+                ANY_SIZE_CELLS_PER_HALO
+            } else {
+                CELLS_PER_HALO
+            };
         let mut first_cell = [0i64; 3];
         let mut cells = [0usize; 3];
         for axis in 0..3 {
