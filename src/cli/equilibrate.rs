@@ -71,7 +71,7 @@ pub struct EquilibrateArgs {
     #[arg(long, value_name = "N", default_value_t = SwapParameters::at(1.0).grid_shift_interval)]
     pub grid_shift_interval: u64,
     /// Verlet skin of the Monte Carlo lists [lambda_min]; it sets the speed only (energy changes are
-    /// exact with any skin) [default: max(0.9, 1.45 T_p^0.4)]
+    /// exact with any skin) [default: max(0.9, min(T_p + 0.6, 0.4 T_p + 1.2))]
     #[arg(long, value_name = "LENGTH")]
     pub skin: Option<f64>,
     /// Write a checkpoint every this many minutes (and always at the end or on SIGTERM/SIGUSR1).

@@ -88,16 +88,18 @@ mod defaults {
     }
 }
 
-/// The default skin of the Monte Carlo lists at parent temperature T_p: max(0.9, 1.45 T_p^0.4) [λ_min].
+/// The default skin of the Monte Carlo lists at parent temperature T_p: max(0.9, min(T_p + 0.6,
+/// 0.4 T_p + 1.2)) [λ_min].
 ///
 /// The hotter the liquid, the larger the tuned step size and the faster particles leave their list
 /// range, so lists are rebuilt ever more often unless the skin grows; a larger skin makes every energy
 /// change scan more partners. Lists are rebuilt after every grid shift anyway, so the best skin is
 /// about the smallest that lasts from one shift to the next. This rule follows the measured optimum
-/// of the default model at N = 16,000 (`docs/swap-monte-carlo.md`): 0.9–1.05 at T_p = 0.4, 1.35 at
-/// 0.7, 1.45 at 1.0, 2.0 at 2.0.
+/// of the default model at N = 16,000 (`docs/swap-monte-carlo.md`): 1.0 at T_p = 0.4, 1.3–1.45 at
+/// 0.7, 1.6 at 1.0, 2.0 at 2.0.
 pub fn default_skin(parent_temperature: f64) -> f64 {
-    (1.45 * parent_temperature.powf(0.4)).max(0.9)
+    let t = parent_temperature;
+    (t + 0.6).min(0.4 * t + 1.2).max(0.9)
 }
 
 /// The order of the colours in a sweep (colour = 4·(i mod 2) + 2·(j mod 2) + (k mod 2) for cell
