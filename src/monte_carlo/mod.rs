@@ -292,13 +292,16 @@ pub struct SwapMonteCarlo<'c> {
     cells: Option<CellOrder>,
 }
 
+/// A local particle's place in the visiting order: (colour, whether its cell borders the domain,
+/// cell, global id, local index).
+type Visit = (u8, bool, u64, u64, u32);
+
 /// The local particles by colour, cell and id, for one list build of the engine.
 struct CellOrder {
     /// The engine's build count it was made for.
     build: usize,
-    /// (colour, whether the cell borders the domain, cell, global id, local index) of every local
-    /// particle, sorted: within a colour the inner cells come first.
-    order: Vec<(u8, bool, u64, u64, u32)>,
+    /// Every local particle, sorted: within a colour the inner cells come first.
+    order: Vec<Visit>,
     /// Where each colour's particles start in `order`, where its border cells start, and where it
     /// ends.
     colours: [[usize; 3]; 8],
@@ -324,7 +327,7 @@ impl CellOrder {
             (first, end)
         });
         let ids = engine.local_ids();
-        let mut order: Vec<(u8, bool, u64, u64, u32)> = engine
+        let mut order: Vec<Visit> = engine
             .local_positions()
             .iter()
             .enumerate()
@@ -396,7 +399,7 @@ impl SweepMoves<'_> {
     fn visit(
         &mut self,
         particles: ParticlesMut<'_>,
-        order: &[(u8, bool, u64, u64, u32)],
+        order: &[Visit],
         after_cell: &mut dyn FnMut(),
     ) {
         let ParticlesMut {
