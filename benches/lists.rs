@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench --bench lists` (or `scripts/bench`). Sizes: `PINCH_BENCH_SIZES=16000`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use pinch::domain::{DEFAULT_SKIN, Engine, Layout};
@@ -14,15 +16,7 @@ use pinch::monte_carlo::default_skin;
 fn main() {
     let universe = mpi::initialize().expect("MPI initialises");
     let world = universe.world();
-    let sizes: Vec<usize> = std::env::var("PINCH_BENCH_SIZES")
-        .unwrap_or_else(|_| "2000,16000,128000".into())
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("PINCH_BENCH_SIZES holds particle counts")
-        })
-        .collect();
+    let sizes = common::sizes("2000,16000,128000");
     let parameters = ModelParameters::default();
     let potential = parameters.potential();
     let mut rows = Vec::new();
@@ -63,18 +57,9 @@ fn main() {
             }));
         }
     }
-    let out =
-        std::env::var("PINCH_BENCH_OUT").unwrap_or_else(|_| "bench-results/lists.json".into());
-    let path = std::path::Path::new(&out);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("create the results directory");
-    }
-    let report = serde_json::json!({
-        "benchmark": "neighbour-list build with migration and ghosts, 1 rank, 1 thread",
-        "provenance": pinch::provenance::Provenance::of_this_run(Some(1), 1),
-        "results": rows,
-    });
-    std::fs::write(path, serde_json::to_string_pretty(&report).unwrap())
-        .expect("write the results");
-    println!("results written to {}", path.display());
+    common::write_results(
+        "bench-results/lists.json",
+        "neighbour-list build with migration and ghosts, 1 rank, 1 thread",
+        rows,
+    );
 }

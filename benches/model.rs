@@ -4,20 +4,14 @@
 //!
 //! Run: `cargo bench --bench model` (or `scripts/bench`). Sizes: `PINCH_BENCH_SIZES=2000,16000`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use pinch::model::{ModelParameters, evaluate, random_configuration};
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("PINCH_BENCH_SIZES")
-        .unwrap_or_else(|_| "2000,16000,128000".into())
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse()
-                .expect("PINCH_BENCH_SIZES holds particle counts")
-        })
-        .collect();
+    let sizes = common::sizes("2000,16000,128000");
     let parameters = ModelParameters::default();
     let potential = parameters.potential();
     let mut rows = Vec::new();
@@ -44,18 +38,9 @@ fn main() {
             "particle_force_evaluations_per_second": throughput, "ns_per_pair": ns_per_pair,
         }));
     }
-    let out =
-        std::env::var("PINCH_BENCH_OUT").unwrap_or_else(|_| "bench-results/model.json".into());
-    let path = std::path::Path::new(&out);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).expect("create the results directory");
-    }
-    let report = serde_json::json!({
-        "benchmark": "serial reference evaluation (cell list, full stencil), 1 core",
-        "provenance": pinch::provenance::Provenance::of_this_run(Some(1), 1),
-        "results": rows,
-    });
-    std::fs::write(path, serde_json::to_string_pretty(&report).unwrap())
-        .expect("write the results");
-    println!("results written to {}", path.display());
+    common::write_results(
+        "bench-results/model.json",
+        "serial reference evaluation (cell list, full stencil), 1 core",
+        rows,
+    );
 }

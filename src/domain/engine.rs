@@ -47,6 +47,34 @@ struct Stage {
     received: usize,
 }
 
+/// Writes into `outgoing` the positions (of the image stage `s` sends) and sizes of the particles
+/// `sent`, four values each.
+fn pack_stage(
+    s: &Stage,
+    (positions, sizes): (&[[f64; 3]], &[f64]),
+    sent: impl Iterator<Item = usize>,
+    outgoing: &mut Vec<f64>,
+) {
+    outgoing.clear();
+    for i in sent {
+        let mut x = positions[i];
+        x[s.axis] += s.shift;
+        outgoing.extend_from_slice(&[x[0], x[1], x[2], sizes[i]]);
+    }
+}
+
+/// Writes what a stage received (four values per particle) into the ghost slots `received`.
+fn unpack_stage(
+    (positions, sizes): (&mut [[f64; 3]], &mut [f64]),
+    received: impl Iterator<Item = usize>,
+    incoming: &[f64],
+) {
+    for (k, chunk) in received.zip(incoming.chunks_exact(4)) {
+        positions[k] = [chunk[0], chunk[1], chunk[2]];
+        sizes[k] = chunk[3];
+    }
+}
+
 /// Sends the positions (of the image the stage sends) and sizes of the particles `sent` along stage
 /// `s`, and writes those received into the ghost slots `received`; `buffers` are reused.
 fn forward_stage(
@@ -57,18 +85,10 @@ fn forward_stage(
     received: impl ExactSizeIterator<Item = usize>,
     [outgoing, incoming]: &mut [Vec<f64>; 2],
 ) {
-    outgoing.clear();
-    for i in sent {
-        let mut x = positions[i];
-        x[s.axis] += s.shift;
-        outgoing.extend_from_slice(&[x[0], x[1], x[2], sizes[i]]);
-    }
+    pack_stage(s, (positions, sizes), sent, outgoing);
     incoming.resize(4 * received.len(), 0.0);
     communication::exchange_known(comm, s.to, s.from, outgoing, incoming);
-    for (k, chunk) in received.zip(incoming.chunks_exact(4)) {
-        positions[k] = [chunk[0], chunk[1], chunk[2]];
-        sizes[k] = chunk[3];
-    }
+    unpack_stage((positions, sizes), received, incoming);
 }
 
 /// Which particles a subset's ghost update sends and receives at each stage of one list build (see
@@ -81,6 +101,15 @@ pub struct GhostTraffic {
     /// The first this many stages send local particles only (no ghost that an earlier stage
     /// brings), so their messages can all be on their way at once.
     leading: usize,
+}
+
+impl GhostTraffic {
+    /// The ghost slots that this traffic updates.
+    pub fn ghosts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stages
+            .iter()
+            .flat_map(|(_, received)| received.iter().copied())
+    }
 }
 
 /// How an engine lays out its domains and lists.
@@ -444,11 +473,12 @@ impl<'c> Engine<'c> {
             .zip(&traffic.stages)
             .map(|(s, (sent, _))| {
                 let mut outgoing = Vec::with_capacity(4 * sent.len());
-                for &i in sent {
-                    let mut x = self.positions[i as usize];
-                    x[s.axis] += s.shift;
-                    outgoing.extend_from_slice(&[x[0], x[1], x[2], self.sizes[i as usize]]);
-                }
+                pack_stage(
+                    s,
+                    (&self.positions, &self.sizes),
+                    sent.iter().map(|&i| i as usize),
+                    &mut outgoing,
+                );
                 outgoing
             })
             .collect();
@@ -501,10 +531,11 @@ impl<'c> Engine<'c> {
             result
         });
         for ((_, received), incoming) in traffic.stages.iter().zip(&incoming) {
-            for (&k, chunk) in received.iter().zip(incoming.chunks_exact(4)) {
-                self.positions[k] = [chunk[0], chunk[1], chunk[2]];
-                self.sizes[k] = chunk[3];
-            }
+            unpack_stage(
+                (&mut self.positions, &mut self.sizes),
+                received.iter().copied(),
+                incoming,
+            );
         }
         let mut buffers = Default::default();
         for (s, (sent, received)) in self

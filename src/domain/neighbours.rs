@@ -185,10 +185,10 @@ impl NeighbourList {
         // Cells a third of the halo wide (two thirds in any-size lists) on a grid fixed in the box
         // (cell k spans [k w, (k + 1) w) along each axis, images included), covering the domain
         // extended by the halo and a padding cell, so every cell within the halo of a local particle
-        // exists (no bounds checks). Each particle scans
-        // only the cells that can hold a partner within its own reach x_c·max_j λ_ij + skin, which for
-        // the many small particles is much shorter than the halo. Along z a column of cells is
-        // contiguous in the cell-sorted arrays, so the scan is a set of contiguous ranges.
+        // exists (no bounds checks). Each particle scans only the cells that can hold a partner within
+        // its own reach x_c·max_j λ_ij + skin, which for the many small particles is much shorter than
+        // the halo. Along z a column of cells is contiguous in the cell-sorted arrays, so the scan is a
+        // set of contiguous ranges.
         //
         // Rows list partners in scan order (cell offset, then global id within a cell). A ghost holds
         // the same coordinates as the particle (or image) it copies, so it falls into the same cell on

@@ -305,8 +305,6 @@ struct CellOrder {
     /// Where each colour's particles start in `order`, where its border cells start, and where it
     /// ends.
     colours: [[usize; 3]; 8],
-    /// The ghosts of each colour: after a colour's moves only those need updating.
-    ghosts_by_colour: [Vec<usize>; 8],
     /// What each colour's ghost update sends and receives.
     traffic_by_colour: Vec<GhostTraffic>,
 }
@@ -354,10 +352,6 @@ impl CellOrder {
             ]
         });
         engine.forward_values(&mut colours);
-        let mut ghosts_by_colour: [Vec<usize>; 8] = Default::default();
-        for (k, &c) in colours.iter().enumerate().skip(engine.n_local()) {
-            ghosts_by_colour[c as usize].push(k);
-        }
         let traffic_by_colour = (0..8)
             .map(|colour| engine.ghost_traffic(&colours, colour as f64))
             .collect();
@@ -365,7 +359,6 @@ impl CellOrder {
             build: engine.builds(),
             order,
             colours: colour_starts,
-            ghosts_by_colour,
             traffic_by_colour,
         }
     }
@@ -545,10 +538,10 @@ impl SweepMoves<'_> {
         }
     }
 
-    /// Brings the packed copies of `ghosts` up to date with the engine's.
-    fn refresh_ghosts(&mut self, engine: &Engine, ghosts: &[usize]) {
+    /// Brings the packed copies of the ghosts that `traffic` updates up to date with the engine's.
+    fn refresh_ghosts(&mut self, engine: &Engine, traffic: &GhostTraffic) {
         let (positions, sizes) = (engine.all_positions(), engine.all_sizes());
-        for &k in ghosts {
+        for k in traffic.ghosts() {
             self.packed.set(k, positions[k], sizes[k]);
         }
     }
@@ -883,7 +876,7 @@ impl<'c> SwapMonteCarlo<'c> {
                 &cells.traffic_by_colour[previous],
                 |particles, progress| moves.visit(particles, &cells.order[start..border], progress),
             );
-            moves.refresh_ghosts(&self.engine, &cells.ghosts_by_colour[previous]);
+            moves.refresh_ghosts(&self.engine, &cells.traffic_by_colour[previous]);
             moves.visit(
                 self.engine.particles_mut(),
                 &cells.order[border..end],
