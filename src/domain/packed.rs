@@ -87,6 +87,24 @@ pub fn candidates(
     if scratch.len() < row.len() {
         scratch.resize(row.len(), 0);
     }
+    // One size (a translation, a measurement) needs one pair size per partner, not the larger of two.
+    if a == b {
+        scan::<false>(potential, row, particles, centre, [a, b], extra, scratch)
+    } else {
+        scan::<true>(potential, row, particles, centre, [a, b], extra, scratch)
+    }
+}
+
+#[inline(always)]
+fn scan<const TWO_SIZES: bool>(
+    potential: &PairPotential,
+    row: &[u32],
+    particles: &PackedParticles,
+    centre: [f64; 3],
+    [a, b]: [f64; 2],
+    extra: f64,
+    scratch: &mut [u32],
+) -> usize {
     let rounded = &particles.rounded;
     let half = f32x4::splat(0.5);
     let one = f32x4::splat(1.0);
@@ -98,6 +116,13 @@ pub fn candidates(
     // λ_ij in single precision: its rounding is far inside the margin.
     let pair_size =
         |s: f32x4, size: f32x4| half * (s + size) * (one - non_additivity * (s - size).abs());
+    let largest_pair_size = |size: f32x4| {
+        if TWO_SIZES {
+            pair_size(a, size).max(pair_size(b, size))
+        } else {
+            pair_size(a, size)
+        }
+    };
     let mut count = 0;
     let mut chunks = row.chunks_exact(4);
     for chunk in &mut chunks {
@@ -106,7 +131,7 @@ pub fn candidates(
         }));
         let (dx, dy, dz) = (x - cx, y - cy, z - cz);
         let distance2 = dx * dx + dy * dy + dz * dz;
-        let reach = cutoff * pair_size(a, size).max(pair_size(b, size)) + extra;
+        let reach = cutoff * largest_pair_size(size) + extra;
         let kept = distance2.simd_lt(reach * reach).to_bitmask();
         for (l, &k) in chunk.iter().enumerate() {
             scratch[count] = k;
@@ -118,7 +143,7 @@ pub fn candidates(
         let [x, y, z, size] = f32x4::new(rounded[k as usize]).to_array().map(f32x4::splat);
         let (dx, dy, dz) = (x - cx, y - cy, z - cz);
         let distance2 = dx * dx + dy * dy + dz * dz;
-        let reach = cutoff * pair_size(a, size).max(pair_size(b, size)) + extra;
+        let reach = cutoff * largest_pair_size(size) + extra;
         scratch[count] = k;
         count += (distance2.simd_lt(reach * reach).to_bitmask() & 1) as usize;
     }
