@@ -296,7 +296,8 @@ pub struct SwapMonteCarlo<'c> {
 /// cell, global id, local index).
 type Visit = (u8, bool, u64, u64, u32);
 
-/// The local particles by colour, cell and id, for one list build of the engine.
+/// The local particles by colour, cell and id, for one list build of the engine, and the particles
+/// packed for energy changes.
 struct CellOrder {
     /// The engine's build count it was made for.
     build: usize,
@@ -307,6 +308,9 @@ struct CellOrder {
     colours: [[usize; 3]; 8],
     /// What each colour's ghost update sends and receives.
     traffic_by_colour: Vec<GhostTraffic>,
+    /// Locals and ghosts packed at the build, then kept equal to the engine's by the moves and the
+    /// ghost updates (a copy made afresh every sweep cost 2.5% of the time).
+    packed: PackedParticles,
 }
 
 impl CellOrder {
@@ -360,6 +364,7 @@ impl CellOrder {
             order,
             colours: colour_starts,
             traffic_by_colour,
+            packed: PackedParticles::new(engine.all_positions(), engine.all_sizes()),
         }
     }
 }
@@ -377,7 +382,7 @@ struct SweepMoves<'s> {
     max_size_difference: Option<f64>,
     /// How far any partner can be from its position at the list build during the sweep.
     partner_travel: f64,
-    packed: PackedParticles,
+    packed: &'s mut PackedParticles,
     travel: &'s mut [[f64; 3]],
     counts: MoveCounts,
     energy_change: f64,
@@ -409,7 +414,7 @@ impl SweepMoves<'_> {
         let temperature = self.temperature;
         let partner_travel = self.partner_travel;
         let potential = &self.potential;
-        let packed = &mut self.packed;
+        let packed = &mut *self.packed;
         let scratch = &mut self.scratch;
         let members = &mut self.members;
         let counts = &mut self.counts;
@@ -839,7 +844,13 @@ impl<'c> SwapMonteCarlo<'c> {
         {
             self.cells = Some(CellOrder::new(&mut self.engine, m));
         }
-        let cells = self.cells.as_ref().expect("just made");
+        let CellOrder {
+            order,
+            colours,
+            traffic_by_colour,
+            packed,
+            ..
+        } = self.cells.as_mut().expect("just made");
         let mut moves = SweepMoves {
             potential: self.engine.potential().clone(),
             seed: self.seed,
@@ -851,7 +862,7 @@ impl<'c> SwapMonteCarlo<'c> {
             swap_probability: self.parameters.swap_probability,
             max_size_difference: self.parameters.max_size_difference,
             partner_travel,
-            packed: PackedParticles::new(self.engine.all_positions(), self.engine.all_sizes()),
+            packed,
             travel: &mut self.travel,
             counts: MoveCounts::default(),
             energy_change: 0.0,
@@ -862,29 +873,22 @@ impl<'c> SwapMonteCarlo<'c> {
         // matter. The inner cells of a colour are visited while the ghost update of the colour before
         // travels (they need none of it), the border cells after it.
         for (step, &colour) in COLOUR_ORDER.iter().enumerate() {
-            let [start, border, end] = cells.colours[colour];
+            let [start, border, end] = colours[colour];
             if step == 0 {
-                moves.visit(
-                    self.engine.particles_mut(),
-                    &cells.order[start..end],
-                    &mut || {},
-                );
+                moves.visit(self.engine.particles_mut(), &order[start..end], &mut || {});
                 continue;
             }
             let previous = COLOUR_ORDER[step - 1];
             self.engine.forward_ghost_traffic_around(
-                &cells.traffic_by_colour[previous],
-                |particles, progress| moves.visit(particles, &cells.order[start..border], progress),
+                &traffic_by_colour[previous],
+                |particles, progress| moves.visit(particles, &order[start..border], progress),
             );
-            moves.refresh_ghosts(&self.engine, &cells.traffic_by_colour[previous]);
-            moves.visit(
-                self.engine.particles_mut(),
-                &cells.order[border..end],
-                &mut || {},
-            );
+            moves.refresh_ghosts(&self.engine, &traffic_by_colour[previous]);
+            moves.visit(self.engine.particles_mut(), &order[border..end], &mut || {});
         }
-        self.engine
-            .forward_ghost_traffic(&cells.traffic_by_colour[COLOUR_ORDER[7]]);
+        let last = &traffic_by_colour[COLOUR_ORDER[7]];
+        self.engine.forward_ghost_traffic(last);
+        moves.refresh_ghosts(&self.engine, last);
         let SweepMoves {
             counts,
             energy_change,
