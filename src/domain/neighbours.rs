@@ -255,7 +255,9 @@ impl NeighbourList {
         } else {
             Vec::new()
         };
-        let shell_reach2: Vec<f64> = shell_radii.iter().map(|r| r * r).collect();
+        // A fixed-size array, so that finding a shell compiles to straight-line comparisons.
+        let shell_reach2: [f64; SHELLS] =
+            std::array::from_fn(|c| shell_radii.get(c).map_or(f64::INFINITY, |r| r * r));
         let stride = [cells[1] * cells[2], cells[2]];
         let build_chunk = |chunk: std::ops::Range<usize>| {
             let mut rows = ChunkRows {
