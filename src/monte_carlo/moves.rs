@@ -6,7 +6,7 @@
 //! added in row order. A kept partner beyond its cutoff adds an exact zero, so the result is the same
 //! as from an exact first pass, and depends only on the configuration and the row order. The terms
 //! are computed four partners at a time, lane by lane with the operations of the scalar potential, so
-//! they too are the same bit for bit (a tail of fewer than four uses the scalar code).
+//! they too are the same bit for bit.
 
 use crate::domain::packed::distance2;
 use crate::domain::{PackedParticles, candidates};
@@ -56,21 +56,14 @@ pub fn translation(
     let exact = particles.exact();
     let kept = &scratch[..count];
     let mut delta = 0.0;
-    let mut chunks = kept.chunks_exact(4);
-    for chunk in &mut chunks {
+    for chunk in kept.chunks(4) {
         let [x, y, z, sizes] = gather(exact, chunk);
         let pair_size = potential.pair_size_x4(f64x4::splat(size), sizes);
         let terms = potential.energy_x4(distance2_x4(to, [x, y, z]), pair_size)
             - potential.energy_x4(distance2_x4(from, [x, y, z]), pair_size);
-        for term in terms.to_array() {
+        for &term in &terms.to_array()[..chunk.len()] {
             delta += term;
         }
-    }
-    for &k in chunks.remainder() {
-        let p = &exact[k as usize];
-        let pair_size = potential.pair_size(size, p[3]);
-        delta += potential.energy(distance2(to, p), pair_size)
-            - potential.energy(distance2(from, p), pair_size);
     }
     delta
 }
@@ -114,8 +107,7 @@ fn half_swap(
     let exact = particles.exact();
     let kept = &scratch[..count];
     let mut delta = 0.0;
-    let mut chunks = kept.chunks_exact(4);
-    for chunk in &mut chunks {
+    for chunk in kept.chunks(4) {
         let [x, y, z, sizes] = gather(exact, chunk);
         let r2 = distance2_x4(centre, [x, y, z]);
         let terms = potential.energy_x4(r2, potential.pair_size_x4(f64x4::splat(new), sizes))
@@ -126,22 +118,15 @@ fn half_swap(
             }
         }
     }
-    for &k in chunks.remainder() {
-        if ids[k as usize] == partner {
-            continue;
-        }
-        let p = &exact[k as usize];
-        let r2 = distance2(centre, p);
-        delta += potential.energy(r2, potential.pair_size(new, p[3]))
-            - potential.energy(r2, potential.pair_size(old, p[3]));
-    }
     delta
 }
 
-/// The coordinates and sizes of four particles, as lanes.
+/// The coordinates and sizes of up to four particles, as lanes (a short chunk repeats its last
+/// particle in the lanes beyond it, whose terms the caller leaves out).
 #[inline]
 fn gather(exact: &[[f64; 4]], indices: &[u32]) -> [f64x4; 4] {
-    let p: [[f64; 4]; 4] = std::array::from_fn(|l| exact[indices[l] as usize]);
+    let last = indices.len() - 1;
+    let p: [[f64; 4]; 4] = std::array::from_fn(|l| exact[indices[l.min(last)] as usize]);
     std::array::from_fn(|a| f64x4::new([p[0][a], p[1][a], p[2][a], p[3][a]]))
 }
 
