@@ -628,7 +628,7 @@ impl<'c> Engine<'c> {
         self.migrate(carried);
         self.sort_locals(carried);
         self.find_ghosts();
-        self.list = NeighbourList::build(
+        self.list.rebuild(
             &self.potential,
             self.skin,
             self.halo,

@@ -31,51 +31,67 @@ const ANY_SIZE_CELLS_PER_HALO: f64 = 1.5;
 /// Particles per parallel task of a list build.
 const CHUNK: usize = 256;
 
-/// The rows of a chunk of particles.
+/// The rows of [`CHUNK`] consecutive local particles (fewer in the last chunk).
+#[derive(Clone, Debug, Default)]
 struct ChunkRows {
-    /// Row lengths.
-    counts: Vec<usize>,
-    /// Shell ends (any-size lists).
-    shell_ends: Vec<u32>,
-    /// Entries, row after row.
+    /// Row k of the chunk occupies entries `offsets[k]..offsets[k + 1]`.
+    offsets: Vec<usize>,
+    /// Index (into locals + ghosts) of each neighbour, row after row.
     neighbours: Vec<u32>,
-    /// 1/λ_ij² of each entry (empty for any-size lists).
+    /// 1/λ_ij² of each entry (empty in any-size lists, whose sizes change between builds:
+    /// [`NeighbourList::sized_row_within`] computes them from the current sizes).
     inverse_size2: Vec<f64>,
+    /// Any-size lists: for row k and shell c, `shell_ends[SHELLS k + c]` entries at the start of the
+    /// row hold every partner that was closer than the shell's radius at the build.
+    shell_ends: Vec<u32>,
+}
+
+impl ChunkRows {
+    /// Empties the rows, keeping the memory.
+    fn clear(&mut self) {
+        self.offsets.clear();
+        self.offsets.push(0);
+        self.neighbours.clear();
+        self.inverse_size2.clear();
+        self.shell_ends.clear();
+    }
 }
 
 /// Distance shells of the rows of an any-size list.
 pub const SHELLS: usize = 16;
 
-/// Compressed rows of neighbours of the local particles.
+/// Compressed rows of neighbours of the local particles, in chunks of [`CHUNK`] particles.
+///
+/// Each build writes the rows of a chunk into that chunk's memory from the build before: a list of a
+/// million particles takes a gigabyte, which freshly allocated (and so zeroed by the kernel page by
+/// page) and then copied into one array had cost as much as finding the neighbours.
 #[derive(Clone, Debug, Default)]
 pub struct NeighbourList {
-    /// Row k occupies entries `offsets[k]..offsets[k + 1]`.
-    pub offsets: Vec<usize>,
-    /// Index (into locals + ghosts) of each neighbour.
-    pub neighbours: Vec<u32>,
-    /// 1/λ_ij² for each entry (empty in any-size lists, whose sizes change between builds:
-    /// [`Self::sized_row_within`] computes them from the current sizes).
-    pub inverse_size2: Vec<f64>,
+    chunks: Vec<ChunkRows>,
     /// Any-size lists: the outer radius of each of the [`SHELLS`] shells (ascending, the last one the
     /// list range; empty otherwise).
     pub shell_radii: Vec<f64>,
-    /// Any-size lists: for row k and shell c, `shell_ends[SHELLS k + c]` entries at the start of the
-    /// row hold every partner that was closer than `shell_radii[c]` at the build.
-    pub shell_ends: Vec<u32>,
     /// Any-size lists: the potential, the largest size and the skin, which give the distance a
     /// particle of a given size can need.
     reach: Option<(PairPotential, f64, f64)>,
 }
 
 impl NeighbourList {
+    /// The chunk holding the row of local particle `i`, and the row's place in it.
+    #[inline]
+    fn chunk_of(&self, i: usize) -> (&ChunkRows, usize) {
+        (&self.chunks[i / CHUNK], i % CHUNK)
+    }
+
     /// The entries of local particle `i`: (neighbour index, 1/λ_ij²). Lists not in shells only.
     pub fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         debug_assert!(!self.in_shells(), "an any-size list holds no sizes");
-        let range = self.offsets[i]..self.offsets[i + 1];
-        self.neighbours[range.clone()]
+        let (chunk, k) = self.chunk_of(i);
+        let range = chunk.offsets[k]..chunk.offsets[k + 1];
+        chunk.neighbours[range.clone()]
             .iter()
             .map(|&j| j as usize)
-            .zip(self.inverse_size2[range].iter().copied())
+            .zip(chunk.inverse_size2[range].iter().copied())
     }
 
     /// Any-size lists: the entries of local particle `i` that it can interact with at the current
@@ -87,14 +103,11 @@ impl NeighbourList {
         sizes: &'a [f64],
     ) -> impl Iterator<Item = (usize, f64)> + 'a {
         let (potential, _, _) = self.reach.as_ref().expect("an any-size list");
-        let start = self.offsets[i];
-        self.neighbours[start..start + self.prefix_len(i, sizes[i])]
-            .iter()
-            .map(move |&j| {
-                let j = j as usize;
-                let pair_size = potential.pair_size(sizes[i], sizes[j]);
-                (j, 1.0 / (pair_size * pair_size))
-            })
+        self.neighbours_within(i, sizes[i]).iter().map(move |&j| {
+            let j = j as usize;
+            let pair_size = potential.pair_size(sizes[i], sizes[j]);
+            (j, 1.0 / (pair_size * pair_size))
+        })
     }
 
     /// Whether rows are in distance shells (an any-size list).
@@ -107,7 +120,7 @@ impl NeighbourList {
     #[inline]
     fn prefix_len(&self, i: usize, size: f64) -> usize {
         match &self.reach {
-            None => self.offsets[i + 1] - self.offsets[i],
+            None => self.neighbours_of(i).len(),
             Some((_, _, skin)) => self.prefix_within(i, self.reach(size) + skin),
         }
     }
@@ -117,22 +130,29 @@ impl NeighbourList {
     #[inline]
     fn prefix_within(&self, i: usize, distance: f64) -> usize {
         if self.shell_radii.is_empty() {
-            return self.offsets[i + 1] - self.offsets[i];
+            return self.neighbours_of(i).len();
         }
         let shell = self
             .shell_radii
             .iter()
             .position(|&r| distance <= r)
             .unwrap_or(SHELLS - 1);
-        self.shell_ends[SHELLS * i + shell] as usize
+        self.shell_ends_of(i)[shell] as usize
+    }
+
+    /// Any-size lists: for each shell c, how many entries at the start of row `i` hold every partner
+    /// that was closer than `shell_radii[c]` at the build.
+    #[inline]
+    pub fn shell_ends_of(&self, i: usize) -> &[u32] {
+        let (chunk, k) = self.chunk_of(i);
+        &chunk.shell_ends[SHELLS * k..SHELLS * (k + 1)]
     }
 
     /// The entries of local particle `i` that were closer than `distance` at the build (and a few
     /// more): the whole row, unless the list is in shells.
     #[inline]
     pub fn neighbours_closer_than(&self, i: usize, distance: f64) -> &[u32] {
-        let start = self.offsets[i];
-        &self.neighbours[start..start + self.prefix_within(i, distance)]
+        &self.neighbours_of(i)[..self.prefix_within(i, distance)]
     }
 
     /// Any-size lists: x_c·max_j λ_ij for a particle of size `size` (the skin not included).
@@ -145,33 +165,35 @@ impl NeighbourList {
     /// The neighbour indices of local particle `i`.
     #[inline]
     pub fn neighbours_of(&self, i: usize) -> &[u32] {
-        &self.neighbours[self.offsets[i]..self.offsets[i + 1]]
+        let (chunk, k) = self.chunk_of(i);
+        &chunk.neighbours[chunk.offsets[k]..chunk.offsets[k + 1]]
     }
 
     /// The entries of local particle `i` that a particle of its position with any size up to `size`
     /// (and partners of any size) can reach: the whole row, unless the list is in shells.
     #[inline]
     pub fn neighbours_within(&self, i: usize, size: f64) -> &[u32] {
-        let start = self.offsets[i];
-        &self.neighbours[start..start + self.prefix_len(i, size)]
+        &self.neighbours_of(i)[..self.prefix_len(i, size)]
     }
 
     /// Total number of entries.
     pub fn len(&self) -> usize {
-        self.neighbours.len()
+        self.chunks.iter().map(|rows| rows.neighbours.len()).sum()
     }
 
     /// Whether the list has no entries.
     pub fn is_empty(&self) -> bool {
-        self.neighbours.is_empty()
+        self.len() == 0
     }
 
     /// Builds the lists of the first `n_local` particles among all `positions` (locals then ghosts)
     /// with a cell grid over the domain extended by `halo` on every side; `size_range` holds the
     /// smallest and largest particle sizes anywhere. With `any_sizes`, every pair closer than `halo` is
-    /// listed, whatever the sizes, and rows are in shells.
+    /// listed, whatever the sizes, and rows are in shells. The rows replace those of the build
+    /// before, in its memory.
     #[allow(clippy::too_many_arguments)]
-    pub fn build(
+    pub fn rebuild(
+        &mut self,
         potential: &PairPotential,
         skin: f64,
         halo: f64,
@@ -182,7 +204,7 @@ impl NeighbourList {
         positions: &[[f64; 3]],
         sizes: &[f64],
         n_local: usize,
-    ) -> Self {
+    ) {
         // Cells a third of the halo wide (two thirds in any-size lists) on a grid fixed in the box
         // (cell k spans [k w, (k + 1) w) along each axis, images included), covering the domain
         // extended by the halo and a padding cell, so every cell within the halo of a local particle
@@ -259,13 +281,8 @@ impl NeighbourList {
         let shell_reach2: [f64; SHELLS] =
             std::array::from_fn(|c| shell_radii.get(c).map_or(f64::INFINITY, |r| r * r));
         let stride = [cells[1] * cells[2], cells[2]];
-        let build_chunk = |chunk: std::ops::Range<usize>| {
-            let mut rows = ChunkRows {
-                counts: Vec::with_capacity(chunk.len()),
-                shell_ends: Vec::with_capacity(shell_radii.len() * chunk.len()),
-                neighbours: Vec::with_capacity(if any_sizes { 256 } else { 64 } * chunk.len()),
-                inverse_size2: Vec::new(),
-            };
+        let build_chunk = |chunk: std::ops::Range<usize>, rows: &mut ChunkRows| {
+            rows.clear();
             let mut kept: Vec<u32> = Vec::new();
             let mut distances2: Vec<f64> = Vec::new();
             let mut classes: Vec<u8> = Vec::new();
@@ -397,35 +414,17 @@ impl NeighbourList {
                         next[class as usize] += 1;
                     }
                 }
-                rows.counts.push(count);
+                rows.offsets.push(rows.neighbours.len());
             }
-            rows
         };
-        let chunks: Vec<ChunkRows> = (0..n_local.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local)))
-            .collect();
-        let total: usize = chunks.iter().map(|rows| rows.neighbours.len()).sum();
-        let mut list = NeighbourList {
-            offsets: Vec::with_capacity(n_local + 1),
-            neighbours: Vec::with_capacity(total),
-            inverse_size2: Vec::with_capacity(if any_sizes { 0 } else { total }),
-            shell_ends: Vec::with_capacity(shell_radii.len() * n_local),
-            shell_radii,
-            reach: any_sizes.then(|| (potential.clone(), largest_size, skin)),
-        };
-        list.offsets.push(0);
-        let mut offset = 0;
-        for rows in chunks {
-            list.offsets.extend(rows.counts.iter().map(|&count| {
-                offset += count;
-                offset
-            }));
-            list.shell_ends.extend_from_slice(&rows.shell_ends);
-            list.neighbours.extend_from_slice(&rows.neighbours);
-            list.inverse_size2.extend_from_slice(&rows.inverse_size2);
-        }
-        list
+        self.chunks
+            .resize_with(n_local.div_ceil(CHUNK), ChunkRows::default);
+        self.chunks
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(c, rows)| build_chunk(c * CHUNK..((c + 1) * CHUNK).min(n_local), rows));
+        self.shell_radii = shell_radii;
+        self.reach = any_sizes.then(|| (potential.clone(), largest_size, skin));
     }
 }
 

@@ -923,7 +923,6 @@ impl<'c> SwapMonteCarlo<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::SHELLS;
     use crate::model::{ModelParameters, evaluate};
     use crate::testing::spread_configuration;
     use rand::SeedableRng;
@@ -1119,7 +1118,7 @@ mod tests {
                             .iter()
                             .map(|&j| ids[j as usize])
                             .collect(),
-                        list.shell_ends[SHELLS * i..SHELLS * (i + 1)].to_vec(),
+                        list.shell_ends_of(i).to_vec(),
                     )
                 })
                 .collect();
