@@ -95,6 +95,8 @@ pub fn candidates(
     }
 }
 
+/// [`candidates`], with the larger of the pair sizes of `a` and `b` (`TWO_SIZES`), or that of `a`
+/// alone.
 #[inline(always)]
 fn scan<const TWO_SIZES: bool>(
     potential: &PairPotential,
