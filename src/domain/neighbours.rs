@@ -13,7 +13,6 @@
 //! how far the particles can have moved since the build (at most the skin).
 
 use rayon::prelude::*;
-use wide::f64x4;
 
 use super::decomposition::Decomposition;
 use crate::model::PairPotential;
@@ -295,8 +294,6 @@ impl NeighbourList {
                     (cutoff * potential.largest_pair_size(sizes[i], largest_size) + skin).min(halo)
                 };
                 let reach2 = reach * reach;
-                let reach2_4 = f64x4::splat(reach2);
-                let xi4 = xi.map(f64x4::splat);
                 // The cells that a ball of radius `reach` about x_i overlaps, column by column: along
                 // x the cells within the reach, along y those within what the x gap leaves, along z
                 // the contiguous run within what both gaps leave. Gaps are shrunk and half-widths grown
@@ -347,26 +344,9 @@ impl NeighbourList {
                             let d = [p[0] - xi[0], p[1] - xi[1], p[2] - xi[2]];
                             d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
                         };
-                        // Any-size rows keep the distances, which sort them into shells. Four
-                        // candidates at a time (the same distances as one at a time, bit for bit).
+                        // Any-size rows keep the distances, which sort them into shells.
                         if any_sizes {
-                            let mut k = first;
-                            while k + 4 <= last {
-                                let [x, y, z, _] = f64x4::transpose(std::array::from_fn(|l| {
-                                    f64x4::new(binned[k + l])
-                                }));
-                                let d = [x - xi4[0], y - xi4[1], z - xi4[2]];
-                                let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                                let inside = r2.simd_lt(reach2_4).to_bitmask();
-                                for (l, r2) in r2.to_array().into_iter().enumerate() {
-                                    kept[count] = (k + l) as u32;
-                                    distances2[count] = r2;
-                                    count +=
-                                        ((inside >> l) & 1 & (k + l != own_slot) as u32) as usize;
-                                }
-                                k += 4;
-                            }
-                            for (k, p) in (k..last).zip(&binned[k..last]) {
+                            for (k, p) in candidates {
                                 let r2 = distance2(p);
                                 kept[count] = k as u32;
                                 distances2[count] = r2;
