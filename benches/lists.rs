@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use pinch::domain::{DEFAULT_SKIN, Engine, Layout};
 use pinch::model::{ModelParameters, random_configuration};
 use pinch::monte_carlo::default_skin;
@@ -41,12 +39,8 @@ fn main() {
             let mut engine =
                 Engine::with_layout(&world, &configuration, potential.clone(), skin, layout)
                     .expect("the engine is set up");
-            let (mut builds, start) = (0usize, Instant::now());
-            while builds < 3 || start.elapsed() < Duration::from_secs(2) {
-                engine.rebuild_now(&mut []);
-                builds += 1;
-            }
-            let milliseconds = start.elapsed().as_secs_f64() * 1e3 / builds as f64;
+            let (builds, seconds) = common::time_repeatedly(|| engine.rebuild_now(&mut []));
+            let milliseconds = seconds * 1e3 / builds as f64;
             let entries = engine.mean_list_entries();
             println!(
                 "{n:>9} {name:>10} {skin:>6.3} {builds:>8} {milliseconds:>14.2} {entries:>12.1}"

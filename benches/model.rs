@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use pinch::model::{ModelParameters, evaluate, random_configuration};
 
 fn main() {
@@ -22,12 +20,9 @@ fn main() {
     for n in sizes {
         let configuration = random_configuration(&parameters, n, 1);
         let pairs = evaluate(&configuration, &potential).interacting_pairs;
-        let (mut calls, start) = (0usize, Instant::now());
-        while calls < 3 || start.elapsed() < Duration::from_secs(2) {
+        let (calls, seconds) = common::time_repeatedly(|| {
             std::hint::black_box(evaluate(std::hint::black_box(&configuration), &potential));
-            calls += 1;
-        }
-        let seconds = start.elapsed().as_secs_f64();
+        });
         let throughput = (n * calls) as f64 / seconds;
         let ns_per_pair = seconds * 1e9 / (pairs * calls) as f64;
         println!(

@@ -1,4 +1,5 @@
-//! What the benchmarks share: the sizes they run and how they write their results.
+//! What the benchmarks share: the sizes they run, how they time a piece of work and how they write
+//! their results.
 
 /// The particle counts of `PINCH_BENCH_SIZES` (comma-separated), or `default`.
 pub fn sizes(default: &str) -> Vec<usize> {
@@ -11,6 +12,17 @@ pub fn sizes(default: &str) -> Vec<usize> {
                 .expect("PINCH_BENCH_SIZES holds particle counts")
         })
         .collect()
+}
+
+/// Runs `work` at least three times and for at least two seconds; gives the number of runs and the
+/// seconds they took.
+pub fn time_repeatedly(mut work: impl FnMut()) -> (usize, f64) {
+    let (mut runs, start) = (0usize, std::time::Instant::now());
+    while runs < 3 || start.elapsed() < std::time::Duration::from_secs(2) {
+        work();
+        runs += 1;
+    }
+    (runs, start.elapsed().as_secs_f64())
 }
 
 /// Writes `rows` with a description of the benchmark and the provenance of this run to the path in
