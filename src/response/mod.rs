@@ -67,9 +67,10 @@ pub fn set_default_solver(session: &Session, n_particles: usize) -> Result<()> {
 /// 164 iterations and half the time per solve. One smoothing sweep per level instead of two: more
 /// iterations (139 against 102 on a 128,000-particle glass) but each is cheaper, 10% less time in all.
 /// Plain aggregates as coarse spaces (`pc_gamg_agg_nsmooths 0`) instead of smoothed ones: 5% more
-/// iterations, but a sparser hierarchy, so each iteration costs less. At N = 1,000,000: 142 against
-/// 160 s per dipole, setup 6 against 26 s, resident set 3.4 against 5.0 GB per rank
-/// (docs/measurements.md).
+/// iterations, but a sparser hierarchy, so each iteration costs less. At N = 1,000,000 on 2 ranks: a
+/// third less memory (3.6 against 5.3–5.7 GB per rank), GAMG's setup 6 against 27 s, the shear modulus
+/// in 345 against 486 s and 531 against 639 s on two glasses, dipoles 148 against 169 s each on one
+/// and as fast as before on the other (docs/measurements.md).
 pub const ITERATIVE_SOLVER: [(&str, &str); 6] = [
     ("-response_ksp_type", "cg"),
     ("-response_pc_type", "gamg"),
