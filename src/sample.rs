@@ -202,10 +202,11 @@ pub fn measure(
         stable = Some(!modes.unstable);
         if session.rank() == 0 {
             log::info!(
-                "{k} lowest modes in {seconds:.3} s ({} + {}, {} solves): omega = {:.4} ... {:.4}{}",
+                "{k} lowest modes in {seconds:.3} s ({} + {}, {} eigensolver run{}): omega = {:.4} ... {:.4}{}",
                 modes.method,
                 modes.spectral_transform,
                 modes.solves,
+                if modes.solves == 1 { "" } else { "s" },
                 modes.frequencies().first().copied().unwrap_or(f64::NAN),
                 modes.frequencies().last().copied().unwrap_or(f64::NAN),
                 if modes.unstable {
