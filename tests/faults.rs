@@ -43,9 +43,44 @@ fn new_campaign(text: &str) -> tempfile::TempDir {
     directory
 }
 
+/// The datasets whose bits identify a sample.
+const FINGERPRINTED: [&str; 2] = ["particles/all/position", "modes/eigenvalues"];
+
+/// A sample's status and the bits of each of its [`FINGERPRINTED`] datasets that it has.
+type Fingerprint = (String, Vec<Vec<u64>>);
+
+/// Which of the fingerprinted datasets differ between two samples of the same status, with the number
+/// of values that differ and the largest relative difference, e.g. `modes/eigenvalues: 3 of 12, 2e-15`.
+fn differing_datasets(a: &Fingerprint, b: &Fingerprint) -> String {
+    let value = |bits: u64| f64::from_bits(bits);
+    FINGERPRINTED
+        .iter()
+        .zip(a.1.iter().zip(&b.1))
+        .filter(|(_, (x, y))| x != y)
+        .map(|(name, (x, y))| {
+            let differing = x.iter().zip(y).filter(|(p, q)| p != q).count();
+            let largest = x
+                .iter()
+                .zip(y)
+                .map(|(&p, &q)| {
+                    let (p, q) = (value(p), value(q));
+                    (p - q).abs() / p.abs().max(q.abs()).max(f64::MIN_POSITIVE)
+                })
+                .fold(0.0, f64::max);
+            format!(
+                "{name}: {differing} of {} values (lengths {} and {}), largest relative difference {largest:.1e}",
+                x.len().max(y.len()),
+                x.len(),
+                y.len()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// What identifies a stored sample's results bit for bit: its status, inherent-state positions and
 /// eigenvalues (the summary compares everything derived from them).
-fn fingerprints(results: &Path) -> BTreeMap<String, (String, Vec<u64>)> {
+fn fingerprints(results: &Path) -> BTreeMap<String, Fingerprint> {
     let mut found = BTreeMap::new();
     for entry in std::fs::read_dir(results).unwrap() {
         let path = entry.unwrap().path();
@@ -60,12 +95,19 @@ fn fingerprints(results: &Path) -> BTreeMap<String, (String, Vec<u64>)> {
             let group = samples.group(&id).unwrap();
             let status: hdf5::types::VarLenUnicode =
                 group.attr("status").unwrap().read_scalar().unwrap();
-            let mut bits = Vec::new();
-            for dataset in ["particles/all/position", "modes/eigenvalues"] {
-                if let Ok(d) = group.dataset(dataset) {
-                    bits.extend(d.read_raw::<f64>().unwrap().iter().map(|x| x.to_bits()));
-                }
-            }
+            let bits = FINGERPRINTED
+                .iter()
+                .filter_map(|&dataset| {
+                    let d = group.dataset(dataset).ok()?;
+                    Some(
+                        d.read_raw::<f64>()
+                            .unwrap()
+                            .iter()
+                            .map(|x| x.to_bits())
+                            .collect(),
+                    )
+                })
+                .collect();
             found.insert(id, (status.to_string(), bits));
         }
     }
@@ -85,7 +127,7 @@ fn temporaries(campaign: &Path) -> Vec<PathBuf> {
 /// The reference: the campaign run once, uninterrupted.
 struct Reference {
     summary: serde_json::Value,
-    fingerprints: BTreeMap<String, (String, Vec<u64>)>,
+    fingerprints: BTreeMap<String, Fingerprint>,
     entries: Vec<String>,
 }
 
@@ -179,9 +221,9 @@ fn run(directory: &Path, faults: &str, signal: Option<(&str, f64)>) -> Ended {
 /// its checksums, no entry is stored twice, and nothing stored before is lost or changed.
 fn check_invariants(
     directory: &Path,
-    before: &BTreeMap<String, (String, Vec<u64>)>,
+    before: &BTreeMap<String, Fingerprint>,
     trial: &str,
-) -> BTreeMap<String, (String, Vec<u64>)> {
+) -> BTreeMap<String, Fingerprint> {
     let report: serde_json::Value = serde_json::from_str(&success(&pinch(
         directory,
         &["campaign", "status", "small.toml", "--json", "--verify"],
@@ -291,11 +333,17 @@ fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_iden
                 .into_iter()
                 .filter(|id| stored.get(*id) != reference.fingerprints.get(*id))
                 .map(|id| {
-                    let status = |map: &BTreeMap<String, (String, Vec<u64>)>| {
+                    let status = |map: &BTreeMap<String, Fingerprint>| {
                         map.get(id).map_or("absent".to_owned(), |(s, _)| s.clone())
                     };
+                    let datasets = match (stored.get(id), reference.fingerprints.get(id)) {
+                        (Some(a), Some(b)) if a.0 == b.0 => {
+                            format!(": {}", differing_datasets(a, b))
+                        }
+                        _ => String::new(),
+                    };
                     format!(
-                        "{id} (status {} against {} uninterrupted)",
+                        "{id} (status {} against {} uninterrupted){datasets}",
                         status(&stored),
                         status(&reference.fingerprints)
                     )
@@ -483,4 +531,24 @@ fn mpi_numerical_failures_are_flagged_the_campaign_goes_on_and_the_analysis_excl
     let summary = campaign_summary(d, "small");
     assert_eq!(summary["excluded_samples"], 0, "{summary}");
     assert_eq!(summary["points"][0]["samples"], 6, "{summary}");
+}
+
+#[test]
+fn a_differing_sample_names_the_datasets_that_differ_and_by_how_much() {
+    let bits = |values: &[f64]| values.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+    let a: Fingerprint = (
+        "complete".into(),
+        vec![bits(&[1.0, 2.0, 3.0]), bits(&[0.5, 0.25])],
+    );
+    let b: Fingerprint = (
+        "complete".into(),
+        vec![bits(&[1.0, 2.0, 3.0 + 3e-12]), bits(&[0.5, 0.25])],
+    );
+    let message = differing_datasets(&a, &b);
+    assert!(
+        message.starts_with("particles/all/position: 1 of 3 values (lengths 3 and 3), largest relative difference 1.0e-12"),
+        "{message}"
+    );
+    assert!(!message.contains("modes/eigenvalues"), "{message}");
+    assert_eq!(differing_datasets(&a, &a), "");
 }
