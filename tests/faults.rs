@@ -46,7 +46,7 @@ fn new_campaign(text: &str) -> tempfile::TempDir {
 /// The datasets whose bits identify a sample.
 const FINGERPRINTED: [&str; 2] = ["particles/all/position", "modes/eigenvalues"];
 
-/// A sample's status and the bits of each of its [`FINGERPRINTED`] datasets that it has.
+/// A sample's status and the bits of each [`FINGERPRINTED`] dataset (none for a dataset it lacks).
 type Fingerprint = (String, Vec<Vec<u64>>);
 
 /// Which of the fingerprinted datasets differ between two samples of the same status, with the number
@@ -95,16 +95,16 @@ fn fingerprints(results: &Path) -> BTreeMap<String, Fingerprint> {
             let group = samples.group(&id).unwrap();
             let status: hdf5::types::VarLenUnicode =
                 group.attr("status").unwrap().read_scalar().unwrap();
+            // One entry per fingerprinted dataset, in order, so that a message can name it.
             let bits = FINGERPRINTED
                 .iter()
-                .filter_map(|&dataset| {
-                    let d = group.dataset(dataset).ok()?;
-                    Some(
-                        d.read_raw::<f64>()
-                            .unwrap()
-                            .iter()
-                            .map(|x| x.to_bits())
-                            .collect(),
+                .map(|&dataset| {
+                    group.dataset(dataset).map_or_else(
+                        |_| Vec::new(),
+                        |d| {
+                            let values = d.read_raw::<f64>().unwrap();
+                            values.iter().map(|x| x.to_bits()).collect()
+                        },
                     )
                 })
                 .collect();
