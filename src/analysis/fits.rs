@@ -1,5 +1,5 @@
-//! The fits of the analysis: the ω⁴ law of the cumulative DOS (A_g), the onset temperature from the
-//! plateau of G, the Boltzmann law of 𝒩 against 1/T_p, and the crossover lengths of radial profiles.
+//! The fits of the analysis: straight lines (the Boltzmann law of 𝒩 against 1/T_p), the onset
+//! temperature from the plateau of G, and the crossover lengths of radial profiles.
 
 use statrs::statistics::Statistics;
 
@@ -38,20 +38,6 @@ impl Value {
     }
 }
 
-/// The fit of the cumulative density of states per degree of freedom, CDF(ω) = (A_g/5) ω⁵.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub struct PowerLawFit {
-    /// A_g, from the fit of log CDF with the exponent fixed to 5.
-    pub prefactor: f64,
-    /// The exponent of a free fit of log CDF against log ω in the same window (≈ 5 when the law
-    /// holds).
-    pub free_exponent: f64,
-    /// The window [ω_low, ω_high].
-    pub window: [f64; 2],
-    /// Modes in the window.
-    pub modes: usize,
-}
-
 /// The empirical cumulative DOS per degree of freedom of `frequencies` (all modes of `samples` samples
 /// of `degrees_of_freedom` each): the sorted frequencies ω_k and CDF(ω_k) = k/(dof · samples),
 /// counting from 1.
@@ -69,37 +55,6 @@ pub fn cumulative_dos(
     let norm = (degrees_of_freedom * samples) as f64;
     let cdf = (1..=sorted.len()).map(|k| k as f64 / norm).collect();
     (sorted, cdf)
-}
-
-/// Fits CDF(ω) = (A_g/5) ω⁵ by least squares on log CDF with the exponent fixed to 5, over the points
-/// of the empirical CDF with ω in `window`. `None` with fewer than two points in the window.
-pub fn fit_quintic(omega: &[f64], cdf: &[f64], window: [f64; 2]) -> Option<PowerLawFit> {
-    let points: Vec<(f64, f64)> = omega
-        .iter()
-        .zip(cdf)
-        .filter(|(w, c)| **w >= window[0] && **w <= window[1] && **w > 0.0 && **c > 0.0)
-        .map(|(w, c)| (w.ln(), c.ln()))
-        .collect();
-    if points.len() < 2 {
-        return None;
-    }
-    // log CDF = log(A_g/5) + 5 log ω: the intercept is the mean residual.
-    let intercept = points
-        .iter()
-        .map(|(x, y)| y - 5.0 * x)
-        .collect::<Vec<_>>()
-        .mean();
-    let (slope, _) = linear_fit(
-        &points.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &points.iter().map(|p| p.1).collect::<Vec<_>>(),
-        None,
-    )?;
-    Some(PowerLawFit {
-        prefactor: 5.0 * intercept.exp(),
-        free_exponent: slope,
-        window,
-        modes: points.len(),
-    })
 }
 
 /// Weighted least-squares line y = a x + b (weights 1/σ² if `errors` are given): (a, b), or `None`
@@ -276,47 +231,67 @@ pub fn plateau_crossover(
     })
 }
 
+/// A crossover length of a radial profile, and whether the box limits it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crossover {
+    /// Where r² f(r) first reaches the fraction of its far-field plateau (`None`: never).
+    pub radius: Option<f64>,
+    /// The crossover lies inside the far-field window, or r² f still rises across it by more than the
+    /// crossover's own tolerance (1 − fraction) of the plateau: the box is too small for the length,
+    /// which is then only a lower bound.
+    pub box_limited: bool,
+    /// Why it is box-limited or missing (empty otherwise).
+    pub note: String,
+}
+
+/// The crossover of r² f(r) to its far-field plateau (see [`plateau_crossover`]), checked against the
+/// box (see [`Crossover`]).
+pub fn crossover(radius: &[f64], values: &[f64], far: [f64; 2], fraction: f64) -> Crossover {
+    let far_points: Vec<(f64, f64)> = radius
+        .iter()
+        .zip(values)
+        .filter(|(r, v)| v.is_finite() && **r >= far[0] && **r <= far[1])
+        .map(|(r, v)| (*r, r * r * v))
+        .collect();
+    if far_points.len() < 2 {
+        return Crossover {
+            radius: None,
+            box_limited: true,
+            note: "no profile in the far-field window".into(),
+        };
+    }
+    let x: Vec<f64> = far_points.iter().map(|p| p.0).collect();
+    let y: Vec<f64> = far_points.iter().map(|p| p.1).collect();
+    let plateau = y.iter().sum::<f64>() / y.len() as f64;
+    let rise = linear_fit(&x, &y, None).map_or(0.0, |(slope, _)| slope * (far[1] - far[0]));
+    let radius = plateau_crossover(radius, values, far, fraction);
+    let mut notes = Vec::new();
+    if rise > (1.0 - fraction) * plateau.abs() {
+        notes.push(format!(
+            "r² profile still rising across the far field (+{:.0}% of its plateau)",
+            100.0 * rise / plateau.abs()
+        ));
+    }
+    match radius {
+        Some(r) if r >= far[0] => notes.push(format!(
+            "crossover {r:.2} inside the far-field window [{:.2}, {:.2}]",
+            far[0], far[1]
+        )),
+        Some(_) => {}
+        None => notes.push("the profile never reaches its far-field plateau".into()),
+    }
+    Crossover {
+        radius,
+        box_limited: !notes.is_empty(),
+        note: notes.join("; "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
-
-    #[test]
-    fn the_quintic_fit_recovers_a_known_prefactor_from_omega_four_samples() {
-        // Draw modes with density D(ω) = A ω⁴ per degree of freedom below ω_max: their count per
-        // sample is A ω_max⁵/5 · dof (a Poisson number), and F(ω) ∝ ω⁵ on [0, ω_max].
-        let prefactor = 0.02;
-        let (dof, samples, omega_max) = (6000, 400, 1.0f64);
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        let expected = prefactor * omega_max.powi(5) / 5.0 * dof as f64;
-        let mut frequencies = Vec::new();
-        for _ in 0..samples {
-            // Poisson by counting exponential gaps.
-            let mut count = 0;
-            let mut t: f64 = -rng.random::<f64>().ln();
-            while t < expected {
-                count += 1;
-                t += -rng.random::<f64>().ln();
-            }
-            for _ in 0..count {
-                frequencies.push(omega_max * rng.random::<f64>().powf(0.2));
-            }
-        }
-        let (omega, cdf) = cumulative_dos(&frequencies, dof, samples);
-        let fit = fit_quintic(&omega, &cdf, [0.3, 1.0]).unwrap();
-        assert!(
-            (fit.prefactor / prefactor - 1.0).abs() < 0.03,
-            "A_g = {} instead of {prefactor}",
-            fit.prefactor
-        );
-        assert!((fit.free_exponent - 5.0).abs() < 0.15, "{fit:?}");
-        // A wrong law is not mistaken for this one: ω³ modes give a free exponent near 4.
-        let cubic: Vec<f64> = (0..20000).map(|_| rng.random::<f64>().powf(0.25)).collect();
-        let (omega, cdf) = cumulative_dos(&cubic, dof, samples);
-        let fit = fit_quintic(&omega, &cdf, [0.3, 1.0]).unwrap();
-        assert!((fit.free_exponent - 4.0).abs() < 0.15, "{fit:?}");
-    }
 
     #[test]
     fn the_boltzmann_fit_recovers_a_known_energy() {
@@ -363,5 +338,32 @@ mod tests {
             .collect();
         let crossing = plateau_crossover(&radius, &values, [15.0, 19.9], 0.9).unwrap();
         assert!((crossing - xi * 10f64.ln()).abs() < 0.01, "{crossing}");
+        let checked = crossover(&radius, &values, [15.0, 19.9], 0.9);
+        assert_eq!(checked.radius, Some(crossing));
+        assert!(!checked.box_limited, "{checked:?}");
+    }
+
+    #[test]
+    fn a_crossover_the_box_cuts_off_is_flagged_as_a_lower_bound() {
+        // ξ = 4 in a box whose far field is [3.5, 5]: r² f still rises there and the crossover
+        // (9.2) is never reached.
+        let radius: Vec<f64> = (1..100).map(|k| k as f64 * 0.05).collect();
+        let values: Vec<f64> = radius
+            .iter()
+            .map(|r| (1.0 - (-r / 4.0).exp()) / (r * r))
+            .collect();
+        let checked = crossover(&radius, &values, [3.5, 4.95], 0.9);
+        assert!(checked.box_limited, "{checked:?}");
+        assert!(checked.note.contains("rising"), "{checked:?}");
+        // A sharp rise of r² f at r = 3, inside a far field from 2.8.
+        let values: Vec<f64> = radius
+            .iter()
+            .map(|r| 1.0 / (1.0 + (-(r - 3.0) / 0.05).exp()) / (r * r))
+            .collect();
+        let checked = crossover(&radius, &values, [2.8, 4.95], 0.9);
+        assert!(
+            checked.box_limited && checked.note.contains("inside"),
+            "{checked:?}"
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 use serde_json::{Map, Value as Json, json};
 
 use super::fits::Value;
-use super::{PointSummary, Summary};
+use super::point::Length;
+use super::temperature::{Boltzmann, Onset};
+use super::{OmegaEstimator, PointSummary, Summary};
 use crate::error::{Error, Result};
 use crate::io::atomic::{AtomicOutput, write_file};
 
@@ -24,7 +26,7 @@ impl PaperUnits {
     /// From the summary's reference values, for points with lattice length `a0`.
     pub fn of(summary: &Summary, a0: f64) -> PaperUnits {
         PaperUnits {
-            temperature: summary.onset_temperature,
+            temperature: summary.onset_temperature(),
             frequency: summary.sound_speed_infinity / a0,
         }
     }
@@ -45,24 +47,49 @@ fn scaled(v: Value, factor: f64) -> Value {
     }
 }
 
+fn length(map: &mut Map<String, Json>, key: &str, length: &Length, a0: f64) {
+    map.insert(key.into(), pair(length.value));
+    map.insert(format!("{key}_paper"), pair(scaled(length.value, 1.0 / a0)));
+    map.insert(format!("{key}_box_limited"), json!(length.box_limited));
+    map.insert(format!("{key}_note"), json!(length.note));
+}
+
+fn estimator_key(base: &str, estimator: OmegaEstimator) -> String {
+    match estimator {
+        OmegaEstimator::Mean => base.to_owned(),
+        other => format!("{base}_{}", other.key()),
+    }
+}
+
 /// A point's scalars, raw and in the paper's units, as a flat JSON object.
 pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json> {
     let units = PaperUnits::of(summary, point.a0);
-    let a_g = point.a_g.map_or(Value::bare(f64::NAN), |f| Value {
-        value: f.fit.prefactor,
-        error: f.error,
-    });
+    let onset = summary
+        .onset
+        .as_ref()
+        .map_or(Value::bare(f64::NAN), |o| o.onset);
     let mut map = Map::new();
     let mut put = |key: &str, value: Json| {
         map.insert(key.to_owned(), value);
     };
     put("n_particles", json!(point.n_particles));
     put("parent_temperature", json!(point.parent_temperature));
+    let ratio = point.parent_temperature / onset.value;
     put(
         "parent_temperature_over_onset",
-        finite(point.parent_temperature / units.temperature),
+        pair(Value {
+            value: ratio,
+            error: ratio * onset.error / onset.value,
+        }),
     );
     put("samples", json!(point.samples));
+    put("chains", json!(point.chains));
+    put("blocks", json!(point.blocks));
+    put("block_length", json!(point.block_length));
+    put(
+        "neighbour_correlation",
+        finite(point.neighbour_correlation.unwrap_or(f64::NAN)),
+    );
     put("excluded", json!(point.excluded.len()));
     put("a0", json!(point.a0));
     put("energy_per_particle", pair(point.energy_per_particle));
@@ -84,42 +111,100 @@ pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json
         pair(scaled(point.omega_min, 1.0 / units.frequency)),
     );
     put("modes_complete_below", finite(point.modes_complete_below));
-    put("omega_g", pair(point.omega_g));
-    put(
-        "omega_g_paper",
-        pair(scaled(point.omega_g, 1.0 / units.frequency)),
-    );
-    put("sqrt_mean_kappa", finite(point.sqrt_mean_kappa));
-    put("median_omega", finite(point.median_omega));
+    for estimator in OmegaEstimator::ALL {
+        let omega = point.omega_g[estimator as usize];
+        let key = estimator_key("omega_g", estimator);
+        put(
+            &format!("{key}_paper"),
+            pair(scaled(omega, 1.0 / units.frequency)),
+        );
+        put(&key, pair(omega));
+    }
     put("dipoles", json!(point.dipoles));
+    let window = &point.window;
+    put(
+        "phonon_band_edge",
+        finite(window.phonon_band_edge.unwrap_or(f64::NAN)),
+    );
+    put("a_g_window_cap", finite(window.cap));
+    put("a_g_window_upper", finite(window.upper.unwrap_or(f64::NAN)));
+    put(
+        "a_g_window_upper_paper",
+        finite(window.upper.unwrap_or(f64::NAN) / units.frequency),
+    );
+    put(
+        "a_g_window_over_phonon",
+        finite(window.upper.unwrap_or(f64::NAN) / point.phonon_frequency),
+    );
+    put("a_g_modes", json!(window.modes));
+    put(
+        "a_g_free_exponent",
+        pair(window.exponent.unwrap_or(Value::bare(f64::NAN))),
+    );
+    put(
+        "a_g_shell_deviation",
+        finite(window.shell_deviation.unwrap_or(f64::NAN)),
+    );
+    put("a_g_unresolved", json!(window.unresolved));
+    let a_g = point.a_g.unwrap_or(Value::bare(f64::NAN));
     put("a_g", pair(a_g));
     put("a_g_paper", pair(scaled(a_g, units.frequency.powi(5))));
-    if let Some(fit) = point.a_g {
-        put("a_g_window", json!([fit.fit.window[0], fit.fit.window[1]]));
+    let ratios = summary
+        .sizes
+        .iter()
+        .find(|s| s.n_particles == point.n_particles);
+    for estimator in OmegaEstimator::ALL {
+        let number = point
+            .qlm_number
+            .map_or(Value::bare(f64::NAN), |n| n[estimator as usize]);
+        put(&estimator_key("qlm_number", estimator), pair(number));
+        let over_plateau = ratios
+            .and_then(|s| s.boltzmann.iter().find(|b| b.estimator == estimator))
+            .and_then(|b| {
+                b.ratios
+                    .iter()
+                    .find(|r| r.0 == point.parent_temperature)
+                    .map(|r| r.1)
+            })
+            .unwrap_or(Value::bare(f64::NAN));
         put(
-            "a_g_window_paper",
-            json!([
-                finite(fit.fit.window[0] / units.frequency),
-                finite(fit.fit.window[1] / units.frequency)
-            ]),
+            &estimator_key("qlm_number_over_plateau", estimator),
+            pair(over_plateau),
         );
-        put("a_g_modes", json!(fit.fit.modes));
-        put("a_g_free_exponent", finite(fit.fit.free_exponent));
     }
-    put("qlm_number", pair(point.qlm_number));
     put("xi_g", pair(point.xi_g));
     put("xi_g_paper", pair(scaled(point.xi_g, 1.0 / point.a0)));
-    put("xi_co", pair(point.xi_co));
-    put("xi_co_paper", pair(scaled(point.xi_co, 1.0 / point.a0)));
-    put("xi_qlm", pair(point.xi_qlm));
-    put("xi_qlm_paper", pair(scaled(point.xi_qlm, 1.0 / point.a0)));
-    put("xi_qlm_participation", pair(point.xi_qlm_participation));
-    put(
-        "xi_qlm_participation_paper",
+    length(&mut map, "xi_co", &point.xi_co, point.a0);
+    length(&mut map, "xi_qlm", &point.xi_qlm, point.a0);
+    map.insert(
+        "xi_qlm_participation".into(),
+        pair(point.xi_qlm_participation),
+    );
+    map.insert(
+        "xi_qlm_participation_paper".into(),
         pair(scaled(point.xi_qlm_participation, 1.0 / point.a0)),
     );
-    put("qlms", json!(point.qlms));
+    map.insert("qlms".into(), json!(point.qlms));
     map
+}
+
+fn onset_json(onset: &std::result::Result<Onset, String>) -> Json {
+    match onset {
+        Ok(o) => json!({"onset": pair(o.onset), "plateau": pair(o.plateau)}),
+        Err(reason) => json!({"unresolved": reason}),
+    }
+}
+
+fn boltzmann_json(b: &Boltzmann) -> Json {
+    json!({
+        "estimator": b.estimator,
+        "log_plateau": b.plateau.map(pair),
+        "regime_parent_temperatures": b.regime,
+        "qlm_energy_over_onset": b.energy_over_onset.map(pair),
+        "qlm_energy": b.energy.map(pair),
+        "reduced_chi2": b.reduced_chi2.map(finite),
+        "unresolved": b.unresolved,
+    })
 }
 
 /// The summary as JSON.
@@ -130,21 +215,25 @@ pub fn to_json(summary: &Summary) -> Json {
         .map(|s| {
             json!({
                 "n_particles": s.n_particles,
-                "onset_temperature": s.shear_onset.map(|f| finite(f.onset)),
-                "shear_modulus_infinity": s.shear_onset.map(|f| finite(f.plateau)),
-                "energy_onset_temperature": s.energy_onset.map(|f| finite(f.onset)),
-                "qlm_energy_over_onset": s.qlm_energy.map(pair),
-                "boltzmann_parent_temperatures": s.boltzmann_temperatures,
+                "shear_onset": onset_json(&s.shear_onset),
+                "energy_onset": onset_json(&s.energy_onset),
+                "boltzmann": s.boltzmann.iter().map(boltzmann_json).collect::<Vec<_>>(),
             })
         })
         .collect();
+    let onset = summary
+        .onset
+        .as_ref()
+        .map_or(Value::bare(f64::NAN), |o| o.onset);
     json!({
         "campaign": summary.campaign,
         "options": summary.options,
         "reference_size": summary.reference_size,
-        "onset_temperature": finite(summary.onset_temperature),
+        "onset_temperature": finite(onset.value),
+        "onset_temperature_error": finite(onset.error),
         "onset_source": summary.onset_source,
-        "shear_modulus_infinity": finite(summary.shear_modulus_infinity),
+        "shear_modulus_infinity": finite(summary.shear_modulus_infinity.value),
+        "shear_modulus_infinity_error": finite(summary.shear_modulus_infinity.error),
         "sound_speed_infinity": finite(summary.sound_speed_infinity),
         "excluded_samples": summary.excluded,
         "sizes": sizes,
@@ -160,6 +249,8 @@ pub fn to_csv(summary: &Summary) -> String {
         "parent_temperature",
         "parent_temperature_over_onset",
         "samples",
+        "chains",
+        "blocks",
         "excluded",
         "energy_per_particle",
         "shear_modulus",
@@ -169,14 +260,20 @@ pub fn to_csv(summary: &Summary) -> String {
         "omega_min_paper",
         "omega_g",
         "omega_g_paper",
-        "sqrt_mean_kappa",
-        "median_omega",
+        "omega_g_sqrt_mean_kappa",
+        "omega_g_median",
+        "a_g_window_upper",
+        "a_g_modes",
+        "a_g_free_exponent",
         "a_g",
         "a_g_paper",
         "qlm_number",
+        "qlm_number_over_plateau",
         "xi_g_paper",
         "xi_co_paper",
+        "xi_co_box_limited",
         "xi_qlm_paper",
+        "xi_qlm_box_limited",
         "xi_qlm_participation_paper",
     ];
     let mut text = String::new();
@@ -189,11 +286,14 @@ pub fn to_csv(summary: &Summary) -> String {
             c,
             &"n_particles"
                 | &"parent_temperature"
-                | &"parent_temperature_over_onset"
                 | &"samples"
+                | &"chains"
+                | &"blocks"
                 | &"excluded"
-                | &"sqrt_mean_kappa"
-                | &"median_omega"
+                | &"a_g_window_upper"
+                | &"a_g_modes"
+                | &"xi_co_box_limited"
+                | &"xi_qlm_box_limited"
         ) {
             continue;
         }
@@ -232,8 +332,10 @@ fn write_h5(path: &Path, summary: &Summary, json: &Json) -> Result<()> {
             "campaign",
             "reference_size",
             "onset_temperature",
+            "onset_temperature_error",
             "onset_source",
             "shear_modulus_infinity",
+            "shear_modulus_infinity_error",
             "sound_speed_infinity",
             "excluded_samples",
         ] {
@@ -308,6 +410,12 @@ fn write_h5(path: &Path, summary: &Summary, json: &Json) -> Result<()> {
             let modes = &point.qlm_profile;
             array("qlm_profile_radius", &modes.radius)?;
             array("qlm_profile_mean_magnitude", &modes.mean_first())?;
+            let curve = &point.sensitivity;
+            array("a_g_sensitivity_upper", &curve.upper)?;
+            array("a_g_sensitivity", &curve.prefactor)?;
+            array("a_g_sensitivity_error", &curve.prefactor_error)?;
+            array("a_g_sensitivity_exponent", &curve.exponent)?;
+            array("a_g_sensitivity_exponent_error", &curve.exponent_error)?;
         }
         file.close()
     };
@@ -318,8 +426,12 @@ fn write_h5(path: &Path, summary: &Summary, json: &Json) -> Result<()> {
     output.commit()
 }
 
-/// Writes `summary.h5`, `summary.csv` and `summary.json` into `directory`.
+/// Writes `summary.h5`, `summary.csv`, `summary.json` and `claims.md` into `directory`.
 pub fn write(directory: &Path, summary: &Summary) -> Result<()> {
+    write_file(
+        &directory.join("claims.md"),
+        super::claims::table(summary).as_bytes(),
+    )?;
     let json = to_json(summary);
     write_file(
         &directory.join("summary.json"),

@@ -123,7 +123,7 @@ pub fn run_chain(
     let is_root = session.rank() == 0;
     let model = &campaign.model;
     let sampling = &campaign.sampling;
-    let samples = sampling.samples_per_chain;
+    let samples = chain.samples;
     let mut finished = finished.clone();
     let seed = campaign.seed(chain, SeedPurpose::Chain, &[]);
     let parameters = campaign.swap_parameters(chain.point.parent_temperature)?;

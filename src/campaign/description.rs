@@ -9,6 +9,10 @@
 //!
 //! [model]            # ModelParameters; keys left out take the defaults
 //! [sampling]         # chains, samples_per_chain, equilibration_tau_alpha, spacing_tau_alpha, ...
+//! [[allocation]]     # chains and samples_per_chain at chosen sizes and T_p (later tables win)
+//! sizes = [2000]
+//! parent_temperatures = [0.7]
+//! chains = 4
 //! [swap]             # swap Monte Carlo parameters except parent_temperature
 //! [quench]           # QuenchParameters
 //! [measurements]     # Measurements
@@ -46,6 +50,9 @@ pub struct Campaign {
     /// Chains, samples and their schedule.
     #[serde(default)]
     pub sampling: Sampling,
+    /// Chains and samples per chain at chosen points, in place of `[sampling]`'s counts.
+    #[serde(default)]
+    pub allocation: Vec<Allocation>,
     /// Swap Monte Carlo parameters (all but `parent_temperature`, which each point sets).
     #[serde(default)]
     pub swap: toml::Table,
@@ -61,11 +68,38 @@ fn default_seed() -> u64 {
     1
 }
 
+/// The counts at some points of the grid (a `[[allocation]]` table): a campaign puts its samples where
+/// its statistics need them, e.g. most of them at the lowest T_p, and `chains = 0` leaves points out
+/// (the paper's small glasses at low T_p and large ones above).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    /// The sizes it applies to (all of the campaign's if left out).
+    #[serde(default)]
+    pub sizes: Vec<usize>,
+    /// The parent temperatures it applies to (all of the campaign's if left out).
+    #[serde(default)]
+    pub parent_temperatures: Vec<f64>,
+    /// Chains per point (`[sampling]`'s if left out).
+    pub chains: Option<usize>,
+    /// Samples per chain (`[sampling]`'s if left out).
+    pub samples_per_chain: Option<usize>,
+}
+
+impl Allocation {
+    fn applies_to(&self, point: &Point) -> bool {
+        (self.sizes.is_empty() || self.sizes.contains(&point.n_particles))
+            && (self.parent_temperatures.is_empty()
+                || self.parent_temperatures.contains(&point.parent_temperature))
+    }
+}
+
 /// Chains and samples per point and their schedule (TOML keys of the `[sampling]` table).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sampling {
-    /// Independent swap Monte Carlo chains per (N, T_p), each from its own random configuration.
+    /// Independent swap Monte Carlo chains per (N, T_p), each from its own random configuration (0: none
+    /// but where an `[[allocation]]` asks for them).
     pub chains: usize,
     /// Configurations sampled from each chain once it is stationary.
     pub samples_per_chain: usize,
@@ -116,9 +150,6 @@ impl Sampling {
 
     fn validate(&self) -> std::result::Result<(), ParameterError> {
         let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
-        if self.chains == 0 {
-            return bad("chains", "must be at least 1".into());
-        }
         if self.samples_per_chain == 0 {
             return bad("samples_per_chain", "must be at least 1".into());
         }
@@ -166,6 +197,8 @@ pub struct Chain {
     pub point: Point,
     /// Its index among the point's chains.
     pub index: usize,
+    /// The number of samples it yields.
+    pub samples: usize,
 }
 
 impl Chain {
@@ -177,6 +210,11 @@ impl Chain {
     /// The name of its sample `k`, e.g. `N2000-T0.7-chain3-sample0`.
     pub fn sample_id(&self, k: usize) -> String {
         format!("{}-sample{k}", self.id())
+    }
+
+    /// The names of all its samples, in order.
+    pub fn sample_ids(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.samples).map(|k| self.sample_id(k))
     }
 }
 
@@ -273,6 +311,8 @@ impl Campaign {
             }
         }
         self.sampling.validate().map_err(|e| fail("sampling", e))?;
+        self.validate_allocation()
+            .map_err(|e| fail("allocation", e))?;
         if self.swap.contains_key("parent_temperature") {
             return Err(fail(
                 "swap",
@@ -297,6 +337,60 @@ impl Campaign {
             .validate()
             .map_err(|e| fail("measurements", e))?;
         Ok(())
+    }
+
+    fn validate_allocation(&self) -> std::result::Result<(), ParameterError> {
+        let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
+        for (k, allocation) in self.allocation.iter().enumerate() {
+            if let Some(n) = allocation.sizes.iter().find(|n| !self.sizes.contains(n)) {
+                return bad(
+                    "sizes",
+                    format!(
+                        "table {}: N = {n} is not one of the campaign's sizes",
+                        k + 1
+                    ),
+                );
+            }
+            if let Some(t) = allocation
+                .parent_temperatures
+                .iter()
+                .find(|t| !self.parent_temperatures.contains(t))
+            {
+                return bad(
+                    "parent_temperatures",
+                    format!(
+                        "table {}: T_p = {t} is not one of the campaign's parent_temperatures",
+                        k + 1
+                    ),
+                );
+            }
+            if allocation.samples_per_chain == Some(0) {
+                return bad(
+                    "samples_per_chain",
+                    format!("table {}: must be at least 1", k + 1),
+                );
+            }
+        }
+        if self.points().is_empty() {
+            return bad(
+                "chains",
+                "no point has any chain ([sampling] chains and every [[allocation]] give 0)".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Chains and samples per chain at `point` (0 chains: not part of the campaign).
+    pub fn allocation_at(&self, point: &Point) -> (usize, usize) {
+        self.allocation.iter().filter(|a| a.applies_to(point)).fold(
+            (self.sampling.chains, self.sampling.samples_per_chain),
+            |(chains, samples), a| {
+                (
+                    a.chains.unwrap_or(chains),
+                    a.samples_per_chain.unwrap_or(samples),
+                )
+            },
+        )
     }
 
     /// The swap Monte Carlo parameters at `parent_temperature`.
@@ -325,7 +419,7 @@ impl Campaign {
         Ok(parameters)
     }
 
-    /// Every point, sizes outermost, in the file's order.
+    /// Every point with at least one chain, sizes outermost, in the file's order.
     pub fn points(&self) -> Vec<Point> {
         self.sizes
             .iter()
@@ -337,7 +431,18 @@ impl Campaign {
                         parent_temperature,
                     })
             })
+            .filter(|point| self.allocation_at(point).0 > 0)
             .collect()
+    }
+
+    /// The chains of `point`, by index.
+    pub fn chains_at(&self, point: Point) -> impl Iterator<Item = Chain> {
+        let (chains, samples) = self.allocation_at(&point);
+        (0..chains).map(move |index| Chain {
+            point,
+            index,
+            samples,
+        })
     }
 
     /// Every chain, in the order work is dealt out: the costliest first (largest N, then lowest T_p,
@@ -349,13 +454,15 @@ impl Campaign {
                 .cmp(&a.n_particles)
                 .then(a.parent_temperature.total_cmp(&b.parent_temperature))
         });
-        let mut chains = Vec::new();
-        for index in 0..self.sampling.chains {
-            for &point in &points {
-                chains.push(Chain { point, index });
-            }
-        }
-        chains
+        // Round by round over chain indices, so that every point gets its first chain early.
+        let per_point: Vec<Vec<Chain>> = points
+            .iter()
+            .map(|&p| self.chains_at(p).collect())
+            .collect();
+        let rounds = per_point.iter().map(Vec::len).max().unwrap_or(0);
+        (0..rounds)
+            .flat_map(|index| per_point.iter().filter_map(move |c| c.get(index).copied()))
+            .collect()
     }
 
     /// The chains of worker `worker` of `workers`: the list of [`Self::chains`] (those of system size
@@ -404,6 +511,7 @@ impl Campaign {
         Campaign {
             sizes: Vec::new(),
             parent_temperatures: Vec::new(),
+            allocation: Vec::new(),
             sampling: Sampling {
                 chains: 0,
                 samples_per_chain: 0,
@@ -416,7 +524,7 @@ impl Campaign {
 
     /// Total number of samples.
     pub fn sample_count(&self) -> usize {
-        self.points().len() * self.sampling.chains * self.sampling.samples_per_chain
+        self.chains().iter().map(|c| c.samples).sum()
     }
 }
 
@@ -468,6 +576,42 @@ samples_per_chain = 2
     }
 
     #[test]
+    fn allocations_set_the_counts_of_their_points_and_later_tables_win() {
+        let text = format!(
+            "{DEMO}[[allocation]]\nparent_temperatures = [0.5]\nchains = 5\nsamples_per_chain = 7\n\
+             [[allocation]]\nsizes = [500]\nparent_temperatures = [0.5, 2.0]\nchains = 0\n"
+        );
+        let campaign = Campaign::parse(&text, "a.toml").unwrap();
+        let at = |n, t| {
+            campaign.allocation_at(&Point {
+                n_particles: n,
+                parent_temperature: t,
+            })
+        };
+        assert_eq!(at(2000, 0.5), (5, 7));
+        assert_eq!(at(2000, 1.0), (3, 2));
+        assert_eq!(at(500, 0.5), (0, 7));
+        assert_eq!(at(500, 1.0), (3, 2));
+        // N = 500 keeps T_p = 1.0 only.
+        assert_eq!(campaign.points().len(), 4);
+        assert_eq!(campaign.sample_count(), 5 * 7 + 3 * 2 * 3);
+        let chains = campaign.chains();
+        assert_eq!(chains.len(), 5 + 3 * 3);
+        assert_eq!(chains[0].id(), "N2000-T0.5-chain0");
+        assert_eq!(chains[0].samples, 7);
+        assert!(
+            chains
+                .iter()
+                .all(|c| c.point.n_particles == 2000 || c.point.parent_temperature == 1.0)
+        );
+        // The fixed part ignores the counts, so that a campaign can grow.
+        assert_eq!(
+            campaign.fixed_part(),
+            Campaign::parse(DEMO, "demo.toml").unwrap().fixed_part()
+        );
+    }
+
+    #[test]
     fn seeds_depend_on_the_chain_only() {
         let campaign = Campaign::parse(DEMO, "demo.toml").unwrap();
         let chains = campaign.chains();
@@ -489,10 +633,18 @@ samples_per_chain = 2
             error("name = \"a b\"\nsizes = [2000]\nparent_temperatures = [1.0]\n").contains("name")
         );
         let message = error(&format!("{base}[sampling]\nchains = 0\n"));
+        assert!(message.contains("no point has any chain"), "{message}");
+        let message = error(&format!(
+            "{base}[[allocation]]\nparent_temperatures = [0.5]\nchains = 2\n"
+        ));
         assert!(
-            message.contains("[sampling]") && message.contains("chains"),
+            message.contains("[allocation]") && message.contains("T_p = 0.5"),
             "{message}"
         );
+        let message = error(&format!("{base}[[allocation]]\nsizes = [500]\n"));
+        assert!(message.contains("N = 500"), "{message}");
+        let message = error(&format!("{base}[[allocation]]\nsamples_per_chain = 0\n"));
+        assert!(message.contains("samples_per_chain"), "{message}");
         let message = error(&format!("{base}[swap]\nswap_probability = 2.0\n"));
         assert!(message.contains("swap_probability"), "{message}");
         let message = error(&format!("{base}[swap]\nparent_temperature = 2.0\n"));

@@ -65,7 +65,8 @@ pub fn prepare_directory(directory: &Path, campaign: &Campaign, text: &str) -> R
             let differing = differing_tables(&stored, campaign);
             return Err(Error::Usage(format!(
                 "{} belongs to a campaign described differently ({}): only sizes, \
-                 parent_temperatures, chains, samples_per_chain and max_sweeps may change; use \
+                 parent_temperatures, chains, samples_per_chain, [[allocation]] and max_sweeps may \
+                 change; use \
                  another directory (--dir) for a new campaign",
                 directory.display(),
                 differing.join(", ")
@@ -234,8 +235,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
     let (mut finished_samples, finished_chains) = finished(&inventory, options.retry_failed);
     if options.verify {
         for chain in &mine {
-            for k in 0..campaign.sampling.samples_per_chain {
-                let id = chain.sample_id(k);
+            for id in chain.sample_ids() {
                 if let Some(found) = inventory.samples.get(&id)
                     && let Err(problem) = store::verify(&found.path, Kind::Sample, &id)
                 {
@@ -252,8 +252,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         .into_iter()
         .filter(|c| {
             !finished_chains.contains(&c.id())
-                || (0..campaign.sampling.samples_per_chain)
-                    .any(|k| !finished_samples.contains(&c.sample_id(k)))
+                || c.sample_ids().any(|id| !finished_samples.contains(&id))
         })
         .collect();
     // Refused before any work if the largest sample cannot fit in this node's memory (every rank
@@ -279,10 +278,10 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
                 .into(),
         ));
     }
-    let samples_total = todo.len() * campaign.sampling.samples_per_chain;
+    let samples_total: usize = todo.iter().map(|c| c.samples).sum();
     let samples_done = todo
         .iter()
-        .flat_map(|c| (0..campaign.sampling.samples_per_chain).map(|k| c.sample_id(k)))
+        .flat_map(Chain::sample_ids)
         .filter(|id| finished_samples.contains(id))
         .count();
     let is_root = session.rank() == 0;
@@ -333,9 +332,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
                 message: String::new(),
             });
         }
-        for k in 0..campaign.sampling.samples_per_chain {
-            finished_samples.insert(chain.sample_id(k));
-        }
+        finished_samples.extend(chain.sample_ids());
     }
     if let Some(bar) = &progress.bar {
         bar.finish_with_message("done");

@@ -209,11 +209,18 @@ pub fn plan(
             "--ranks-per-worker and --max-concurrent must be at least 1".into(),
         ));
     }
-    let per_chain = campaign.sampling.samples_per_chain;
-    let chains_per_task = options.samples_per_task.div_ceil(per_chain).max(1);
     let mut jobs = Vec::new();
     for &n in sizes {
-        let chains = campaign.parent_temperatures.len() * campaign.sampling.chains;
+        let of_size: Vec<_> = campaign
+            .chains()
+            .into_iter()
+            .filter(|c| c.point.n_particles == n)
+            .collect();
+        let chains = of_size.len();
+        let samples: usize = of_size.iter().map(|c| c.samples).sum();
+        // Tasks are sized in whole chains of the size's mean length.
+        let per_chain = samples.div_ceil(chains.max(1)).max(1);
+        let chains_per_task = options.samples_per_task.div_ceil(per_chain).max(1);
         // Every worker of a task gets at least one chain.
         let tasks = chains
             .div_ceil(chains_per_task.max(options.workers_per_task))
@@ -281,14 +288,13 @@ pub fn plan(
             &format!(
                 "#!/bin/bash\n# Written by `pinch campaign submit` for campaign {} at N = {n}: {} samples \
                  in {tasks} array tasks.\n",
-                campaign.name,
-                chains * per_chain
+                campaign.name, samples
             ),
             1,
         );
         jobs.push(Job {
             n_particles: n,
-            samples: chains * per_chain,
+            samples,
             tasks,
             ranks_per_worker,
             ranks_per_task,

@@ -216,10 +216,10 @@ fn submit(args: SubmitArgs) -> Result<()> {
                 .iter()
                 .filter(|c| c.point.n_particles == n)
                 .any(|chain| {
-                    (0..campaign.sampling.samples_per_chain).any(|k| {
+                    chain.sample_ids().any(|id| {
                         !inventory
                             .samples
-                            .get(&chain.sample_id(k))
+                            .get(&id)
                             .is_some_and(|found| found.finished())
                     })
                 })
@@ -401,7 +401,6 @@ pub fn locate(argument: &Path, dir: Option<&Path>) -> Result<(Campaign, PathBuf)
 fn status(args: StatusArgs) -> Result<()> {
     let (campaign, directory) = locate(&args.campaign, args.dir.as_deref())?;
     let inventory = store::scan(&directory.join(RESULTS))?;
-    let per_chain = campaign.sampling.samples_per_chain;
     let mut rows = Vec::new();
     let mut damaged = Vec::new();
     let mut totals = [0usize; 5];
@@ -409,11 +408,9 @@ fn status(args: StatusArgs) -> Result<()> {
         // complete, failed, running (chains with a checkpoint), pending, damaged
         let mut counts = [0usize; 5];
         let mut reasons = Vec::new();
-        for index in 0..campaign.sampling.chains {
-            let chain = crate::campaign::Chain { point, index };
+        for chain in campaign.chains_at(point) {
             let running = checkpoint_path(&directory, &chain).exists();
-            for k in 0..per_chain {
-                let id = chain.sample_id(k);
+            for id in chain.sample_ids() {
                 match inventory.samples.get(&id) {
                     Some(found)
                         if args.verify
@@ -465,12 +462,12 @@ fn status(args: StatusArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "campaign {} in {}: {} samples ({} points x {} chains x {per_chain})",
+        "campaign {} in {}: {} samples in {} chains at {} points",
         campaign.name,
         directory.display(),
         campaign.sample_count(),
+        campaign.chains().len(),
         rows.len(),
-        campaign.sampling.chains
     );
     println!(
         "{:>9} {:>8} {:>9} {:>7} {:>8} {:>8}{}",
@@ -537,13 +534,16 @@ pub struct AnalyzeArgs {
     /// Where to write summary.{h5,csv,json} [default: the campaign directory].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// The A_g window ends at this fraction of the lowest transverse phonon frequency 2 pi c_s/L.
-    #[arg(long, default_value_t = AnalysisOptions::default().phonon_fraction, value_name = "F")]
-    pub phonon_fraction: f64,
-    /// The A_g window starts at the frequency of this many modes, pooled over a point's samples.
-    #[arg(long, default_value_t = AnalysisOptions::default().first_mode, value_name = "K")]
-    pub first_mode: usize,
-    /// Modes below the A_g window's end with a participation ratio below this count as QLMs.
+    /// Fewest modes below the A_g window's upper end (the free exponent must tell 5 from 3 at 2 sigma).
+    #[arg(long, default_value_t = AnalysisOptions::default().window.min_modes, value_name = "M")]
+    pub min_modes: usize,
+    /// The free exponent must lie within this many standard errors of 5.
+    #[arg(long, default_value_t = AnalysisOptions::default().window.tolerance, value_name = "S")]
+    pub exponent_tolerance: f64,
+    /// Each candidate upper end of the A_g window is this fraction of the one before.
+    #[arg(long, default_value_t = AnalysisOptions::default().window.step, value_name = "F")]
+    pub window_step: f64,
+    /// Modes below the phonon band edge with a participation ratio below this count as QLMs.
     #[arg(long, default_value_t = AnalysisOptions::default().qlm_participation, value_name = "E")]
     pub qlm_participation: f64,
     /// Crossover lengths: where r^2 f(r) first reaches this fraction of its far-field plateau.
@@ -552,25 +552,74 @@ pub struct AnalyzeArgs {
     /// The far field of the profiles: radii from this fraction of L/2 up to L/2.
     #[arg(long, default_value_t = AnalysisOptions::default().far_field_from, value_name = "F")]
     pub far_field_from: f64,
-    /// The Boltzmann fit uses the points with T_p at most this many T_onset.
-    #[arg(long, default_value_t = AnalysisOptions::default().boltzmann_max_temperature, value_name = "T")]
-    pub boltzmann_max_temperature: f64,
-    /// Bootstrap resamplings for the errors.
+    /// Bootstrap replicas for the errors.
     #[arg(long, default_value_t = AnalysisOptions::default().bootstrap, value_name = "B")]
     pub bootstrap: usize,
+    /// The bootstrap resamples blocks of a chain's consecutive samples spanning at least this many
+    /// tau_alpha.
+    #[arg(long, default_value_t = AnalysisOptions::default().block_tau_alpha, value_name = "T")]
+    pub block_tau_alpha: f64,
+    /// Fix T_onset [epsilon/k_B] (e.g. from a larger campaign) instead of fitting it.
+    #[arg(long, value_name = "T")]
+    pub onset: Option<f64>,
+    /// The error of --onset, carried into T_p/T_onset and E_QLM.
+    #[arg(long, default_value_t = 0.0, value_name = "E", requires = "onset")]
+    pub onset_error: f64,
+}
+
+fn analysis_options(args: &AnalyzeArgs) -> Result<AnalysisOptions> {
+    let positive = |name: &str, value: f64| {
+        if value.is_finite() && value > 0.0 {
+            Ok(())
+        } else {
+            Err(Error::Usage(format!(
+                "--{name} must be positive, not {value}"
+            )))
+        }
+    };
+    positive("exponent-tolerance", args.exponent_tolerance)?;
+    positive("block-tau-alpha", args.block_tau_alpha)?;
+    if !(args.window_step > 0.0 && args.window_step < 1.0) {
+        return Err(Error::Usage(format!(
+            "--window-step must lie between 0 and 1, not {}",
+            args.window_step
+        )));
+    }
+    if args.min_modes < 4 {
+        return Err(Error::Usage("--min-modes must be at least 4".into()));
+    }
+    if let Some(t) = args.onset {
+        positive("onset", t)?;
+    }
+    if !(args.onset_error.is_finite() && args.onset_error >= 0.0) {
+        return Err(Error::Usage(format!(
+            "--onset-error must be zero or positive, not {}",
+            args.onset_error
+        )));
+    }
+    let defaults = AnalysisOptions::default();
+    Ok(AnalysisOptions {
+        window: crate::analysis::dos::WindowRule {
+            min_modes: args.min_modes,
+            tolerance: args.exponent_tolerance,
+            step: args.window_step,
+        },
+        qlm_participation: args.qlm_participation,
+        plateau_fraction: args.plateau_fraction,
+        far_field_from: args.far_field_from,
+        bootstrap: args.bootstrap,
+        block_tau_alpha: args.block_tau_alpha,
+        onset: args.onset.map(|value| crate::analysis::fits::Value {
+            value,
+            error: args.onset_error,
+        }),
+        ..defaults
+    })
 }
 
 pub fn analyze(args: AnalyzeArgs) -> Result<()> {
     let (campaign, directory) = locate(&args.campaign, args.dir.as_deref())?;
-    let options = AnalysisOptions {
-        phonon_fraction: args.phonon_fraction,
-        first_mode: args.first_mode.max(1),
-        qlm_participation: args.qlm_participation,
-        plateau_fraction: args.plateau_fraction,
-        far_field_from: args.far_field_from,
-        boltzmann_max_temperature: args.boltzmann_max_temperature,
-        bootstrap: args.bootstrap,
-    };
+    let options = analysis_options(&args)?;
     let inventory = store::scan(&directory.join(RESULTS))?;
     let summary = crate::analysis::analyse(&campaign, &inventory, &options)?;
     let out = args.out.unwrap_or(directory);
@@ -587,15 +636,19 @@ pub fn analyze(args: AnalyzeArgs) -> Result<()> {
             out.join("summary.json").display()
         );
     }
+    let onset = summary.onset.as_ref().map(|o| o.onset);
     log::info!(
-        "T_onset = {:.4} (from the plateau of {} at N = {}), G_inf = {:.4}; summary in {}",
-        summary.onset_temperature,
+        "T_onset = {:.4} ± {:.4} ({} at N = {}), G_inf = {:.4}; summary in {}, the paper's claims \
+         against the data in {}",
+        onset.map_or(f64::NAN, |o| o.value),
+        onset.map_or(f64::NAN, |o| o.error),
         summary.onset_source,
         summary
             .reference_size
             .map_or("none".into(), |n| n.to_string()),
-        summary.shear_modulus_infinity,
-        out.join("summary.{h5,csv,json}").display()
+        summary.shear_modulus_infinity.value,
+        out.join("summary.{h5,csv,json}").display(),
+        out.join("claims.md").display()
     );
     Ok(())
 }

@@ -1,0 +1,196 @@
+//! The paper's claims against what a campaign gives (`claims.md` beside the summary): T_onset,
+//! G_∞a0³/k_BT_onset, the stiffening of ω_g, the fall of A_g, the depletion of 𝒩 and E_QLM, each with
+//! its error or the reason the data do not resolve it, and the windows and samples behind each point.
+
+use std::fmt::Write;
+
+use super::fits::Value;
+use super::point::OmegaEstimator;
+use super::temperature::Series;
+use super::{PointSummary, Summary};
+
+/// a/b with the errors of independent a and b combined.
+fn ratio(a: Value, b: Value) -> Value {
+    let value = a.value / b.value;
+    Value {
+        value,
+        error: value.abs() * ((a.error / a.value).powi(2) + (b.error / b.value).powi(2)).sqrt(),
+    }
+}
+
+fn show(v: Value) -> String {
+    if !v.value.is_finite() {
+        return "—".into();
+    }
+    let digits = if v.error.is_finite() && v.error > 0.0 {
+        (2 - v.error.log10().floor() as i32).clamp(1, 6) as usize
+    } else {
+        3
+    };
+    if v.error.is_finite() {
+        format!("{:.*} ± {:.*}", digits, v.value, digits, v.error)
+    } else {
+        format!("{:.*}", digits, v.value)
+    }
+}
+
+fn estimator_name(estimator: OmegaEstimator) -> &'static str {
+    match estimator {
+        OmegaEstimator::Mean => "mean ω",
+        OmegaEstimator::RootMeanKappa => "√⟨κ⟩",
+        OmegaEstimator::Median => "median ω",
+    }
+}
+
+/// The comparison as a Markdown document.
+pub fn table(summary: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Campaign {}: the paper's claims against the data\n",
+        summary.campaign
+    );
+    let Some(n) = summary
+        .reference_size
+        .or(summary.sizes.first().map(|s| s.n_particles))
+    else {
+        return out;
+    };
+    let series = Series::new(&summary.points, n);
+    let size = summary.sizes.iter().find(|s| s.n_particles == n);
+    let onset = summary.onset.as_ref().map(|o| o.onset);
+    let t_on = onset.map_or(f64::NAN, |o| o.value);
+    let _ = writeln!(
+        out,
+        "N = {n}; errors are one standard error from a bootstrap over blocks of a chain's samples.\n"
+    );
+    let _ = writeln!(out, "| quantity | this campaign | paper |\n|---|---|---|");
+    let source = match summary.onset_source.as_str() {
+        "shear_modulus" => "plateau of G",
+        "energy_per_particle" => "where U_IS/N leaves its plateau",
+        "given" => "given (`--onset`)",
+        _ => "not located",
+    };
+    let _ = writeln!(
+        out,
+        "| T_onset [ε/k_B] ({source}) | {} | — (≈ 0.9 implied by G∞a0³/k_BT_onset ≈ 17 with this model's G∞) |",
+        onset.map_or("unresolved".into(), show)
+    );
+    if let Some(size) = size {
+        for (name, fit) in [
+            ("plateau of G", &size.shear_onset),
+            ("U_IS/N (cross-check)", &size.energy_onset),
+        ] {
+            let text = match fit {
+                Ok(o) => show(o.onset),
+                Err(reason) => format!("unresolved: {reason}"),
+            };
+            let _ = writeln!(out, "| T_onset from the {name} | {text} | |");
+        }
+    }
+    let g = summary.shear_modulus_infinity;
+    let a0 = series.points().first().map_or(f64::NAN, |p| p.a0);
+    if let Some(o) = onset {
+        let _ = writeln!(
+            out,
+            "| G∞a0³/k_BT_onset | {} | ≈ 17 |",
+            show(ratio(
+                Value {
+                    value: g.value * a0.powi(3),
+                    error: g.error * a0.powi(3)
+                },
+                o
+            ))
+        );
+    }
+    let points = series.points();
+    let (Some(lowest), Some(_)) = (points.first(), points.last()) else {
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "| lowest T_p / T_onset | {:.3} | 1/3 |",
+        lowest.parent_temperature / t_on
+    );
+    let plateau_of = |f: &dyn Fn(&PointSummary) -> Option<Value>| series.plateau(t_on, f);
+    for estimator in OmegaEstimator::ALL {
+        let k = estimator as usize;
+        let text = plateau_of(&|p| Some(p.omega_g[k]))
+            .map_or("—".into(), |pl| show(ratio(lowest.omega_g[k], pl)));
+        let _ = writeln!(
+            out,
+            "| ω_g(lowest T_p)/ω_g(plateau), {} | {text} | ≈ 2 at T_onset/3 |",
+            estimator_name(estimator)
+        );
+    }
+    let lowest_resolved = points.iter().find(|p| p.a_g.is_some());
+    let a_text = match (plateau_of(&|p| p.a_g), lowest_resolved) {
+        (Some(pl), Some(p)) => format!(
+            "{} (lowest resolved T_p = {})",
+            show(ratio(pl, p.a_g.expect("resolved"))),
+            p.parent_temperature
+        ),
+        _ => "unresolved".into(),
+    };
+    let _ = writeln!(
+        out,
+        "| A_g(plateau)/A_g(lowest T_p) | {a_text} | ≈ 10³ at T_onset/3 |"
+    );
+    let xi = plateau_of(&|p| Some(p.xi_g)).map_or("—".into(), |pl| show(ratio(lowest.xi_g, pl)));
+    let _ = writeln!(
+        out,
+        "| ξ_g(lowest T_p)/ξ_g(plateau) | {xi} | ≈ 0.6 at T_onset/3 |"
+    );
+    if let Some(size) = size {
+        for b in &size.boltzmann {
+            let name = estimator_name(b.estimator);
+            let depletion = b
+                .ratios
+                .first()
+                .map_or("—".into(), |(t, r)| format!("{} at T_p = {t}", show(*r)));
+            let _ = writeln!(
+                out,
+                "| 𝒩(lowest resolved T_p)/𝒩(plateau), {name} | {depletion} | ≈ 10⁻² at T_onset/3 |"
+            );
+            let energy = match b.energy_over_onset {
+                Some(e) => format!(
+                    "{} (T_p = {:?}, χ²/dof = {:.2})",
+                    show(e),
+                    b.regime,
+                    b.reduced_chi2.unwrap_or(f64::NAN)
+                ),
+                None => format!("unresolved: {}", b.unresolved),
+            };
+            let _ = writeln!(out, "| E_QLM/k_BT_onset, {name} | {energy} | ≈ 3.3 |");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau | G | ω_g |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    let ratios = size.and_then(|s| s.boltzmann.first());
+    for p in points {
+        let window = match p.window.upper {
+            Some(u) => format!("{:.3}", u / p.phonon_frequency),
+            None => format!("unresolved: {}", p.window.unresolved),
+        };
+        let over = ratios
+            .and_then(|b| b.ratios.iter().find(|r| r.0 == p.parent_temperature))
+            .map_or("—".into(), |r| show(r.1));
+        let _ = writeln!(
+            out,
+            "| {} | {:.3} | {} | {} | {} | {window} | {} | {} | {} | {over} | {} | {} |",
+            p.parent_temperature,
+            p.parent_temperature / t_on,
+            p.samples,
+            p.chains,
+            p.blocks,
+            p.window.modes,
+            p.window.exponent.map_or("—".into(), show),
+            p.a_g.map_or("—".into(), show),
+            show(p.shear_modulus),
+            show(p.omega_g[0]),
+        );
+    }
+    out
+}

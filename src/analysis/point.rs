@@ -1,0 +1,448 @@
+//! The statistics of one (N, T_p) from its samples: sample means, ω_g by each estimator, A_g in the
+//! ω⁴ regime, 𝒩 = A_g ω_g⁵, the lengths; every error from a bootstrap over blocks of a chain's
+//! samples (docs/analysis.md).
+
+use serde::Serialize;
+
+use super::AnalysisOptions;
+use super::dos::{self, Sensitivity, Spectrum, Window};
+use super::fits::{self, Crossover, Value};
+use super::resampling::{self, Blocks};
+use super::samples::{Profile, SampleData};
+
+/// The estimators of ω_g from a sample's dipole frequencies ω^(ij).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OmegaEstimator {
+    /// The mean over samples of each sample's mean ω^(ij) (the paper's).
+    Mean,
+    /// √⟨κ⟩ over all dipoles of the point.
+    RootMeanKappa,
+    /// The median ω^(ij) over all dipoles of the point.
+    Median,
+}
+
+impl OmegaEstimator {
+    /// All of them, the paper's first.
+    pub const ALL: [OmegaEstimator; 3] = [
+        OmegaEstimator::Mean,
+        OmegaEstimator::RootMeanKappa,
+        OmegaEstimator::Median,
+    ];
+
+    /// The name used in the summary's keys.
+    pub fn key(self) -> &'static str {
+        match self {
+            OmegaEstimator::Mean => "mean",
+            OmegaEstimator::RootMeanKappa => "sqrt_mean_kappa",
+            OmegaEstimator::Median => "median",
+        }
+    }
+}
+
+/// The quantities one set of samples gives: the full set, or one bootstrap replica.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Estimates {
+    /// ⟨U_IS⟩/N.
+    pub energy_per_particle: f64,
+    /// ⟨G⟩.
+    pub shear_modulus: f64,
+    /// ⟨K⟩.
+    pub bulk_modulus: f64,
+    /// ⟨p⟩.
+    pub pressure: f64,
+    /// ⟨ω_min⟩.
+    pub omega_min: f64,
+    /// ω_g by each estimator, in the order of [`OmegaEstimator::ALL`].
+    pub omega_g: [f64; 3],
+    /// A_g in the chosen window (NaN when unresolved).
+    pub a_g: f64,
+    /// The free exponent in the chosen window.
+    pub exponent: f64,
+    /// ξ_co (NaN when no crossover).
+    pub xi_co: f64,
+}
+
+impl Estimates {
+    /// 𝒩 = A_g ω_g⁵ with ω_g by `estimator`.
+    pub fn qlm_number(&self, estimator: OmegaEstimator) -> f64 {
+        self.a_g * self.omega_g[estimator as usize].powi(5)
+    }
+}
+
+/// Everything the analysis says about one (N, T_p).
+#[derive(Clone, Debug, Serialize)]
+pub struct PointSummary {
+    /// N.
+    pub n_particles: usize,
+    /// T_p [ε/k_B].
+    pub parent_temperature: f64,
+    /// Samples used.
+    pub samples: usize,
+    /// Chains they come from.
+    pub chains: usize,
+    /// Bootstrap blocks (of consecutive samples of one chain) they form.
+    pub blocks: usize,
+    /// Samples per block.
+    pub block_length: usize,
+    /// The correlation of U_IS/N between neighbouring samples of a chain.
+    pub neighbour_correlation: Option<f64>,
+    /// Samples excluded (failed, or damaged), with the reasons.
+    pub excluded: Vec<String>,
+    /// Box edge L [λ_min].
+    pub box_length: f64,
+    /// Number density ρ = N/V (mass 1).
+    pub density: f64,
+    /// a0 = (V/N)^{1/3} [λ_min].
+    pub a0: f64,
+    /// ⟨U_IS⟩/N [ε].
+    pub energy_per_particle: Value,
+    /// Sample-mean athermal shear modulus G [ε/λ_min³].
+    pub shear_modulus: Value,
+    /// Sample-mean bulk modulus.
+    pub bulk_modulus: Value,
+    /// Sample-mean pressure.
+    pub pressure: Value,
+    /// c_s = √(G/ρ).
+    pub sound_speed: Value,
+    /// The lowest transverse phonon frequency 2π c_s/L.
+    pub phonon_frequency: f64,
+    /// Mean lowest nonzero frequency.
+    pub omega_min: Value,
+    /// Below this frequency every sample's computed modes are complete.
+    pub modes_complete_below: f64,
+    /// ω_g by each estimator ([`OmegaEstimator::ALL`]).
+    pub omega_g: [Value; 3],
+    /// Dipoles in all.
+    pub dipoles: usize,
+    /// The A_g window, or why there is none.
+    pub window: Window,
+    /// A_g in the window (None when unresolved).
+    pub a_g: Option<Value>,
+    /// A_g and the free exponent against the window's upper end.
+    pub sensitivity: Sensitivity,
+    /// 𝒩 = A_g ω_g⁵ by each ω_g estimator (None when A_g is unresolved).
+    pub qlm_number: Option<[Value; 3]>,
+    /// ξ_g = 2π c_s/ω_g (mean ω estimator) [λ_min].
+    pub xi_g: Value,
+    /// ξ_co from the dipole profile [λ_min].
+    pub xi_co: Length,
+    /// ξ_QLM from the QLM profile [λ_min].
+    pub xi_qlm: Length,
+    /// a0 (e N)^{1/3} averaged over the QLMs [λ_min].
+    pub xi_qlm_participation: Value,
+    /// QLMs: modes below the phonon band edge with small participation.
+    pub qlms: usize,
+    /// The estimates on every bootstrap replica, for the fits across T_p.
+    #[serde(skip)]
+    pub replicas: Vec<Estimates>,
+    /// The cumulative DOS per degree of freedom: frequencies and values.
+    #[serde(skip)]
+    pub cdf: (Vec<f64>, Vec<f64>),
+    /// The averaged dipole profile (first: mean û·r̂, second: mean |û|²).
+    #[serde(skip)]
+    pub dipole_profile: Profile,
+    /// The averaged QLM profile (first: mean |ψ|).
+    #[serde(skip)]
+    pub qlm_profile: Profile,
+}
+
+/// A crossover length with its error, and whether the box limits it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Length {
+    /// The length (a lower bound when box-limited), with its bootstrap error.
+    pub value: Value,
+    /// Set when the crossover lies in the far-field window or the profile still rises at L/2: the
+    /// value is then only a lower bound.
+    pub box_limited: bool,
+    /// Why it is box-limited or missing.
+    pub note: String,
+}
+
+impl Length {
+    fn of(crossover: Crossover, error: f64) -> Length {
+        Length {
+            value: Value {
+                value: crossover.radius.unwrap_or(f64::NAN),
+                error,
+            },
+            box_limited: crossover.box_limited,
+            note: crossover.note,
+        }
+    }
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    if count == 0 {
+        f64::NAN
+    } else {
+        sum / count as f64
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let k = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[k]
+    } else {
+        0.5 * (values[k - 1] + values[k])
+    }
+}
+
+/// The far-field window of a box of edge `l`.
+fn far_field(l: f64, options: &AnalysisOptions) -> [f64; 2] {
+    [options.far_field_from * l / 2.0, l / 2.0]
+}
+
+/// A point's samples with what every replica needs precomputed.
+struct Ensemble<'a> {
+    samples: &'a [SampleData],
+    n: usize,
+    l: f64,
+    window: Option<f64>,
+    dipole_omegas: Vec<Vec<f64>>,
+    options: &'a AnalysisOptions,
+}
+
+impl Ensemble<'_> {
+    fn dipole_profile(&self, chosen: &[usize]) -> Profile {
+        let mut total = Profile::default();
+        for &k in chosen {
+            if !self.samples[k].dipole_profile.radius.is_empty() {
+                total.add(&self.samples[k].dipole_profile);
+            }
+        }
+        total
+    }
+
+    fn crossover_of_dipoles(&self, profile: &Profile) -> Crossover {
+        let rms: Vec<f64> = profile.mean_second().iter().map(|m| m.sqrt()).collect();
+        fits::crossover(
+            &profile.radius,
+            &rms,
+            far_field(self.l, self.options),
+            self.options.plateau_fraction,
+        )
+    }
+
+    fn estimates(&self, chosen: &[usize]) -> Estimates {
+        let of = |f: &dyn Fn(&SampleData) -> f64| mean(chosen.iter().map(|&k| f(&self.samples[k])));
+        let pooled: Vec<f64> = chosen
+            .iter()
+            .flat_map(|&k| self.dipole_omegas[k].iter().copied())
+            .collect();
+        let per_sample_mean = mean(
+            chosen
+                .iter()
+                .filter(|&&k| !self.dipole_omegas[k].is_empty())
+                .map(|&k| mean(self.dipole_omegas[k].iter().copied())),
+        );
+        let (a_g, exponent) = match self.window {
+            Some(upper) => {
+                let below: Vec<f64> = chosen
+                    .iter()
+                    .flat_map(|&k| self.samples[k].frequencies.iter().copied())
+                    .filter(|&w| w < upper)
+                    .collect();
+                let dof = (3 * self.n * chosen.len()) as f64;
+                (
+                    5.0 * below.len() as f64 / (dof * upper.powi(5)),
+                    dos::free_exponent(&below, upper).map_or(f64::NAN, |b| b.value),
+                )
+            }
+            None => (f64::NAN, f64::NAN),
+        };
+        Estimates {
+            energy_per_particle: of(&|s| s.energy_per_particle),
+            shear_modulus: of(&|s| s.shear_modulus),
+            bulk_modulus: of(&|s| s.bulk_modulus),
+            pressure: of(&|s| s.pressure),
+            omega_min: of(&|s| s.frequencies.first().copied().unwrap_or(f64::NAN)),
+            omega_g: [
+                per_sample_mean,
+                mean(pooled.iter().map(|w| w * w)).sqrt(),
+                median(pooled),
+            ],
+            a_g,
+            exponent,
+            xi_co: self
+                .crossover_of_dipoles(&self.dipole_profile(chosen))
+                .radius
+                .unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// The statistics of one point from its samples (all of one N and T_p, at least one), with block
+/// bootstrap errors over `block_length` consecutive samples of a chain.
+pub fn summarise_point(
+    samples: &[SampleData],
+    excluded: Vec<String>,
+    block_length: usize,
+    options: &AnalysisOptions,
+) -> Option<PointSummary> {
+    let first = samples.first()?;
+    let n = first.n_particles;
+    let l = first.box_length;
+    let volume = l.powi(3);
+    let density = n as f64 / volume;
+    let a0 = (volume / n as f64).cbrt();
+
+    let spectrum = Spectrum::new(
+        samples
+            .iter()
+            .flat_map(|s| {
+                let e = s
+                    .participation_ratios
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat(f64::NAN));
+                s.frequencies.iter().copied().zip(e)
+            })
+            .collect(),
+        n,
+        samples.len(),
+    );
+    let modes_complete_below = samples
+        .iter()
+        .map(|s| s.frequencies.last().copied().unwrap_or(0.0))
+        .fold(f64::INFINITY, f64::min);
+    let cap = spectrum
+        .phonon_band_edge()
+        .unwrap_or(f64::INFINITY)
+        .min(modes_complete_below);
+    let window = dos::choose_window(&spectrum, cap, &options.window);
+    let ensemble = Ensemble {
+        samples,
+        n,
+        l,
+        window: window.upper,
+        dipole_omegas: samples
+            .iter()
+            .map(|s| s.omega.iter().copied().filter(|w| w.is_finite()).collect())
+            .collect(),
+        options,
+    };
+
+    let all: Vec<usize> = (0..samples.len()).collect();
+    let central = ensemble.estimates(&all);
+    let blocks = Blocks::new(samples, block_length);
+    let mut rng = resampling::point_rng(n, first.parent_temperature);
+    let replicas: Vec<Estimates> = if blocks.len() > 1 {
+        (0..options.bootstrap)
+            .map(|_| ensemble.estimates(&blocks.draw(&mut rng)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let value = |f: &dyn Fn(&Estimates) -> f64| Value {
+        value: f(&central),
+        error: resampling::spread(replicas.iter().map(f)),
+    };
+
+    let shear_modulus = value(&|e| e.shear_modulus);
+    let sound_speed = value(&|e| (e.shear_modulus / density).sqrt());
+    let omega_g = OmegaEstimator::ALL.map(|k| value(&|e| e.omega_g[k as usize]));
+    let a_g = window.upper.map(|_| value(&|e| e.a_g));
+    let qlm_number = a_g.map(|_| OmegaEstimator::ALL.map(|k| value(&|e| e.qlm_number(k))));
+    let xi_g =
+        value(&|e| 2.0 * std::f64::consts::PI * (e.shear_modulus / density).sqrt() / e.omega_g[0]);
+
+    let dipole_profile = ensemble.dipole_profile(&all);
+    let xi_co = Length::of(
+        ensemble.crossover_of_dipoles(&dipole_profile),
+        resampling::spread(replicas.iter().map(|e| e.xi_co)),
+    );
+    let (qlm_profile, qlm_lengths) = qlm_population(samples, cap, a0, options);
+    let xi_qlm = Length::of(
+        fits::crossover(
+            &qlm_profile.radius,
+            &qlm_profile.mean_first(),
+            far_field(l, options),
+            options.plateau_fraction,
+        ),
+        f64::NAN,
+    );
+    let sensitivity = dos::sensitivity(&spectrum, cap, options.sensitivity_points);
+    Some(PointSummary {
+        n_particles: n,
+        parent_temperature: first.parent_temperature,
+        samples: samples.len(),
+        chains: blocks.chains(),
+        blocks: blocks.len(),
+        block_length,
+        neighbour_correlation: resampling::neighbour_correlation(samples, |s| {
+            s.energy_per_particle
+        }),
+        excluded,
+        box_length: l,
+        density,
+        a0,
+        energy_per_particle: value(&|e| e.energy_per_particle),
+        shear_modulus,
+        bulk_modulus: value(&|e| e.bulk_modulus),
+        pressure: value(&|e| e.pressure),
+        sound_speed,
+        phonon_frequency: 2.0 * std::f64::consts::PI * sound_speed.value / l,
+        omega_min: value(&|e| e.omega_min),
+        modes_complete_below,
+        omega_g,
+        dipoles: ensemble.dipole_omegas.iter().map(Vec::len).sum(),
+        a_g: a_g.map(|a| Value {
+            // The count's Poisson error when the replicas are too few to say more.
+            error: if a.error.is_finite() {
+                a.error
+            } else {
+                spectrum.prefactor(window.upper.expect("resolved")).error
+            },
+            ..a
+        }),
+        window,
+        sensitivity,
+        qlm_number,
+        xi_g,
+        xi_co,
+        xi_qlm,
+        xi_qlm_participation: Value::mean_of(&qlm_lengths),
+        qlms: qlm_lengths.len(),
+        replicas,
+        cdf: fits::cumulative_dos(&spectrum.frequencies, 3 * n, samples.len()),
+        dipole_profile,
+        qlm_profile,
+    })
+}
+
+/// The QLMs of a point (modes below `below` with participation ratio under the option's bound): their
+/// summed radial profile and their sizes a0 (e N)^{1/3}.
+fn qlm_population(
+    samples: &[SampleData],
+    below: f64,
+    a0: f64,
+    options: &AnalysisOptions,
+) -> (Profile, Vec<f64>) {
+    let mut profile = Profile::default();
+    let mut lengths = Vec::new();
+    for sample in samples {
+        for (k, (&w, &e)) in sample
+            .frequencies
+            .iter()
+            .zip(&sample.participation_ratios)
+            .enumerate()
+        {
+            if w < below && e < options.qlm_participation {
+                lengths.push(a0 * (e * sample.n_particles as f64).cbrt());
+                if let Some(mode) = sample.mode_profiles.get(k) {
+                    profile.add(mode);
+                }
+            }
+        }
+    }
+    (profile, lengths)
+}

@@ -1,0 +1,228 @@
+//! Reading a campaign's samples for the analysis: what each sample holds of the paper's quantities,
+//! and which chain and place in it the sample comes from (for resampling correlated samples).
+
+use std::path::Path;
+
+use crate::campaign::store::{COMPLETE, Inventory, Kind};
+use crate::campaign::{Campaign, Point};
+
+/// A radial profile summed over shells: radii, particle counts and two sums per shell.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// Shell centres.
+    pub radius: Vec<f64>,
+    /// Particles per shell.
+    pub count: Vec<f64>,
+    /// The first sum per shell (û·r̂ for dipoles, |ψ| for modes).
+    pub first: Vec<f64>,
+    /// The second sum per shell (|û|², |ψ|²).
+    pub second: Vec<f64>,
+}
+
+impl Profile {
+    pub(crate) fn add(&mut self, other: &Profile) {
+        if self.radius.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        let n = self.radius.len().min(other.radius.len());
+        self.radius.truncate(n);
+        for (target, source) in [
+            (&mut self.count, &other.count),
+            (&mut self.first, &other.first),
+            (&mut self.second, &other.second),
+        ] {
+            target.truncate(n);
+            for (t, s) in target.iter_mut().zip(source) {
+                *t += s;
+            }
+        }
+    }
+
+    /// The first sum per particle in each shell (NaN where a shell is empty).
+    pub fn mean_first(&self) -> Vec<f64> {
+        self.first
+            .iter()
+            .zip(&self.count)
+            .map(|(s, c)| if *c > 0.0 { s / c } else { f64::NAN })
+            .collect()
+    }
+
+    /// The second sum per particle in each shell (NaN where a shell is empty).
+    pub fn mean_second(&self) -> Vec<f64> {
+        self.second
+            .iter()
+            .zip(&self.count)
+            .map(|(s, c)| if *c > 0.0 { s / c } else { f64::NAN })
+            .collect()
+    }
+}
+
+/// What the analysis reads of one sample.
+#[derive(Clone, Debug, Default)]
+pub struct SampleData {
+    /// Its name.
+    pub id: String,
+    /// The index of its chain among the point's chains.
+    pub chain: usize,
+    /// Its place in the chain (samples are spaced by a fixed number of τ_α).
+    pub position: usize,
+    /// N.
+    pub n_particles: usize,
+    /// T_p.
+    pub parent_temperature: f64,
+    /// Box edge L.
+    pub box_length: f64,
+    /// Inherent-state energy per particle.
+    pub energy_per_particle: f64,
+    /// Lowest nonzero mode frequencies, ascending.
+    pub frequencies: Vec<f64>,
+    /// Their participation ratios.
+    pub participation_ratios: Vec<f64>,
+    /// Each mode's profile about its centre (`first` = Σ|ψ|), if stored.
+    pub mode_profiles: Vec<Profile>,
+    /// Mean shear modulus over the three planes.
+    pub shear_modulus: f64,
+    /// Bulk modulus.
+    pub bulk_modulus: f64,
+    /// Pressure.
+    pub pressure: f64,
+    /// ω^(ij) of each dipole.
+    pub omega: Vec<f64>,
+    /// The summed profile of the normalised dipole responses.
+    pub dipole_profile: Profile,
+}
+
+/// The complete samples of `point`, read in full so that damage anywhere shows, in chain order, and
+/// the samples left out (stored as failed, or damaged) with the reasons.
+pub fn read_point(
+    campaign: &Campaign,
+    inventory: &Inventory,
+    point: Point,
+) -> (Vec<SampleData>, Vec<String>) {
+    let mut samples = Vec::new();
+    let mut excluded = Vec::new();
+    for chain in campaign.chains_at(point) {
+        for (position, id) in chain.sample_ids().enumerate() {
+            let Some(found) = inventory.samples.get(&id) else {
+                continue;
+            };
+            if found.status() != COMPLETE {
+                excluded.push(format!(
+                    "{id}: {}",
+                    found.text("reason").unwrap_or("failed")
+                ));
+                continue;
+            }
+            let read = crate::campaign::store::verify(&found.path, Kind::Sample, &id)
+                .and_then(|()| read_sample(&found.path, &id));
+            match read {
+                Ok(sample) => samples.push(SampleData {
+                    chain: chain.index,
+                    position,
+                    ..sample
+                }),
+                Err(problem) => excluded.push(format!(
+                    "{id}: damaged in {}: {problem}",
+                    found.path.display()
+                )),
+            }
+        }
+    }
+    (samples, excluded)
+}
+
+/// Reads sample `id` from part `path`; `Err` says what is missing or damaged.
+pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, String> {
+    let _deadline = crate::io::deadline::ReadDeadline::start(path);
+    let file = hdf5::File::open(path).map_err(|e| e.to_string())?;
+    let group = file
+        .group(&format!("{}/{id}", Kind::Sample.group()))
+        .map_err(|e| e.to_string())?;
+    let f64s = |member: &str| -> std::result::Result<Option<(Vec<f64>, Vec<usize>)>, String> {
+        match group.dataset(member) {
+            Ok(ds) => ds
+                .read_raw::<f64>()
+                .map(|v| Some((v, ds.shape())))
+                .map_err(|e| format!("{member}: {e}")),
+            Err(_) => Ok(None),
+        }
+    };
+    let scalar = |member: &str| -> std::result::Result<f64, String> {
+        group
+            .dataset(member)
+            .and_then(|ds| ds.read_scalar::<f64>())
+            .map_err(|e| format!("{member}: {e}"))
+    };
+    let attributes = |member: &str| {
+        group
+            .group(member)
+            .ok()
+            .and_then(|g| crate::io::h5md::read_attributes(&g).ok())
+    };
+    let own = crate::io::h5md::read_attributes(&group).map_err(|e| e.to_string())?;
+    let number = |map: &serde_json::Map<String, serde_json::Value>, key: &str| {
+        map.get(key).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
+    };
+    let edges = f64s("particles/all/box/edges")?.ok_or("no box")?.0;
+    let (positions, shape) = f64s("particles/all/position")?.ok_or("no positions")?;
+    drop(positions);
+    let mut sample = SampleData {
+        id: id.to_owned(),
+        n_particles: shape[0],
+        parent_temperature: number(&own, "parent_temperature"),
+        box_length: edges[0],
+        energy_per_particle: scalar("observables/energy_per_particle")?,
+        ..Default::default()
+    };
+    if let Some((values, _)) = f64s("modes/frequencies")? {
+        sample.frequencies = values;
+        sample.participation_ratios = f64s("modes/participation_ratios")?
+            .map(|v| v.0)
+            .unwrap_or_default();
+        if let (Some((radius, _)), Some((count, shape)), Some((first, _)), Some((second, _))) = (
+            f64s("modes/profile/radius")?,
+            f64s("modes/profile/count")?,
+            f64s("modes/profile/sum_magnitude")?,
+            f64s("modes/profile/sum_magnitude2")?,
+        ) {
+            let bins = radius.len();
+            let modes = if shape.len() == 2 { shape[0] } else { 1 };
+            for k in 0..modes {
+                let range = k * bins..(k + 1) * bins;
+                sample.mode_profiles.push(Profile {
+                    radius: radius.clone(),
+                    count: count[range.clone()].to_vec(),
+                    first: first[range.clone()].to_vec(),
+                    second: second[range].to_vec(),
+                });
+            }
+        }
+    }
+    if let Some(elastic) = attributes("elastic") {
+        sample.shear_modulus = number(&elastic, "shear_mean");
+        sample.bulk_modulus = number(&elastic, "bulk");
+        sample.pressure = number(&elastic, "pressure");
+    } else {
+        sample.shear_modulus = f64::NAN;
+        sample.bulk_modulus = f64::NAN;
+        sample.pressure = f64::NAN;
+    }
+    if let Some((omega, _)) = f64s("dipoles/omega")? {
+        sample.omega = omega;
+        if let (Some((radius, _)), Some((count, _)), Some((first, _)), Some((second, _))) = (
+            f64s("dipoles/profile/radius")?,
+            f64s("dipoles/profile/count")?,
+            f64s("dipoles/profile/sum_radial")?,
+            f64s("dipoles/profile/sum_magnitude2")?,
+        ) {
+            sample.dipole_profile = Profile {
+                radius,
+                count,
+                first,
+                second,
+            };
+        }
+    }
+    Ok(sample)
+}

@@ -1,0 +1,365 @@
+//! The fits across the parent temperatures of one N (docs/analysis.md): T_onset from the plateau of
+//! ⟨G⟩(T_p), with ⟨U_IS⟩/N as a cross-check, and the Boltzmann law of 𝒩 in the regime where it has
+//! left its plateau. Errors come from the points' bootstrap replicas, taken together: replica b of
+//! every point gives one replica of each fit, so the error of T_onset reaches T_p/T_onset and E_QLM.
+
+use serde::Serialize;
+
+use super::fits::{self, OnsetFit, Value};
+use super::point::{Estimates, OmegaEstimator, PointSummary};
+use super::resampling::spread;
+
+/// T_onset from the plateau of a quantity, with its bootstrap error.
+#[derive(Clone, Debug, Serialize)]
+pub struct Onset {
+    /// The fit on the full data (None when T_onset is given rather than fitted).
+    pub fit: Option<OnsetFit>,
+    /// T_onset.
+    pub onset: Value,
+    /// The plateau value.
+    pub plateau: Value,
+    /// T_onset on each bootstrap replica (NaN where a replica's fit finds no kink in range).
+    #[serde(skip)]
+    pub draws: Vec<f64>,
+}
+
+impl Onset {
+    /// T_onset fixed from outside (e.g. a larger campaign), with its error; the replicas draw it from a
+    /// normal distribution so that its error reaches E_QLM.
+    pub fn given(onset: Value, replicas: usize, plateau: Value) -> Onset {
+        let error = if onset.error.is_finite() {
+            onset.error
+        } else {
+            0.0
+        };
+        Onset {
+            fit: None,
+            onset,
+            plateau,
+            draws: (0..replicas)
+                .map(|b| onset.value + error * standard_normal(b))
+                .collect(),
+        }
+    }
+}
+
+/// A fixed sequence of standard normal numbers (Box–Muller on a Weyl sequence): reproducible draws
+/// without a random stream of their own.
+fn standard_normal(k: usize) -> f64 {
+    let golden = 0.618_033_988_749_894_9;
+    let u1 = ((k as f64 + 0.5) * golden).fract();
+    let u2 = ((k as f64 + 0.5) * golden * golden).fract();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// The points of one N, sorted by T_p.
+pub struct Series<'a> {
+    points: Vec<&'a PointSummary>,
+    replicas: usize,
+}
+
+impl<'a> Series<'a> {
+    /// The points of `n_particles` among `points`, sorted by T_p.
+    pub fn new(points: &'a [PointSummary], n_particles: usize) -> Series<'a> {
+        let mut points: Vec<&PointSummary> = points
+            .iter()
+            .filter(|p| p.n_particles == n_particles)
+            .collect();
+        points.sort_by(|a, b| a.parent_temperature.total_cmp(&b.parent_temperature));
+        let replicas = points.iter().map(|p| p.replicas.len()).max().unwrap_or(0);
+        Series { points, replicas }
+    }
+
+    /// The points, by rising T_p.
+    pub fn points(&self) -> &[&'a PointSummary] {
+        &self.points
+    }
+
+    /// Bootstrap replicas of the fits.
+    pub fn replicas(&self) -> usize {
+        self.replicas
+    }
+
+    /// A point's estimate on replica `b`: its own replica, or its full-data value when it has too few
+    /// blocks to be resampled.
+    fn replica(point: &PointSummary, b: usize, f: &dyn Fn(&Estimates) -> f64) -> f64 {
+        point
+            .replicas
+            .get(b)
+            .map_or_else(|| f(&point.replica_central()), f)
+    }
+
+    /// T_onset from the plateau of `value` at high T_p, which it leaves on cooling rising (`rising`) or
+    /// falling. `Err` says why the data do not locate it: fewer than three temperatures, a kink at the
+    /// edge of the range, a departure at the lowest T_p within twice its error, or the wrong sign.
+    pub fn onset(
+        &self,
+        value: &dyn Fn(&PointSummary) -> Value,
+        estimate: &dyn Fn(&Estimates) -> f64,
+        rising: bool,
+    ) -> Result<Onset, String> {
+        let temperatures: Vec<f64> = self.points.iter().map(|p| p.parent_temperature).collect();
+        let central: Vec<Value> = self.points.iter().map(|p| value(p)).collect();
+        let errors: Vec<f64> = central.iter().map(|v| v.error).collect();
+        let values: Vec<f64> = central.iter().map(|v| v.value).collect();
+        let fit = fits::fit_onset(&temperatures, &values, &errors)
+            .ok_or("fewer than three parent temperatures")?;
+        let (lowest, highest) = (temperatures[0], temperatures[temperatures.len() - 1]);
+        if fit.onset >= highest * (1.0 - 1e-9) || fit.onset <= lowest {
+            return Err(format!(
+                "the kink lies at the edge of the range of T_p ({:.3})",
+                fit.onset
+            ));
+        }
+        let departure = values[0] - fit.plateau;
+        if departure.abs() <= 2.0 * errors[0].max(0.0) {
+            return Err(format!(
+                "at the lowest T_p the departure from the plateau ({departure:.3}) is within twice \
+                 its error ({:.3})",
+                errors[0]
+            ));
+        }
+        if (fit.slope > 0.0) != rising {
+            return Err("the departure from the plateau has the wrong sign".into());
+        }
+        let (mut onsets, mut plateaus) = (Vec::new(), Vec::new());
+        for b in 0..self.replicas {
+            let values: Vec<f64> = self
+                .points
+                .iter()
+                .map(|p| Self::replica(p, b, estimate))
+                .collect();
+            let draw = fits::fit_onset(&temperatures, &values, &errors)
+                .filter(|f| f.onset > lowest && f.onset < highest * (1.0 - 1e-9));
+            onsets.push(draw.map_or(f64::NAN, |f| f.onset));
+            plateaus.push(draw.map_or(f64::NAN, |f| f.plateau));
+        }
+        Ok(Onset {
+            fit: Some(fit),
+            onset: Value {
+                value: fit.onset,
+                error: spread(onsets.iter().copied()),
+            },
+            plateau: Value {
+                value: fit.plateau,
+                error: spread(plateaus),
+            },
+            draws: onsets,
+        })
+    }
+
+    /// The error-weighted mean of `value` over the points at or above `onset` (the plateau), with the
+    /// error of the weighted mean; `None` if no point there has a finite value and error.
+    pub fn plateau(
+        &self,
+        onset: f64,
+        value: &dyn Fn(&PointSummary) -> Option<Value>,
+    ) -> Option<Value> {
+        let values: Vec<Value> = self
+            .points
+            .iter()
+            .filter(|p| p.parent_temperature >= onset)
+            .filter_map(|p| value(p))
+            .filter(|v| v.value.is_finite() && v.error.is_finite() && v.error > 0.0)
+            .collect();
+        weighted_mean(&values)
+    }
+}
+
+impl PointSummary {
+    /// The full-data estimates (what a point with a single block stands in with on every replica).
+    pub fn replica_central(&self) -> Estimates {
+        Estimates {
+            energy_per_particle: self.energy_per_particle.value,
+            shear_modulus: self.shear_modulus.value,
+            bulk_modulus: self.bulk_modulus.value,
+            pressure: self.pressure.value,
+            omega_min: self.omega_min.value,
+            omega_g: self.omega_g.map(|v| v.value),
+            a_g: self.a_g.map_or(f64::NAN, |v| v.value),
+            exponent: self.window.exponent.map_or(f64::NAN, |v| v.value),
+            xi_co: self.xi_co.value.value,
+        }
+    }
+}
+
+/// The error-weighted mean of `values` (weights 1/σ²) and its error; `None` when empty.
+pub fn weighted_mean(values: &[Value]) -> Option<Value> {
+    if values.is_empty() {
+        return None;
+    }
+    let weights: f64 = values.iter().map(|v| 1.0 / (v.error * v.error)).sum();
+    let mean = values
+        .iter()
+        .map(|v| v.value / (v.error * v.error))
+        .sum::<f64>()
+        / weights;
+    Some(Value {
+        value: mean,
+        error: weights.sqrt().recip(),
+    })
+}
+
+/// The Boltzmann law 𝒩 ∝ exp(−E_QLM/k_B T_p) with ω_g by one estimator.
+#[derive(Clone, Debug, Serialize)]
+pub struct Boltzmann {
+    /// The ω_g estimator of 𝒩 = A_g ω_g⁵.
+    pub estimator: OmegaEstimator,
+    /// ln 𝒩 on the plateau (T_p ≥ T_onset).
+    pub plateau: Option<Value>,
+    /// 𝒩 over its plateau value at every point with a resolved 𝒩: (T_p, ratio).
+    pub ratios: Vec<(f64, Value)>,
+    /// The T_p of the points in the fit: those below T_onset where ln 𝒩 lies below its plateau by more
+    /// than twice the combined error, contiguous from the lowest T_p up.
+    pub regime: Vec<f64>,
+    /// E_QLM/(k_B T_onset), when at least three points lie in the regime.
+    pub energy_over_onset: Option<Value>,
+    /// E_QLM [ε].
+    pub energy: Option<Value>,
+    /// χ² per degree of freedom of the fit.
+    pub reduced_chi2: Option<f64>,
+    /// Why there is no E_QLM (empty when there is).
+    pub unresolved: String,
+}
+
+/// The fewest points in the Boltzmann regime a fit of its two parameters may rest on.
+pub const BOLTZMANN_MIN_POINTS: usize = 3;
+
+impl Series<'_> {
+    /// The Boltzmann fit of 𝒩 (ω_g by `estimator`) with the given T_onset (and its replicas).
+    pub fn boltzmann(&self, estimator: OmegaEstimator, onset: &Onset) -> Boltzmann {
+        let k = estimator as usize;
+        // (T_p, ln 𝒩 with its error, the point) of every point with a resolved 𝒩.
+        let resolved: Vec<(f64, Value, &PointSummary)> = self
+            .points
+            .iter()
+            .filter_map(|p| {
+                let n = p.qlm_number?[k];
+                (n.value > 0.0 && n.error.is_finite() && n.error > 0.0).then(|| {
+                    let log = Value {
+                        value: n.value.ln(),
+                        error: n.error / n.value,
+                    };
+                    (p.parent_temperature, log, *p)
+                })
+            })
+            .collect();
+        let mut result = Boltzmann {
+            estimator,
+            plateau: None,
+            ratios: Vec::new(),
+            regime: Vec::new(),
+            energy_over_onset: None,
+            energy: None,
+            reduced_chi2: None,
+            unresolved: String::new(),
+        };
+        let on_plateau: Vec<Value> = resolved
+            .iter()
+            .filter(|r| r.0 >= onset.onset.value)
+            .map(|r| r.1)
+            .collect();
+        let Some(plateau) = weighted_mean(&on_plateau) else {
+            result.unresolved = "no resolved 𝒩 at or above T_onset to set the plateau".into();
+            return result;
+        };
+        result.plateau = Some(plateau);
+        result.ratios = resolved
+            .iter()
+            .map(|(t, log, _)| {
+                let ratio = (log.value - plateau.value).exp();
+                (
+                    *t,
+                    Value {
+                        value: ratio,
+                        error: ratio * (log.error.powi(2) + plateau.error.powi(2)).sqrt(),
+                    },
+                )
+            })
+            .collect();
+        let departs = |t: f64, log: Value| {
+            t < onset.onset.value
+                && plateau.value - log.value
+                    > 2.0 * (log.error.powi(2) + plateau.error.powi(2)).sqrt()
+        };
+        let regime: Vec<&(f64, Value, &PointSummary)> = resolved
+            .iter()
+            .take_while(|(t, log, _)| departs(*t, *log))
+            .collect();
+        result.regime = regime.iter().map(|r| r.0).collect();
+        if regime.len() < BOLTZMANN_MIN_POINTS {
+            let lowest = self
+                .points
+                .first()
+                .map_or(f64::NAN, |p| p.parent_temperature);
+            result.unresolved = format!(
+                "{} point{} below its plateau by more than twice the error, contiguous from the \
+                 lowest T_p ({lowest}); a fit of E_QLM needs {BOLTZMANN_MIN_POINTS}",
+                regime.len(),
+                if regime.len() == 1 { "" } else { "s" }
+            );
+            return result;
+        }
+        let inverse: Vec<f64> = regime.iter().map(|r| 1.0 / r.0).collect();
+        let logs: Vec<f64> = regime.iter().map(|r| r.1.value).collect();
+        let errors: Vec<f64> = regime.iter().map(|r| r.1.error).collect();
+        let Some((slope, intercept, _)) =
+            fits::linear_fit_with_error(&inverse, &logs, Some(&errors))
+        else {
+            result.unresolved = "the fit failed".into();
+            return result;
+        };
+        let chi2: f64 = inverse
+            .iter()
+            .zip(&logs)
+            .zip(&errors)
+            .map(|((x, y), e)| ((y - slope * x - intercept) / e).powi(2))
+            .sum();
+        // Replicas: each point's replica b, and T_onset's.
+        let (mut energies, mut scaled) = (Vec::new(), Vec::new());
+        for b in 0..self.replicas {
+            let logs: Vec<f64> = regime
+                .iter()
+                .map(|r| Self::replica(r.2, b, &|e| e.qlm_number(estimator)).ln())
+                .collect();
+            if logs.iter().any(|l| !l.is_finite()) {
+                continue;
+            }
+            if let Some((s, _)) = fits::linear_fit(&inverse, &logs, Some(&errors)) {
+                energies.push(-s);
+                let t = onset.draws.get(b).copied().unwrap_or(onset.onset.value);
+                scaled.push(-s / t);
+            }
+        }
+        result.energy = Some(Value {
+            value: -slope,
+            error: spread(energies),
+        });
+        result.energy_over_onset = Some(Value {
+            value: -slope / onset.onset.value,
+            error: spread(scaled),
+        });
+        result.reduced_chi2 = Some(chi2 / (regime.len() - 2) as f64);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_onsets_draw_a_normal_spread() {
+        let onset = Onset::given(
+            Value {
+                value: 0.9,
+                error: 0.05,
+            },
+            2000,
+            Value::bare(1.0),
+        );
+        let mean = onset.draws.iter().sum::<f64>() / 2000.0;
+        assert!((mean - 0.9).abs() < 0.005, "{mean}");
+        assert!((spread(onset.draws.iter().copied()) / 0.05 - 1.0).abs() < 0.1);
+    }
+}
