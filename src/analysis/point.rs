@@ -17,6 +17,7 @@ pub enum OmegaEstimator {
     /// The mean over samples of each sample's mean ω^(ij) (the paper's).
     Mean,
     /// √⟨κ⟩ over all dipoles of the point.
+    #[serde(rename = "sqrt_mean_kappa")]
     RootMeanKappa,
     /// The median ω^(ij) over all dipoles of the point.
     Median,

@@ -184,6 +184,25 @@ mod tests {
         // Whole chains: about the standard error of 8 offsets uniform on ±0.5, 0.29/√8 ≈ 0.10.
         assert!((0.06..0.15).contains(&whole), "{whole}");
         assert!(whole > 3.0 * single, "{whole} against {single}");
-        assert!(neighbour_correlation(&samples, |s| s.energy_per_particle).unwrap() < 0.5);
+    }
+
+    #[test]
+    fn the_neighbour_correlation_of_an_autoregressive_chain_is_its_coefficient() {
+        // x_{k+1} = 0.6 x_k + noise, in 20 chains of 200.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let samples: Vec<SampleData> = (0..20)
+            .flat_map(|c| {
+                let mut x = 0.0;
+                (0..200)
+                    .map(|p| {
+                        x = 0.6 * x + rng.random::<f64>() - 0.5;
+                        sample(c, p, x)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let rho = neighbour_correlation(&samples, |s| s.energy_per_particle).unwrap();
+        assert!((rho - 0.6).abs() < 0.05, "{rho}");
+        assert!(neighbour_correlation(&samples[..2], |s| s.energy_per_particle).is_none());
     }
 }
