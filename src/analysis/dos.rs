@@ -17,10 +17,7 @@ use serde::Serialize;
 
 use super::fits::Value;
 
-/// The participation ratio above which a mode counts as phonon-like: half that of a plane wave (2/3).
-pub const PHONON_PARTICIPATION: f64 = 1.0 / 3.0;
-
-/// The quantile of the phonon-like modes' frequencies taken as the lower edge of the lowest band.
+/// The quantile of the extended modes' frequencies taken as the lower edge of the lowest phonon band.
 pub const PHONON_EDGE_QUANTILE: f64 = 0.1;
 
 /// How the A_g window is chosen.
@@ -32,6 +29,9 @@ pub struct WindowRule {
     pub min_modes: usize,
     /// The free exponent must lie within this many standard errors (of the ω⁴ law, 5/√(m − 2)) of 5.
     pub tolerance: f64,
+    /// Modes with at least this participation ratio are extended: phonons, and modes hybridised with
+    /// them (a plane wave has 2/3; the QLMs below the band, a few hundredths at N = 2,000).
+    pub extended_participation: f64,
     /// Each candidate upper end is this fraction of the one before, starting at the cap.
     pub step: f64,
 }
@@ -41,6 +41,7 @@ impl Default for WindowRule {
         WindowRule {
             min_modes: 66,
             tolerance: 2.0,
+            extended_participation: 0.1,
             step: 0.9,
         }
     }
@@ -74,14 +75,14 @@ impl Spectrum {
         self.frequencies.partition_point(|&w| w < upper)
     }
 
-    /// The lower edge of the lowest phonon band: the [`PHONON_EDGE_QUANTILE`] of the frequencies of the
-    /// phonon-like modes (participation ratio ≥ [`PHONON_PARTICIPATION`]); `None` if there are none.
-    pub fn phonon_band_edge(&self) -> Option<f64> {
+    /// The lower edge of the lowest phonon band with its hybridised tail: the [`PHONON_EDGE_QUANTILE`]
+    /// of the frequencies of the extended modes (participation ratio ≥ `extended`); `None` if none.
+    pub fn phonon_band_edge(&self, extended: f64) -> Option<f64> {
         let phonon_like: Vec<f64> = self
             .frequencies
             .iter()
             .zip(&self.participation)
-            .filter(|(_, e)| **e >= PHONON_PARTICIPATION)
+            .filter(|(_, e)| **e >= extended)
             .map(|(w, _)| *w)
             .collect();
         if phonon_like.is_empty() {
@@ -161,7 +162,7 @@ pub fn choose_window(spectrum: &Spectrum, cap: f64, rule: &WindowRule) -> Window
     let below_cap = spectrum.count_below(cap);
     let mut window = Window {
         cap,
-        phonon_band_edge: spectrum.phonon_band_edge(),
+        phonon_band_edge: spectrum.phonon_band_edge(rule.extended_participation),
         upper: None,
         modes: below_cap,
         exponent: spectrum.free_exponent(cap),
@@ -261,8 +262,8 @@ pub(crate) mod tests {
         count
     }
 
-    /// The modes of one synthetic sample of N particles: QLMs with D(ω) = A_g ω⁴ (participation 0.05)
-    /// up to `bend`, where the DOS bends over to A_g bend² ω² (participation 0.15) as the boson peak
+    /// The modes of one synthetic sample of N particles: QLMs with D(ω) = A_g ω⁴ (participation 0.02)
+    /// up to `bend`, where the DOS bends over to A_g bend² ω² (participation 0.05) as the boson peak
     /// makes it do, up to 0.9 of `phonon`; and the 12-fold transverse phonon band at `phonon`, spread
     /// ±10% (participation 0.6).
     pub fn synthetic_sample(
@@ -275,14 +276,14 @@ pub(crate) mod tests {
         let dof = (3 * n) as f64;
         let top = 0.9 * phonon;
         let mut modes: Vec<(f64, f64)> = (0..poisson(rng, a_g * bend.powi(5) / 5.0 * dof))
-            .map(|_| (bend * rng.random::<f64>().powf(0.2), 0.05))
+            .map(|_| (bend * rng.random::<f64>().powf(0.2), 0.02))
             .collect();
         let bent = a_g * bend * bend * (top.powi(3) - bend.powi(3)) / 3.0 * dof;
         for _ in 0..poisson(rng, bent.max(0.0)) {
             let u: f64 = rng.random();
             modes.push((
                 (bend.powi(3) + u * (top.powi(3) - bend.powi(3))).cbrt(),
-                0.15,
+                0.05,
             ));
         }
         for _ in 0..12 {
@@ -320,7 +321,7 @@ pub(crate) mod tests {
             .flat_map(|_| synthetic_sample(&mut rng, n, a_g, bend, phonon))
             .collect();
         let spectrum = Spectrum::new(modes, n, samples);
-        let edge = spectrum.phonon_band_edge().unwrap();
+        let edge = spectrum.phonon_band_edge(0.1).unwrap();
         assert!((edge / phonon - 0.92).abs() < 0.03, "{edge}");
         let window = choose_window(&spectrum, edge, &WindowRule::default());
         let upper = window.upper.expect(&window.unresolved);

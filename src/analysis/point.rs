@@ -316,7 +316,7 @@ pub fn summarise_point(
         .map(|s| s.frequencies.last().copied().unwrap_or(0.0))
         .fold(f64::INFINITY, f64::min);
     let cap = spectrum
-        .phonon_band_edge()
+        .phonon_band_edge(options.window.extended_participation)
         .unwrap_or(f64::INFINITY)
         .min(modes_complete_below);
     let window = dos::choose_window(&spectrum, cap, &options.window);

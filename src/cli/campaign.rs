@@ -543,6 +543,10 @@ pub struct AnalyzeArgs {
     /// Each candidate upper end of the A_g window is this fraction of the one before.
     #[arg(long, default_value_t = AnalysisOptions::default().window.step, value_name = "F")]
     pub window_step: f64,
+    /// Modes with at least this participation ratio count as extended (phonons and modes hybridised
+    /// with them); the lower edge of the lowest phonon band is the 10th percentile of their frequencies.
+    #[arg(long, default_value_t = AnalysisOptions::default().window.extended_participation, value_name = "E")]
+    pub extended_participation: f64,
     /// Modes below the phonon band edge with a participation ratio below this count as QLMs.
     #[arg(long, default_value_t = AnalysisOptions::default().qlm_participation, value_name = "E")]
     pub qlm_participation: f64,
@@ -603,6 +607,7 @@ fn analysis_options(args: &AnalyzeArgs) -> Result<AnalysisOptions> {
             min_modes: args.min_modes,
             tolerance: args.exponent_tolerance,
             step: args.window_step,
+            extended_participation: args.extended_participation,
         },
         qlm_participation: args.qlm_participation,
         plateau_fraction: args.plateau_fraction,
