@@ -2,29 +2,38 @@
 by `pinch analyze`), each as PNG and PDF in OUTDIR:
 
   fig2-cumulative-dos      cumulative DOS per degree of freedom against ω per T_p, with the fitted
-                           (A_g/5) ω⁵ over each fit window; inset: A_g against T_p
-  fig4-omega-g-and-shear   ω_g (with √⟨κ⟩ and the median ω^(ij)), the shear modulus G and the number of
-                           QLMs 𝒩 = A_g ω_g⁵ against T_p
-  fig5-boltzmann           𝒩 against T_onset/T_p with the Boltzmann fit, slope −E_QLM/(k_B T_onset)
-  fig6-lengths             ξ_g, ξ_co, ξ_QLM and the QLMs' participation length against T_p
+                           (A_g/5) ω⁵ over [lowest mode, ω_u] where A_g is resolved; inset: A_g against T_p
+  a_g-window               A_g and the free exponent of the modes below ω_u against the window's upper
+                           end ω_u (over 2πc_s/L), with the chosen ω_u marked
+  fig4-omega-g-and-shear   ω_g by its three estimators (mean ω^(ij), √⟨κ⟩, median ω^(ij)), the shear
+                           modulus G and the number of QLMs 𝒩 = A_g ω_g⁵ by each estimator against T_p
+  fig5-boltzmann           𝒩 against T_onset/T_p with its plateau and, where the data resolve E_QLM, the
+                           Boltzmann fit of slope −E_QLM/(k_B T_onset)
+  fig6-lengths             ξ_g, ξ_co, ξ_QLM and the QLMs' participation length against T_p; box-limited
+                           lengths drawn as lower bounds
   finite-size              ω_min and A_g against N per T_p (only with several N)
   profiles                 radial profiles of the dipole responses and of the QLMs, with ξ_co and ξ_QLM
 
 Quantities are in the paper's units (T_p/T_onset, ω a0/c_∞, ξ/a0, G a0³/k_B T_onset) when the onset fit
-is known, in raw units (ε/k_B, √(ε/m)/λ_min, λ_min) otherwise. Prints the files written.
+is known, in raw units (ε/k_B, √(ε/m)/λ_min, λ_min) otherwise. A quantity the data do not resolve
+(A_g, 𝒩, E_QLM) is never drawn as a value. Prints the files written.
 
 Usage: plot_campaign.py SUMMARY.h5 OUTDIR
 """
 import json
 import math
 import os
+import re
 import sys
 
 import h5py
 import matplotlib
 import matplotlib.colors
 import matplotlib.ticker
+import matplotlib.transforms
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -50,6 +59,12 @@ MARKERS = ["o", "s", "^", "D", "v", "p", "h", "<", ">"]
 TEMPERATURE_MAP = matplotlib.colors.LinearSegmentedColormap.from_list(
     "cold-hot", ["#0c2c84", "#2c7fb8", "#6a51a3", "#ae017e", "#e31a1c", "#f58220"])
 SERIES = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+# The ω_g estimators as the summary names them: the estimator, the suffix of its keys, its symbol.
+ESTIMATORS = [
+    ("mean", "", r"mean $\omega^{(ij)}$"),
+    ("sqrt_mean_kappa", "_sqrt_mean_kappa", r"$\sqrt{\langle\kappa\rangle}$"),
+    ("median", "_median", r"median $\omega^{(ij)}$"),
+]
 
 
 def number(x):
@@ -80,6 +95,27 @@ def parsed(x):
     return x
 
 
+def plain(text):
+    """The summary's text (reasons, notes) safe for matplotlib: `$` taken literally, 𝒩 (not in the
+    default font) as mathtext."""
+    return str(text).replace("$", r"\$").replace("𝒩", r"$\mathcal{N}$")
+
+
+def wrap(text, width):
+    """Lines of at most `width` visible characters, broken at spaces (so never inside mathtext, which
+    must hold none): the length of mathtext's source is no guide to its width on the page."""
+    def visible(t):
+        return len(re.sub(r"\\[a-zA-Z]+|[${}^_]", "", t))
+
+    lines = []
+    for word in str(text).split(" "):
+        if lines and visible(lines[-1] + " " + word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 class Point:
     """One (N, T_p) point: its scalars (as in summary_json) and its curves (from its h5 group)."""
 
@@ -99,11 +135,31 @@ class Point:
             return number(v.get("error"))
         return number(self.record.get(key + "_error"))
 
-    def window(self, key="a_g_window"):
-        w = parsed(self.record.get(key))
-        if isinstance(w, (list, tuple)) and len(w) == 2:
-            return number(w[0]), number(w[1])
-        return math.nan, math.nan
+    def flag(self, key):
+        """A boolean of the summary (e.g. xi_co_box_limited); False where absent."""
+        v = self.record.get(key)
+        return v if isinstance(v, bool) else False
+
+    def text(self, key):
+        """A string of the summary (e.g. a_g_unresolved); empty where absent."""
+        v = self.record.get(key)
+        return v.strip() if isinstance(v, str) else ""
+
+    @property
+    def a_g_resolved(self):
+        a_g = self.value("a_g")
+        return finite(a_g) and a_g > 0 and not self.text("a_g_unresolved")
+
+    def window(self):
+        """The fitted range of the ω⁵ law (raw units): [lowest mode, a_g_window_upper], NaN where A_g is
+        unresolved; older summaries stored both ends as a_g_window."""
+        upper = self.value("a_g_window_upper")
+        old = parsed(self.record.get("a_g_window"))
+        if not finite(upper) and isinstance(old, (list, tuple)) and len(old) == 2:
+            return number(old[0]), number(old[1])
+        omega = self.curve("cdf_omega")
+        omega = omega[np.isfinite(omega) & (omega > 0)]
+        return (float(omega.min()) if omega.size else math.nan), upper
 
     def curve(self, name):
         return np.asarray(self.curves.get(name, np.empty(0)), dtype=float)
@@ -171,6 +227,12 @@ class Units:
     def t(self, temperature):
         return temperature / self.onset if self.paper_t else temperature
 
+    def t_errors(self, points):
+        """Errors of T_p/T_onset (T_onset's own); NaN where the axis is in raw T_p, which has none."""
+        if not self.paper_t:
+            return np.full(len(points), math.nan)
+        return np.array([p.error("parent_temperature_over_onset") for p in points])
+
     def omega_factor(self, point):
         """Raw frequency → plotted frequency for this point (c_∞/a0 depends on the point's a0)."""
         if self.paper_omega and finite(point.a0):
@@ -183,29 +245,59 @@ class Units:
         return rf"$T_\mathrm{{p}} = {temperature:.3g}$"
 
 
-def quantity(points, name):
-    """Values and errors of `name`, in the paper's units if the summary has them for any point."""
-    paper = any(finite(p.value(name + "_paper")) for p in points)
+def quantity(points, name, paper=None):
+    """Values and errors of `name`, in the paper's units if the summary has them for any point (or as
+    `paper` says, so that several quantities share the axis's units)."""
+    if paper is None:
+        paper = any(finite(p.value(name + "_paper")) for p in points)
     key = name + "_paper" if paper else name
     return (np.array([p.value(key) for p in points]), np.array([p.error(key) for p in points]), paper)
 
 
-def draw(ax, x, y, err=None, log=False, filled=True, connect=True, **style):
-    """Error-bar markers (NaN errors left out); lower bars kept above zero on log axes."""
+def draw(ax, x, y, err=None, log=False, filled=True, connect=True, xerr=None, **style):
+    """Error-bar markers (NaN errors left out, also of `xerr`); lower bars kept above zero on log axes."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     err = np.full_like(y, np.nan) if err is None else np.asarray(err, float)
+    xerr = np.full_like(x, np.nan) if xerr is None else np.asarray(xerr, float)
     keep = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log else True)
     if not keep.any():
         return None
     order = np.argsort(x[keep])
-    x, y, err = x[keep][order], y[keep][order], err[keep][order]
+    x, y, err, xerr = x[keep][order], y[keep][order], err[keep][order], xerr[keep][order]
     err = np.where(np.isfinite(err) & (err > 0), err, 0.0)
+    xerr = np.where(np.isfinite(xerr) & (xerr > 0), xerr, 0.0)
     lower = np.minimum(err, 0.9 * y) if log else err
     colour = style.get("color")
     options = dict(ls="-" if connect else "none", lw=0.8, ms=6, capsize=2.5, elinewidth=0.9, mec=colour,
                    mfc=colour if filled else "white")
     options.update(style)
-    return ax.errorbar(x, y, yerr=[lower, err] if err.any() else None, **options)
+    return ax.errorbar(x, y, yerr=[lower, err] if err.any() else None, xerr=xerr if xerr.any() else None,
+                       **options)
+
+
+def lower_bounds(ax, x, y, marker="o", dodge=0.0, **style):
+    """Open markers with an arrow up: values the data bound only from below (e.g. box-limited lengths).
+    `dodge` shifts them sideways by that many points: bounds set by the same box tend to coincide."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    if not keep.any():
+        return
+    colour = style.get("color")
+    # Offsets on the page (not in data units), so that the arrows read alike on any scale.
+    at = matplotlib.transforms.offset_copy(ax.transData, fig=ax.figure, x=dodge, units="points")
+    up = matplotlib.transforms.offset_copy(ax.transData, fig=ax.figure, x=dodge, y=17, units="points")
+    ax.plot(x[keep], y[keep], ls="none", marker=marker, ms=6.5, mfc="white", mec=colour, mew=1.3, zorder=4,
+            transform=at)
+    for xi, yi in zip(x[keep], y[keep]):
+        ax.annotate("", xy=(xi, yi), xycoords=up, xytext=(xi, yi), textcoords=at, zorder=5,
+                    arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.2, shrinkA=4.5, shrinkB=0,
+                                    mutation_scale=9))
+
+
+def lower_bound_handle(label="lower bound (box-limited)"):
+    """Legend entry for `lower_bounds`: an open marker beside an up arrow."""
+    return (Line2D([], [], ls="none", marker="o", mfc="white", mec="grey", mew=1.3, label=label),
+            Line2D([], [], ls="none", marker=r"$\uparrow$", ms=9, color="grey"))
 
 
 class Sizes:
@@ -251,10 +343,13 @@ def reference_size(summary, points, sizes):
 
 
 def legend(ax, extra=(), **kw):
+    """The axes' labelled artists and `extra` proxies; a tuple of proxies is one entry with its first's
+    label, drawn side by side."""
     handles, labels = ax.get_legend_handles_labels()
     handles += list(extra)
-    labels += [h.get_label() for h in extra]
+    labels += [(h[0] if isinstance(h, tuple) else h).get_label() for h in extra]
     if handles:
+        kw.setdefault("handler_map", {tuple: HandlerTuple(ndivide=None)})
         ax.legend(handles, labels, **kw)
 
 
@@ -317,7 +412,7 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
     n = reference_size(summary, points, sizes)
     shown = sorted(sizes.of(points, n), key=lambda p: p.temperature)
     # Wider than the axes: the legend goes to the right, where it cannot hide a curve.
-    figure, ax = plt.subplots(figsize=(8, 4.5))
+    figure, ax = plt.subplots(figsize=(8.4, 4.5))
     fitted = False
     drawn = []
     for p in shown:
@@ -327,14 +422,17 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
         m = min(len(omega), len(cdf))
         keep = np.isfinite(omega[:m]) & np.isfinite(cdf[:m]) & (omega[:m] > 0) & (cdf[:m] > 0)
         if keep.any() and finite(factor):
+            label = units.t_text(p.temperature) + ("" if p.a_g_resolved else r" ($A_\mathrm{g}$ unresolved)")
             ax.plot(omega[:m][keep] * factor, cdf[:m][keep], drawstyle="steps-post", color=colour, lw=1.3,
-                    label=units.t_text(p.temperature))
+                    label=label)
             drawn.append(cdf[:m][keep])
         lo, hi = p.window()
         a_g = p.value("a_g")
-        if finite(lo) and finite(hi) and 0 < lo < hi and finite(a_g) and a_g > 0 and finite(factor):
+        if p.a_g_resolved and finite(lo) and finite(hi) and 0 < lo < hi and finite(factor):
             w = np.geomspace(lo, hi, 50)
             ax.plot(w * factor, a_g / 5 * w ** 5, ls="--", color=colour, lw=1.6, alpha=0.9)
+            # The window's upper end: where the law stops being fitted.
+            ax.plot([hi * factor], [a_g / 5 * hi ** 5], ls="none", marker="|", ms=13, mew=2, color=colour)
             drawn.append(a_g / 5 * w ** 5)
             fitted = True
     ax.set_xscale("log")
@@ -344,8 +442,12 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
     ax.set_title(f"cumulative density of states, $N = {n}$")
     if not ax.lines:
         empty(ax, "no modes stored")
-    fit_handle = [Line2D([], [], ls="--", color="grey", label=r"$(A_\mathrm{g}/5)\,\omega^5$")] if fitted else []
-    legend(ax, fit_handle, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    fit_handles = [
+        Line2D([], [], ls="--", color="grey", label=r"$(A_\mathrm{g}/5)\,\omega^5$ on its window"),
+        Line2D([], [], ls="none", marker="|", ms=13, mew=2, color="grey",
+               label=r"window's upper end $\omega_\mathrm{u}$"),
+    ] if fitted else []
+    legend(ax, fit_handles, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     if drawn:
         # Room below the curves for the inset: the data fill the top 58% of the (log) axis.
         lo, hi = min(d.min() for d in drawn) / 1.5, max(d.max() for d in drawn) * 1.5
@@ -354,6 +456,8 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
     # Inset: A_g for every size, so that the finite-size spread is visible next to the curves.
     inset = ax.inset_axes([0.6, 0.1, 0.37, 0.3])
     values, errors, _ = quantity(points, "a_g")
+    resolved = np.array([p.a_g_resolved for p in points])
+    values = np.where(resolved, values, math.nan)
     x = np.array([units.t(p.temperature) for p in points])
     for m in sizes.values:
         mine = np.array([p.n == m for p in points])
@@ -364,157 +468,342 @@ def cumulative_dos(out, summary, points, units, sizes, colours):
     if log_axis_usable(values):
         inset.set_yscale("log")
     else:
-        empty(inset, "no fit")
+        empty(inset, r"$A_\mathrm{g}$ unresolved")
     inset.set_xlabel(units.t_label, fontsize=8, labelpad=1)
     inset.set_ylabel(units.a_g_label, fontsize=8, labelpad=1)
     inset.tick_params(labelsize=7, which="both")
     out.save(figure, "fig2-cumulative-dos")
 
 
+def a_g_window(out, summary, points, units, sizes, colours):
+    n = reference_size(summary, points, sizes)
+    shown = [p for p in sorted(sizes.of(points, n), key=lambda p: p.temperature)
+             if p.curve("a_g_sensitivity_upper").size]
+    if not shown:
+        print("a_g-window: skipped, the summary stores no A_g sensitivity curves")
+        return
+    over_phonon = all(finite(p.value("phonon_frequency")) and p.value("phonon_frequency") > 0 for p in shown)
+    figure, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+    unresolved = chosen_drawn = False
+    limits = {ax: [] for ax in axes}
+    for p in shown:
+        colour = colours(p.temperature)
+        names = ["a_g_sensitivity_upper", "a_g_sensitivity", "a_g_sensitivity_error",
+                 "a_g_sensitivity_exponent", "a_g_sensitivity_exponent_error"]
+        curves = [p.curve(name) for name in names]
+        m = min(len(c) for c in curves)
+        upper, a_g, a_g_error, beta, beta_error = (c[:m] for c in curves)
+        scale = 1 / p.value("phonon_frequency") if over_phonon else units.omega_factor(p)
+        if m == 0 or not finite(scale):
+            continue
+        x = upper * scale
+        resolved = p.a_g_resolved
+        # An unresolved A_g has no chosen value: its curve is shown against its value at the cap instead.
+        usable = np.isfinite(a_g) & (a_g > 0)
+        reference = p.value("a_g") if resolved else (a_g[usable][-1] if usable.any() else math.nan)
+        style = dict(color=colour, lw=1.4) if resolved else dict(color=colour, lw=1.1, ls="--", alpha=0.6)
+        label = units.t_text(p.temperature) + ("" if resolved else r" ($A_\mathrm{g}$ unresolved)")
+        unresolved |= not resolved
+        for ax, y, e in [(axes[0], a_g / reference, a_g_error / reference), (axes[1], beta, beta_error)]:
+            ok = np.isfinite(x) & np.isfinite(y)
+            if not ok.any():
+                continue
+            ax.plot(x[ok], y[ok], label=label, **style)
+            band = ok & np.isfinite(e)
+            ax.fill_between(x[band], (y - e)[band], (y + e)[band], color=colour, lw=0,
+                            alpha=0.1 if resolved else 0.05)
+            limits[ax].extend([np.min(y[ok]), np.max(y[ok])])
+        chosen = p.value("a_g_window_upper")
+        if resolved and finite(chosen):
+            xu = chosen * scale
+            exponent = p.value("a_g_free_exponent")
+            axes[0].plot([xu], [1.0], ls="none", marker="o", ms=6, color=colour, mec="white", zorder=4)
+            if finite(exponent):
+                axes[1].errorbar([xu], [exponent], yerr=[[p.error("a_g_free_exponent")]], marker="o", ms=6,
+                                 color=colour, mec="white", capsize=2.5, zorder=4)
+            for ax in axes:
+                # Short ticks at the bottom: full-height lines would hide the curves.
+                ax.axvline(xu, ymin=0, ymax=0.07, color=colour, lw=2.2)
+            chosen_drawn = True
+    if over_phonon:
+        x_label = r"upper end of the window $\omega_\mathrm{u}\,/\,(2\pi c_s/L)$"
+    else:
+        x_label = "upper end of the window " + units.omega_label.replace(r"\omega", r"\omega_\mathrm{u}", 1)
+    axes[0].axhline(1.0, color="grey", lw=0.8, ls=":")
+    axes[0].set_ylabel(r"$A_\mathrm{g}(\omega_\mathrm{u})\,/\,A_\mathrm{g}$")
+    axes[0].set_title(rf"(a) $A_\mathrm{{g}}$ from the modes below $\omega_\mathrm{{u}}$, $N = {n}$")
+    axes[1].axhline(5.0, color="black", lw=1, ls=":", label=r"$\omega^4$ law: $\beta = 5$")
+    axes[1].set_ylabel(r"free exponent $\hat\beta$ of CDF $\propto \omega^{\hat\beta}$")
+    axes[1].set_title(r"(b) the test of the $\omega^4$ law")
+    for ax, level in zip(axes, [1.0, 5.0]):
+        ax.set_xlabel(x_label)
+        if not ax.lines:
+            empty(ax, "no sensitivity curves")
+        elif limits[ax]:
+            # The curves set the range: the bands of the few-mode ends would flatten them.
+            lo, hi = min(limits[ax] + [level]), max(limits[ax] + [level])
+            ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+    extra = [Line2D([], [], ls="none", marker="o", ms=6, color="grey", mec="white",
+                    label=r"chosen $\omega_\mathrm{u}$ (also ticked on the axis)")] if chosen_drawn else []
+    if unresolved:
+        extra.append(Line2D([], [], ls="--", color="grey", alpha=0.6,
+                            label=r"unresolved: $A_\mathrm{g}$ over its value at the cap"))
+    legend(axes[1], extra, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    out.save(figure, "a_g-window")
+
+
 def omega_g_and_shear(out, summary, points, units, sizes):
-    qlm_values, qlm_errors, _ = quantity(points, "qlm_number")
-    # The 𝒩 panel only when some point has it: without A_g fits it would stay empty.
-    panels = 3 if np.any(np.isfinite(qlm_values)) else 2
-    figure, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.5))
+    figure, axes = plt.subplots(1, 3, figsize=(18, 4.5))
     x = np.array([units.t(p.temperature) for p in points])
+    x_errors = units.t_errors(points)
 
     ax = axes[0]
-    omega_g, omega_g_errors, paper = quantity(points, "omega_g")
-    factors = np.array([units.omega_factor(p) for p in points])
-    # √⟨κ⟩ and the median are stored raw; converted with the same c_∞/a0 as ω_g when ω_g is converted.
-    scale = factors if paper else np.ones(len(points))
-    extras = [
-        ("omega_g", omega_g, omega_g_errors, r"$\omega_\mathrm{g}$", True),
-        ("kappa", np.array([p.value("sqrt_mean_kappa") for p in points]) * scale, None,
-         r"$\sqrt{\langle\kappa\rangle}$", False),
-        ("median", np.array([p.value("median_omega") for p in points]) * scale, None,
-         r"median $\omega^{(ij)}$", False),
-    ]
-    for k, (_, y, e, label, filled) in enumerate(extras):
+    paper = quantity(points, "omega_g")[2]
+    new_keys = any(f"omega_g{suffix}" in p.record for p in points for _, suffix, _ in ESTIMATORS[1:])
+    # Older summaries stored √⟨κ⟩ and the median raw and without errors; converted like ω_g.
+    old_keys = {"_sqrt_mean_kappa": "sqrt_mean_kappa", "_median": "median_omega"}
+    factors = np.array([units.omega_factor(p) for p in points]) if paper else np.ones(len(points))
+    for k, (_, suffix, symbol) in enumerate(ESTIMATORS):
+        if suffix and not new_keys:
+            y, e = np.array([p.value(old_keys[suffix]) for p in points]) * factors, None
+        else:
+            y, e, _ = quantity(points, "omega_g" + suffix, paper)
         for m in sizes.values:
             mine = np.array([p.n == m for p in points])
-            draw(ax, x[mine], y[mine], None if e is None else e[mine], filled=filled, color=SERIES[k],
-                 marker=sizes.marker(m), label=label if m == sizes.values[0] else None)
-    ax.set_ylabel(units.omega_label if paper else
-                  r"$\omega$ [$\sqrt{\varepsilon/m}\,/\lambda_\mathrm{min}$]")
-    ax.set_title("(a) typical frequency of the soft spots")
-    legend(ax, sizes.handles(), loc="best")
+            # T_onset's error is one per T_p: drawn once, on the paper's estimator.
+            draw(ax, x[mine], y[mine], None if e is None else e[mine], filled=k == 0, color=SERIES[k],
+                 marker=sizes.marker(m), xerr=x_errors[mine] if k == 0 else None,
+                 label=symbol if m == sizes.values[0] else None)
+    ax.set_ylabel(r"$\omega_\mathrm{g}\,a_0/c_\infty$" if paper else
+                  r"$\omega_\mathrm{g}$ [$\sqrt{\varepsilon/m}\,/\lambda_\mathrm{min}$]")
+    ax.set_title(r"(a) typical frequency $\omega_\mathrm{g}$ of the soft spots")
+    legend(ax, sizes.handles(), loc="best", title=r"$\omega_\mathrm{g}$ as")
 
     ax = axes[1]
     shear, shear_errors, _ = quantity(points, "shear_modulus")
     for m in sizes.values:
         mine = np.array([p.n == m for p in points])
         draw(ax, x[mine], shear[mine], shear_errors[mine], color=SERIES[0], marker=sizes.marker(m),
-             label=f"$N = {m}$" if sizes.several else None)
+             xerr=x_errors[mine], label=f"$N = {m}$" if sizes.several else None)
     if units.paper_t:
         ax.axvline(1.0, ls="--", color="grey", lw=1, label=r"$T_\mathrm{p} = T_\mathrm{onset}$")
     ax.set_ylabel(units.g_label)
     ax.set_title("(b) shear modulus")
     legend(ax, loc="best")
 
-    if panels == 3:
-        ax = axes[2]
+    ax = axes[2]
+    resolved = np.array([p.a_g_resolved for p in points])
+    numbers = []
+    for k, (_, suffix, symbol) in enumerate(ESTIMATORS):
+        y, e, _ = quantity(points, "qlm_number" + suffix)
+        y = np.where(resolved, y, math.nan)
+        numbers.append(y)
         for m in sizes.values:
             mine = np.array([p.n == m for p in points])
-            draw(ax, x[mine], qlm_values[mine], qlm_errors[mine], log=True, color=SERIES[1],
-                 marker=sizes.marker(m), label=f"$N = {m}$" if sizes.several else None)
-        if log_axis_usable(qlm_values):
-            ax.set_yscale("log")
-        ax.set_ylabel(r"$\mathcal{N} = A_\mathrm{g}\,\omega_\mathrm{g}^5$")
-        ax.set_title("(c) number of quasilocalised modes")
-        legend(ax, loc="best")
+            draw(ax, x[mine], y[mine], e[mine], log=True, filled=k == 0, color=SERIES[k],
+                 marker=sizes.marker(m), xerr=x_errors[mine] if k == 0 else None,
+                 label=symbol if m == sizes.values[0] else None)
+    if log_axis_usable(numbers):
+        ax.set_yscale("log")
+        legend(ax, sizes.handles(), loc="best", title=r"$\omega_\mathrm{g}$ as")
+    else:
+        print("fig4: no resolved A_g, so no 𝒩 to draw")
+    ax.set_ylabel(r"$\mathcal{N} = A_\mathrm{g}\,\omega_\mathrm{g}^5$")
+    ax.set_title("(c) number of quasilocalised modes")
     for ax in axes:
         ax.set_xlabel(units.t_label)
         if not ax.lines and not ax.collections:
-            empty(ax, "no data")
+            empty(ax, r"$A_\mathrm{g}$ unresolved at every $T_\mathrm{p}$" if ax is axes[2] else "no data")
     out.save(figure, "fig4-omega-g-and-shear")
 
 
+def boltzmann_fits(size):
+    """A size's Boltzmann fits by ω_g estimator. An older summary's single fit (mean ω_g, in units of
+    that size's own T_onset, kept as "onset") is read as the mean's."""
+    entries = parsed(size.get("boltzmann"))
+    if isinstance(entries, list):
+        return {e.get("estimator"): e for e in entries if isinstance(e, dict)}
+    if "qlm_energy_over_onset" not in size:
+        return {}
+    energy = parsed(size.get("qlm_energy_over_onset"))
+    return {"mean": {
+        "regime_parent_temperatures": parsed(size.get("boltzmann_parent_temperatures")) or [],
+        "qlm_energy_over_onset": energy if isinstance(energy, dict) else {"value": energy, "error": None},
+        "onset": size.get("onset_temperature"),
+        "unresolved": "" if finite(number(energy)) else "no fit in the summary",
+    }}
+
+
+def energy_text(fit, units):
+    """E_QLM ± error of a fit as mathtext, in k_B T_onset (or ε without T_onset); None when unresolved."""
+    energy = parsed(fit.get("qlm_energy_over_onset" if units.paper_t else "qlm_energy"))
+    value = number(energy)
+    error = number(energy.get("error")) if isinstance(energy, dict) else math.nan
+    if not finite(value):
+        return None
+    # The value to the error's first significant digit. No spaces inside the mathtext: the title is
+    # wrapped at spaces.
+    if finite(error) and error > 0:
+        digits = max(0, -math.floor(math.log10(error)))
+        text = f"{value:.{digits}f}\\pm{error:.{digits}f}"
+    else:
+        text = f"{value:.2g}"
+    unit = r"k_\mathrm{B}T_\mathrm{onset}" if units.paper_t else r"\varepsilon"
+    return f"${text}\\,{unit}$"
+
+
 def boltzmann(out, summary, points, units, sizes):
-    figure, ax = plt.subplots(figsize=(6, 4.5))
-    values, errors, _ = quantity(points, "qlm_number")
+    figure, ax = plt.subplots(figsize=(9, 4.8))
     scale = units.onset if units.paper_t else 1.0
     x = np.array([scale / p.temperature if finite(p.temperature) and p.temperature > 0 else math.nan
                   for p in points])
+    resolved = np.array([p.a_g_resolved for p in points])
     by_n = {int(number(s.get("n_particles"))): s for s in summary.get("sizes") or []
-            if finite(number(s.get("n_particles")))}
-    any_fit = False
-    for k, m in enumerate(sizes.values):
-        size = by_n.get(m, {})
-        chosen = parsed(size.get("boltzmann_parent_temperatures")) or []
-        chosen = [number(t) for t in chosen] if isinstance(chosen, list) else []
+            if isinstance(s, dict) and finite(number(s.get("n_particles")))}
+    drawn, estimators_drawn = [], set()
+    plateau_drawn = fit_drawn = regime_drawn = rest_drawn = False
+    titles = []
+    for m in sizes.values:
+        fits = boltzmann_fits(by_n.get(m, {}))
         mine = np.array([p.n == m for p in points])
-        energy = parsed(size.get("qlm_energy_over_onset"))
-        e_value = number(energy.get("value")) if isinstance(energy, dict) else number(energy)
-        e_error = number(energy.get("error")) if isinstance(energy, dict) else math.nan
-        # Points count as fitted only when the fit exists: a single chosen point gives none.
-        in_fit = np.array([finite(e_value) and p.n == m
-                           and any(np.isclose(p.temperature, t, rtol=1e-9) for t in chosen) for p in points])
-        colour = SERIES[k % len(SERIES)]
-        tag = f" ($N = {m}$)" if sizes.several else ""
-        # Fitted points filled, the others open: the fit only takes the low temperatures.
-        draw(ax, x[in_fit], values[in_fit], errors[in_fit], log=True, connect=False, color=colour,
-             marker=sizes.marker(m), label="fitted" + tag)
-        rest = mine & ~in_fit
-        draw(ax, x[rest], values[rest], errors[rest], log=True, connect=False, filled=False, color=colour,
-             marker=sizes.marker(m), label="not fitted" + tag)
-        ok = in_fit & np.isfinite(x) & np.isfinite(values) & (values > 0)
-        if not finite(e_value) or ok.sum() < 2:
-            continue
-        # E is in units of this size's own T_onset; the axis uses the reference T_onset.
-        own_onset = number(size.get("onset_temperature"))
-        slope = e_value * (own_onset / scale if finite(own_onset) else 1.0)
-        xs, ys = x[ok], np.log(values[ok])
-        relative = errors[ok] / values[ok]
-        weights = 1 / relative ** 2 if np.all(np.isfinite(relative) & (relative > 0)) else np.ones(len(xs))
-        x_mean, y_mean = np.average(xs, weights=weights), np.average(ys, weights=weights)
-        line = np.linspace(xs.min(), xs.max(), 50)
-        text = f"{e_value:.1f} \\pm {e_error:.1f}" if finite(e_error) else f"{e_value:.1f}"
-        ax.plot(line, np.exp(y_mean - slope * (line - x_mean)), color=colour, lw=1.5, ls="--",
-                label=rf"$E_\mathrm{{QLM}} = {text}\,k_\mathrm{{B}}T_\mathrm{{onset}}$" + tag)
-        any_fit = True
-    if log_axis_usable(values):
+        results = []
+        for k, (estimator, suffix, symbol) in enumerate(ESTIMATORS):
+            values, errors, _ = quantity(points, "qlm_number" + suffix)
+            values = np.where(resolved, values, math.nan)
+            fit = fits.get(estimator) or {}
+            regime = parsed(fit.get("regime_parent_temperatures")) or []
+            regime = [number(t) for t in regime] if isinstance(regime, list) else []
+            in_regime = mine & np.array([any(np.isclose(p.temperature, t, rtol=1e-9) for t in regime)
+                                         for p in points])
+            main = k == 0
+            # The paper's estimator in front; the two others lighter, for comparison.
+            style = dict(log=True, connect=False, color=SERIES[k], marker=sizes.marker(m),
+                         ms=6.5 if main else 5, alpha=1.0 if main else 0.5, zorder=3 if main else 2)
+            rest = mine & ~in_regime
+            regime_drawn |= draw(ax, x[in_regime], values[in_regime], errors[in_regime], **style) is not None
+            rest_drawn |= draw(ax, x[rest], values[rest], errors[rest], filled=False, **style) is not None
+            if np.any(np.isfinite(values[mine])):
+                drawn.append(values[mine])
+                estimators_drawn.add(k)
+            plateau = parsed(fit.get("log_plateau"))
+            level, spread = number(plateau), number(plateau.get("error")) if isinstance(plateau, dict) else math.nan
+            if finite(level):
+                spread = spread if finite(spread) else 0.0
+                ax.axhspan(math.exp(level - spread), math.exp(level + spread), color=SERIES[k], lw=0,
+                           alpha=0.2 if main else 0.08, zorder=0)
+                ax.axhline(math.exp(level), color=SERIES[k], lw=0.8, ls=":", alpha=0.8 if main else 0.4)
+                plateau_drawn = True
+            text = energy_text(fit, units)
+            results.append((symbol, text, plain(fit.get("unresolved") or "")))
+            if text is None:
+                continue
+            # The fit's own energy: in T_onset units, with the reference T_onset of the axis (an older
+            # summary's with that size's own T_onset).
+            own = number(fit.get("onset"))
+            slope = number(fit.get("qlm_energy_over_onset")) * (own / scale if finite(own) else 1.0) \
+                if units.paper_t else number(fit.get("qlm_energy"))
+            ok = in_regime & np.isfinite(x) & np.isfinite(values) & (values > 0)
+            if not ok.any() or not finite(slope):
+                continue
+            # The intercept with the known slope: a weighted mean of ln 𝒩 + slope·x over the regime.
+            xs, ys = x[ok], np.log(values[ok])
+            relative = errors[ok] / values[ok]
+            weights = 1 / relative ** 2 if np.all(np.isfinite(relative) & (relative > 0)) else np.ones(len(xs))
+            intercept = np.average(ys + slope * xs, weights=weights)
+            line = np.linspace(xs.min(), xs.max(), 50) if xs.max() > xs.min() else xs
+            ax.plot(line, np.exp(intercept - slope * line), color=SERIES[k], lw=1.8 if main else 1.2,
+                    ls="--", alpha=1.0 if main else 0.6, zorder=4)
+            fit_drawn = True
+        titles.append((m, results))
+    if log_axis_usable(np.concatenate(drawn) if drawn else []):
         ax.set_yscale("log")
+    if units.paper_t:
+        ax.axvline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(units.inverse_t_label)
     ax.set_ylabel(r"$\mathcal{N} = A_\mathrm{g}\,\omega_\mathrm{g}^5$")
-    if any_fit:
-        ax.set_title(r"Boltzmann-like $\mathcal{N} \propto \exp(-E_\mathrm{QLM}/k_\mathrm{B}T_\mathrm{p})$")
-    else:
-        # The fit needs T_onset to choose its points, and at least two of them.
-        reason = r"$T_\mathrm{onset}$ unknown" if not units.paper_t else r"at low $T_\mathrm{p}$"
-        ax.set_title(f"no Boltzmann fit: fewer than 2 points {reason}")
-    if not ax.lines:
-        empty(ax, "no QLM numbers")
-    legend(ax, loc="best")
+    if not drawn:
+        empty(ax, r"no resolved $\mathcal{N}$: $A_\mathrm{g}$ unresolved at every $T_\mathrm{p}$")
+    ax.set_title(boltzmann_title(titles, units, sizes), fontsize=9.5, loc="left")
+    extra = [Line2D([], [], ls="none", marker="o", color=SERIES[k], alpha=1.0 if k == 0 else 0.5,
+                    label=rf"$\omega_\mathrm{{g}}$ as {symbol}")
+             for k, (_, _, symbol) in enumerate(ESTIMATORS) if k in estimators_drawn]
+    if regime_drawn:
+        extra.append(Line2D([], [], ls="none", marker="o", color="grey", label="in the Boltzmann regime"))
+    if rest_drawn:
+        extra.append(Line2D([], [], ls="none", marker="o", color="grey", mfc="white",
+                            label="outside it" if regime_drawn else "outside the Boltzmann regime"))
+    if plateau_drawn:
+        extra.append(Patch(color="grey", alpha=0.3, lw=0, label=r"plateau of $\mathcal{N}$ ($\pm$ error)"))
+    if fit_drawn:
+        extra.append(Line2D([], [], ls="--", color="grey",
+                            label=r"$\mathcal{N} \propto \exp(-E_\mathrm{QLM}/k_\mathrm{B}T_\mathrm{p})$"))
+    if units.paper_t:
+        extra.append(Line2D([], [], ls="--", color="grey", lw=0.8, label=r"$T_\mathrm{p} = T_\mathrm{onset}$"))
+    legend(ax, extra + sizes.handles(), loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     out.save(figure, "fig5-boltzmann")
 
 
+def boltzmann_title(titles, units, sizes):
+    """E_QLM by each estimator, or why the mean's is unresolved, per size."""
+    name = r"$E_\mathrm{QLM}$"
+    lines = []
+    for m, results in titles:
+        tag = f"$N = {m}$: " if sizes.several else ""
+        if not results or all(text is None and not reason for _, text, reason in results):
+            reason = "no Boltzmann fit in the summary" if units.paper_t else r"$T_\mathrm{onset}$ unknown"
+            lines.append(f"{tag}no {name}: {reason}")
+            continue
+        (mean_symbol, mean_text, mean_reason), others = results[0], results[1:]
+        rest = "; ".join(f"as {symbol}: {text or 'unresolved'}" for symbol, text, _ in others)
+        if mean_text:
+            lines.append(wrap(f"{tag}{name} = {mean_text} with $\\omega_\\mathrm{{g}}$ as {mean_symbol}; "
+                              f"{rest}", 95))
+        else:
+            lines.append(wrap(f"{tag}no {name}: {mean_reason or 'not fitted'}", 95))
+            if any(text for _, text, _ in others):
+                lines.append(wrap(f"({name} with $\\omega_\\mathrm{{g}}$ {rest})", 95))
+    return "\n".join(lines)
+
+
 def lengths(out, summary, points, units, sizes):
-    figure, ax = plt.subplots(figsize=(8.2, 4.5))
+    figure, ax = plt.subplots(figsize=(8.4, 4.5))
     x = np.array([units.t(p.temperature) for p in points])
     series = [
-        ("xi_g", r"$\xi_\mathrm{g} = 2\pi c_s/\omega_\mathrm{g}$", True),
-        ("xi_co", r"$\xi_\mathrm{co}$ (dipole responses)", True),
-        ("xi_qlm", r"$\xi_\mathrm{QLM}$ (QLM profile)", True),
-        ("xi_qlm_participation", r"$a_0 (eN)^{1/3}$ (QLM participation)", False),
+        ("xi_g", r"$\xi_\mathrm{g} = 2\pi c_s/\omega_\mathrm{g}$"),
+        ("xi_co", r"$\xi_\mathrm{co}$ (dipole responses)"),
+        ("xi_qlm", r"$\xi_\mathrm{QLM}$ (QLM profile)"),
+        ("xi_qlm_participation", r"$a_0 (eN)^{1/3}$ (QLM participation)"),
     ]
-    papers = [quantity(points, name)[2] for name, _, _ in series]
+    papers = [quantity(points, name)[2] for name, _ in series]
     # One unit for the whole axis: a0 only if every length can be given in it.
     paper = all(papers)
-    for k, (name, label, filled) in enumerate(series):
-        key = name + "_paper" if paper else name
-        y = np.array([p.value(key) for p in points])
-        e = np.array([p.error(key) for p in points])
+    handles, any_bound = [], False
+    for k, (name, label) in enumerate(series):
+        y, e, _ = quantity(points, name, paper)
+        bound = np.array([p.flag(name + "_box_limited") for p in points])
         for m in sizes.values:
             mine = np.array([p.n == m for p in points])
-            draw(ax, x[mine], y[mine], e[mine], filled=filled, color=SERIES[k], marker=sizes.marker(m),
-                 label=label if m == sizes.values[0] else None)
+            measured = mine & ~bound
+            draw(ax, x[measured], y[measured], e[measured], connect=False, color=SERIES[k],
+                 marker=sizes.marker(m))
+            # The line joins neighbouring measured values only: across a lower bound it would claim a value.
+            order = np.argsort(x[mine])
+            ax.plot(x[mine][order], np.where(bound[mine], math.nan, y[mine])[order], color=SERIES[k], lw=0.8)
+            lower_bounds(ax, x[mine & bound], y[mine & bound], marker=sizes.marker(m), color=SERIES[k],
+                         dodge=3.5 * (k - 1.5))
+            any_bound |= bool(np.any(np.isfinite(y[mine & bound])))
+        if np.any(np.isfinite(y)):
+            handles.append(Line2D([], [], ls="-", lw=0.8, marker="o", color=SERIES[k], label=label))
+    if any_bound:
+        handles.append(lower_bound_handle("open, ↑: lower bound\n(box-limited)"))
+        # Headroom for the arrows above the highest bound.
+        ax.margins(y=0.15)
     ax.set_xlabel(units.t_label)
     ax.set_ylabel(r"$\xi/a_0$" if paper else r"$\xi$ [$\lambda_\mathrm{min}$]")
     ax.set_title("length scales of the soft spots")
     if not ax.lines:
         empty(ax, "no lengths")
-    legend(ax, sizes.handles(), loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    legend(ax, handles + sizes.handles(), loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     out.save(figure, "fig6-lengths")
 
 
@@ -525,6 +814,7 @@ def finite_size(out, summary, points, units, sizes, colours):
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     omega_min, omega_errors, omega_paper = quantity(points, "omega_min")
     a_g, a_g_errors, _ = quantity(points, "a_g")
+    a_g = np.where([p.a_g_resolved for p in points], a_g, math.nan)
     temperatures = sorted({round(p.temperature, 9) for p in points if finite(p.temperature)})
     n = np.array([p.n for p in points], float)
     for t in temperatures:
@@ -543,7 +833,7 @@ def finite_size(out, summary, points, units, sizes, colours):
         if log_axis_usable(values):
             ax.set_yscale("log")
         else:
-            empty(ax, "no data")
+            empty(ax, "unresolved at every point" if ax is axes[1] else "no data")
         ax.set_xlabel(r"$N$")
         ax.set_ylabel(label)
         ax.set_title(title)
@@ -565,7 +855,9 @@ def profiles(out, summary, points, units, sizes, colours):
         (axes[1], "qlm_profile_radius", "qlm_profile_mean_magnitude", "xi_qlm",
          r"$\langle|\boldsymbol{\psi}|\rangle$", "(b) QLMs, ticks at $\\xi_\\mathrm{QLM}$"),
     ]
+    bound_tick = dict(ymax=0.14, lw=1.6, ls=(0, (2, 1.5)))
     for ax, radius_name, value_name, length, symbol, title in panels:
+        bounded = False
         for p in shown:
             unit = p.a0 if in_a0 else 1.0
             r, v = p.curve(radius_name), p.curve(value_name)
@@ -580,8 +872,12 @@ def profiles(out, summary, points, units, sizes, colours):
                         marker=".", ms=4, label=units.t_text(p.temperature))
             xi = p.value(length) / unit
             if finite(xi) and xi > 0:
-                # Short ticks at the bottom: full-height lines would hide the curves.
-                ax.axvline(xi, ymin=0, ymax=0.08, color=colour, lw=2.2)
+                # Short ticks at the bottom: full-height lines would hide the curves. A box-limited
+                # length is only a lower bound: its tick is dashed.
+                limited = p.flag(length + "_box_limited")
+                tick = bound_tick if limited else dict(ymax=0.08, lw=2.2)
+                ax.axvline(xi, ymin=0, color=colour, **tick)
+                bounded |= limited
         if ax.lines:
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -595,7 +891,13 @@ def profiles(out, summary, points, units, sizes, colours):
             ax.set_xlabel(r"$r$ [$\lambda_\mathrm{min}$]")
             ax.set_ylabel(r"$r^2$" + symbol + r" [$\lambda_\mathrm{min}^2$]")
         ax.set_title(f"{title}, $N = {n}$")
-    legend(axes[0], loc="best")
+        note = [Line2D([], [], color="grey", label="dashed tick: lower bound (box-limited)",
+                       **{k: v for k, v in bound_tick.items() if k != "ymax"})] if bounded else []
+        # Upper left: r² f rises from there, and the ticks stand at the bottom.
+        if ax is axes[0]:
+            legend(ax, note, loc="upper left")
+        elif note:
+            ax.legend(handles=note, loc="upper left")
     out.save(figure, "profiles")
 
 
@@ -616,7 +918,13 @@ def main():
         print("T_onset unknown: temperatures in raw units")
     if not units.paper_omega:
         print("c_inf unknown: frequencies in raw units")
+    unresolved = [p for p in points if not p.a_g_resolved]
+    if unresolved:
+        print(f"A_g unresolved at {len(unresolved)} of {len(points)} points, not drawn as values:")
+        for p in unresolved:
+            print(f"  N = {p.n}, T_p = {p.temperature:g}: {p.text('a_g_unresolved') or 'no A_g in the summary'}")
     cumulative_dos(out, summary, points, units, sizes, colours)
+    a_g_window(out, summary, points, units, sizes, colours)
     omega_g_and_shear(out, summary, points, units, sizes)
     boltzmann(out, summary, points, units, sizes)
     lengths(out, summary, points, units, sizes)

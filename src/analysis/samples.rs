@@ -41,17 +41,16 @@ impl Profile {
 
     /// The first sum per particle in each shell (NaN where a shell is empty).
     pub fn mean_first(&self) -> Vec<f64> {
-        self.first
-            .iter()
-            .zip(&self.count)
-            .map(|(s, c)| if *c > 0.0 { s / c } else { f64::NAN })
-            .collect()
+        self.per_particle(&self.first)
     }
 
     /// The second sum per particle in each shell (NaN where a shell is empty).
     pub fn mean_second(&self) -> Vec<f64> {
-        self.second
-            .iter()
+        self.per_particle(&self.second)
+    }
+
+    fn per_particle(&self, sums: &[f64]) -> Vec<f64> {
+        sums.iter()
             .zip(&self.count)
             .map(|(s, c)| if *c > 0.0 { s / c } else { f64::NAN })
             .collect()
