@@ -138,7 +138,8 @@ class Point:
     def flag(self, key):
         """A boolean of the summary (e.g. xi_co_box_limited); False where absent."""
         v = self.record.get(key)
-        return v if isinstance(v, bool) else False
+        # Integers too: an HDF5 boolean read without h5py's enum mapping comes back as 0 or 1.
+        return bool(v) if isinstance(v, (bool, int)) else False
 
     def text(self, key):
         """A string of the summary (e.g. a_g_unresolved); empty where absent."""
@@ -288,6 +289,8 @@ def lower_bounds(ax, x, y, marker="o", dodge=0.0, **style):
     up = matplotlib.transforms.offset_copy(ax.transData, fig=ax.figure, x=dodge, y=17, units="points")
     ax.plot(x[keep], y[keep], ls="none", marker=marker, ms=6.5, mfc="white", mec=colour, mew=1.3, zorder=4,
             transform=at)
+    # Autoscaling skips artists drawn with a transform of their own.
+    ax.update_datalim(np.column_stack([x[keep], y[keep]]))
     for xi, yi in zip(x[keep], y[keep]):
         ax.annotate("", xy=(xi, yi), xycoords=up, xytext=(xi, yi), textcoords=at, zorder=5,
                     arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.2, shrinkA=4.5, shrinkB=0,
@@ -686,7 +689,8 @@ def boltzmann(out, summary, points, units, sizes):
                 drawn.append(values[mine])
                 estimators_drawn.add(k)
             plateau = parsed(fit.get("log_plateau"))
-            level, spread = number(plateau), number(plateau.get("error")) if isinstance(plateau, dict) else math.nan
+            level = number(plateau)
+            spread = number(plateau.get("error")) if isinstance(plateau, dict) else math.nan
             if finite(level):
                 spread = spread if finite(spread) else 0.0
                 ax.axhspan(math.exp(level - spread), math.exp(level + spread), color=SERIES[k], lw=0,
@@ -694,11 +698,12 @@ def boltzmann(out, summary, points, units, sizes):
                 ax.axhline(math.exp(level), color=SERIES[k], lw=0.8, ls=":", alpha=0.8 if main else 0.4)
                 plateau_drawn = True
             text = energy_text(fit, units)
-            results.append((symbol, text, plain(fit.get("unresolved") or "")))
+            if fit:
+                results.append((estimator, symbol, text, plain(fit.get("unresolved") or "")))
             if text is None:
                 continue
-            # The fit's own energy: in T_onset units, with the reference T_onset of the axis (an older
-            # summary's with that size's own T_onset).
+            # The slope in x = T_onset/T_p is E_QLM/k_B T_onset; an older summary's fit used its size's
+            # own T_onset, converted here to the axis's.
             own = number(fit.get("onset"))
             slope = number(fit.get("qlm_energy_over_onset")) * (own / scale if finite(own) else 1.0) \
                 if units.paper_t else number(fit.get("qlm_energy"))
@@ -714,7 +719,7 @@ def boltzmann(out, summary, points, units, sizes):
             ax.plot(line, np.exp(intercept - slope * line), color=SERIES[k], lw=1.8 if main else 1.2,
                     ls="--", alpha=1.0 if main else 0.6, zorder=4)
             fit_drawn = True
-        titles.append((m, results))
+        titles.append((m, results, by_n.get(m, {})))
     if log_axis_usable(np.concatenate(drawn) if drawn else []):
         ax.set_yscale("log")
     if units.paper_t:
@@ -738,30 +743,38 @@ def boltzmann(out, summary, points, units, sizes):
         extra.append(Line2D([], [], ls="--", color="grey",
                             label=r"$\mathcal{N} \propto \exp(-E_\mathrm{QLM}/k_\mathrm{B}T_\mathrm{p})$"))
     if units.paper_t:
-        extra.append(Line2D([], [], ls="--", color="grey", lw=0.8, label=r"$T_\mathrm{p} = T_\mathrm{onset}$"))
+        extra.append(Line2D([], [], ls="--", color="grey", lw=0.8,
+                            label=r"$T_\mathrm{p} = T_\mathrm{onset}$"))
     legend(ax, extra + sizes.handles(), loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     out.save(figure, "fig5-boltzmann")
 
 
 def boltzmann_title(titles, units, sizes):
-    """E_QLM by each estimator, or why the mean's is unresolved, per size."""
+    """E_QLM by each estimator the summary fitted (the mean first), or why the mean's is unresolved,
+    per size."""
     name = r"$E_\mathrm{QLM}$"
+    omega_g = r"$\omega_\mathrm{g}$"
     lines = []
-    for m, results in titles:
+    for m, results, size in titles:
         tag = f"$N = {m}$: " if sizes.several else ""
-        if not results or all(text is None and not reason for _, text, reason in results):
-            reason = "no Boltzmann fit in the summary" if units.paper_t else r"$T_\mathrm{onset}$ unknown"
-            lines.append(f"{tag}no {name}: {reason}")
+        if not results:
+            reason = "no Boltzmann fit in the summary"
+            if not units.paper_t:
+                onset = parsed(size.get("shear_onset"))
+                why = onset.get("unresolved") if isinstance(onset, dict) else None
+                reason = r"$T_\mathrm{onset}$ unknown" + (f" (plateau of $G$: {plain(why)})" if why else "")
+            lines.append(wrap(f"{tag}no {name}: {reason}", 95))
             continue
-        (mean_symbol, mean_text, mean_reason), others = results[0], results[1:]
-        rest = "; ".join(f"as {symbol}: {text or 'unresolved'}" for symbol, text, _ in others)
-        if mean_text:
-            lines.append(wrap(f"{tag}{name} = {mean_text} with $\\omega_\\mathrm{{g}}$ as {mean_symbol}; "
-                              f"{rest}", 95))
+        mean = next((r for r in results if r[0] == "mean"), None)
+        others = [r for r in results if r[0] != "mean"]
+        rest = "; ".join(f"as {symbol}: {text or 'unresolved'}" for _, symbol, text, _ in others)
+        if mean and mean[2]:
+            text = f"{tag}{name} = {mean[2]} with {omega_g} as {mean[1]}" + (f"; {rest}" if rest else "")
+            lines.append(wrap(text, 95))
         else:
-            lines.append(wrap(f"{tag}no {name}: {mean_reason or 'not fitted'}", 95))
-            if any(text for _, text, _ in others):
-                lines.append(wrap(f"({name} with $\\omega_\\mathrm{{g}}$ {rest})", 95))
+            lines.append(wrap(f"{tag}no {name}: {(mean[3] if mean else '') or 'not fitted'}", 95))
+            if any(text for _, _, text, _ in others):
+                lines.append(wrap(f"({name} with {omega_g} {rest})", 95))
     return "\n".join(lines)
 
 
@@ -922,7 +935,8 @@ def main():
     if unresolved:
         print(f"A_g unresolved at {len(unresolved)} of {len(points)} points, not drawn as values:")
         for p in unresolved:
-            print(f"  N = {p.n}, T_p = {p.temperature:g}: {p.text('a_g_unresolved') or 'no A_g in the summary'}")
+            reason = p.text("a_g_unresolved") or "no A_g in the summary"
+            print(f"  N = {p.n}, T_p = {p.temperature:g}: {reason}")
     cumulative_dos(out, summary, points, units, sizes, colours)
     a_g_window(out, summary, points, units, sizes, colours)
     omega_g_and_shear(out, summary, points, units, sizes)
