@@ -23,12 +23,15 @@ pub const PHONON_EDGE_QUANTILE: f64 = 0.1;
 /// How the A_g window is chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct WindowRule {
-    /// Fewest modes below the upper end. The test must tell the ω⁴ law (β = 5) from the law of the
-    /// boson-peak and hybridised modes that contaminate a window reaching too high (β ≈ 3): with m
-    /// modes, 5 − 2·5/√(m − 2) ≥ 3 + 2·3/√(m − 2) needs m ≥ 66.
+    /// Fewest modes below the upper end. The test must tell the ω⁴ law (β = 5) from the flatter law
+    /// of the modes that contaminate a window reaching too high (β ≈ 4 below the phonon band at high
+    /// T_p, ≈ 3 near the boson peak), each by its standard error: 5 − 5/√(m − 2) ≥ 4 + 4/√(m − 2)
+    /// needs m ≥ 83.
     pub min_modes: usize,
-    /// The free exponent must lie within this many standard errors (of the ω⁴ law, 5/√(m − 2)) of 5.
-    pub tolerance: f64,
+    /// The free exponent must lie within this many standard errors of the ω⁴ law (5/√(m − 2)) of 5.
+    pub exponent_tolerance: f64,
+    /// The top shell's share must lie within this many binomial standard errors of the law's.
+    pub shell_tolerance: f64,
     /// Modes with at least this participation ratio are extended: phonons, and modes hybridised with
     /// them (a plane wave has 2/3; the QLMs below the band, a few hundredths at N = 2,000).
     pub extended_participation: f64,
@@ -39,8 +42,9 @@ pub struct WindowRule {
 impl Default for WindowRule {
     fn default() -> Self {
         WindowRule {
-            min_modes: 66,
-            tolerance: 2.0,
+            min_modes: 83,
+            exponent_tolerance: 1.0,
+            shell_tolerance: 2.0,
             extended_participation: 0.1,
             step: 0.9,
         }
@@ -157,7 +161,8 @@ pub struct Window {
 
 /// Chooses the A_g window of `spectrum`: candidate upper ends are `cap`, `step`·`cap`, `step`²·`cap`, …
 /// while at least `rule.min_modes` modes lie below them; the window ends at the first (highest) whose
-/// free exponent lies within `rule.tolerance` standard errors of 5.
+/// free exponent lies within `rule.exponent_tolerance` standard errors of 5 and whose top shell holds
+/// its share within `rule.shell_tolerance`.
 pub fn choose_window(spectrum: &Spectrum, cap: f64, rule: &WindowRule) -> Window {
     let below_cap = spectrum.count_below(cap);
     let mut window = Window {
@@ -184,8 +189,8 @@ pub fn choose_window(spectrum: &Spectrum, cap: f64, rule: &WindowRule) -> Window
         }
         let shell = shell_deviation(spectrum, upper, rule.step);
         if let Some(beta) = spectrum.free_exponent(upper)
-            && (beta.value - 5.0).abs() <= rule.tolerance * 5.0 / ((m - 2) as f64).sqrt()
-            && shell.abs() <= rule.tolerance
+            && (beta.value - 5.0).abs() <= rule.exponent_tolerance * 5.0 / ((m - 2) as f64).sqrt()
+            && shell.abs() <= rule.shell_tolerance
         {
             window.upper = Some(upper);
             window.modes = m;

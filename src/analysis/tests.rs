@@ -136,13 +136,32 @@ fn onset_and_boltzmann_energy_are_recovered_and_the_plateau_alone_gives_no_energ
             point::summarise_point(&data, Vec::new(), 2, &options).unwrap()
         })
         .collect();
-    for p in &points {
+    let windows: Vec<String> = points
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {:?} {:?} {} {:?} {}",
+                p.parent_temperature,
+                p.window.upper.map(|u| u / p.phonon_frequency),
+                p.window.exponent,
+                p.window.modes,
+                p.window.shell_deviation,
+                p.window.unresolved
+            )
+        })
+        .collect();
+    // A true ω⁴ law fails the one-standard-error test at every candidate now and then (here at
+    // T_p = 1.2): such a point is unresolved, never wrong.
+    let resolved: Vec<&PointSummary> = points.iter().filter(|p| p.a_g.is_some()).collect();
+    assert!(resolved.len() >= 7, "{windows:#?}");
+    for p in &resolved {
+        let expected = qlm_number(p.parent_temperature) / omega_g(p.parent_temperature).powi(5);
         assert!(
-            p.a_g.is_some(),
-            "T_p = {}: {}",
-            p.parent_temperature,
-            p.window.unresolved
+            within(p.a_g.unwrap(), expected, 3.0),
+            "{expected}: {windows:#?}"
         );
+    }
+    for p in &points {
         assert_eq!((p.chains, p.blocks), (4, 4 * (p.samples / 4).div_ceil(2)));
     }
     let summary = fit_across_temperatures("synthetic".into(), &[N], points.clone(), 0, &options);

@@ -534,12 +534,16 @@ pub struct AnalyzeArgs {
     /// Where to write summary.{h5,csv,json} [default: the campaign directory].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Fewest modes below the A_g window's upper end (the free exponent must tell 5 from 3 at 2 sigma).
+    /// Fewest modes below the A_g window's upper end (the free exponent must tell 5 from 4 by one
+    /// standard error each).
     #[arg(long, default_value_t = AnalysisOptions::default().window.min_modes, value_name = "M")]
     pub min_modes: usize,
     /// The free exponent must lie within this many standard errors of 5.
-    #[arg(long, default_value_t = AnalysisOptions::default().window.tolerance, value_name = "S")]
+    #[arg(long, default_value_t = AnalysisOptions::default().window.exponent_tolerance, value_name = "S")]
     pub exponent_tolerance: f64,
+    /// The top shell of the window must hold its share of the modes within this many standard errors.
+    #[arg(long, default_value_t = AnalysisOptions::default().window.shell_tolerance, value_name = "S")]
+    pub shell_tolerance: f64,
     /// Each candidate upper end of the A_g window is this fraction of the one before.
     #[arg(long, default_value_t = AnalysisOptions::default().window.step, value_name = "F")]
     pub window_step: f64,
@@ -582,6 +586,7 @@ fn analysis_options(args: &AnalyzeArgs) -> Result<AnalysisOptions> {
         }
     };
     positive("exponent-tolerance", args.exponent_tolerance)?;
+    positive("shell-tolerance", args.shell_tolerance)?;
     positive("block-tau-alpha", args.block_tau_alpha)?;
     if !(args.window_step > 0.0 && args.window_step < 1.0) {
         return Err(Error::Usage(format!(
@@ -605,7 +610,8 @@ fn analysis_options(args: &AnalyzeArgs) -> Result<AnalysisOptions> {
     Ok(AnalysisOptions {
         window: crate::analysis::dos::WindowRule {
             min_modes: args.min_modes,
-            tolerance: args.exponent_tolerance,
+            exponent_tolerance: args.exponent_tolerance,
+            shell_tolerance: args.shell_tolerance,
             step: args.window_step,
             extended_participation: args.extended_participation,
         },
