@@ -313,6 +313,23 @@ impl Campaign {
         self.sampling.validate().map_err(|e| fail("sampling", e))?;
         self.validate_allocation()
             .map_err(|e| fail("allocation", e))?;
+        if self.points().is_empty() {
+            let (table, reason) = if self.allocation.is_empty() {
+                ("sampling", "must be at least 1")
+            } else {
+                (
+                    "allocation",
+                    "is 0 at every point ([sampling] and every [[allocation]])",
+                )
+            };
+            return Err(fail(
+                table,
+                ParameterError {
+                    field: "chains",
+                    reason: reason.into(),
+                },
+            ));
+        }
         if self.swap.contains_key("parent_temperature") {
             return Err(fail(
                 "swap",
@@ -370,12 +387,6 @@ impl Campaign {
                     format!("table {}: must be at least 1", k + 1),
                 );
             }
-        }
-        if self.points().is_empty() {
-            return bad(
-                "chains",
-                "no point has any chain ([sampling] chains and every [[allocation]] give 0)".into(),
-            );
         }
         Ok(())
     }
@@ -633,7 +644,14 @@ samples_per_chain = 2
             error("name = \"a b\"\nsizes = [2000]\nparent_temperatures = [1.0]\n").contains("name")
         );
         let message = error(&format!("{base}[sampling]\nchains = 0\n"));
-        assert!(message.contains("no point has any chain"), "{message}");
+        assert!(
+            message.contains("[sampling]") && message.contains("chains"),
+            "{message}"
+        );
+        let message = error(&format!(
+            "{base}[sampling]\nchains = 0\n[[allocation]]\nparent_temperatures = [1.0]\n"
+        ));
+        assert!(message.contains("0 at every point"), "{message}");
         let message = error(&format!(
             "{base}[[allocation]]\nparent_temperatures = [0.5]\nchains = 2\n"
         ));
