@@ -456,8 +456,9 @@ impl Campaign {
         })
     }
 
-    /// Every chain, in the order work is dealt out: the costliest first (largest N, then lowest T_p,
-    /// whose relaxation is slowest), so that the long chains start early.
+    /// Every chain, in the order work is dealt out: the costliest point first (largest N, then lowest
+    /// T_p, whose relaxation is slowest), all chains of a point together, so that the long chains start
+    /// early and the chains of the costliest point are spread over the workers.
     pub fn chains(&self) -> Vec<Chain> {
         let mut points = self.points();
         points.sort_by(|a, b| {
@@ -465,15 +466,7 @@ impl Campaign {
                 .cmp(&a.n_particles)
                 .then(a.parent_temperature.total_cmp(&b.parent_temperature))
         });
-        // Round by round over chain indices, so that every point gets its first chain early.
-        let per_point: Vec<Vec<Chain>> = points
-            .iter()
-            .map(|&p| self.chains_at(p).collect())
-            .collect();
-        let rounds = per_point.iter().map(Vec::len).max().unwrap_or(0);
-        (0..rounds)
-            .flat_map(|index| per_point.iter().filter_map(move |c| c.get(index).copied()))
-            .collect()
+        points.into_iter().flat_map(|p| self.chains_at(p)).collect()
     }
 
     /// The chains of worker `worker` of `workers`: the list of [`Self::chains`] (those of system size
@@ -615,6 +608,12 @@ samples_per_chain = 2
                 .iter()
                 .all(|c| c.point.n_particles == 2000 || c.point.parent_temperature == 1.0)
         );
+        // The costliest point's chains are spread over the workers.
+        for worker in 0..2 {
+            let mine = campaign.chains_of_worker(worker, 2, None);
+            let costliest = mine.iter().filter(|c| c.point == chains[0].point).count();
+            assert!(costliest >= 2, "worker {worker}: {costliest} of 5");
+        }
         // The fixed part ignores the counts, so that a campaign can grow.
         assert_eq!(
             campaign.fixed_part(),
