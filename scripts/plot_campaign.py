@@ -367,7 +367,7 @@ def log_axis_usable(values):
 
 def tidy_log(axis):
     """Log-axis labels: decades only when three or more are in view, else also the minor ticks at 2 and 5
-    (every minor tick within a single decade), since matplotlib's default labels crowd narrow ranges."""
+    (2, 3 and 5 within a single decade), since matplotlib's default labels crowd narrow ranges."""
     if axis.get_scale() != "log" or not isinstance(axis.get_major_formatter(), matplotlib.ticker.LogFormatter):
         return
     lo, hi = sorted(axis.get_view_interval())
@@ -378,16 +378,29 @@ def tidy_log(axis):
         axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         return
 
-    def label(v, _):
+    # Within a single decade, ticks at 2, 3 and 5 (as plain decimals where they are short), so that a
+    # range like 0.13-0.95 gets a few readable labels rather than eight crowded ones.
+    shown = (2, 3, 5) if decades == 0 else (2, 5)
+
+    def labelled(v):
         if v <= 0:
+            return False
+        mantissa = v / 10 ** math.floor(math.log10(v) + 1e-9)
+        return round(mantissa) in shown and abs(mantissa - round(mantissa)) < 1e-6
+
+    ticks = list(axis.get_minorticklocs()) + list(axis.get_majorticklocs())
+    if not any(lo <= t <= hi and labelled(t) for t in ticks) and decades <= 0:
+        # Narrower than the gap between two such ticks: a few evenly spaced ticks instead.
+        axis.set_major_locator(matplotlib.ticker.MaxNLocator(3))
+        axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
+        axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        return
+
+    def label(v, _):
+        if not labelled(v):
             return ""
         e = math.floor(math.log10(v) + 1e-9)
-        mantissa = v / 10 ** e
-        # Within a single decade the minor ticks may fall between integers: label them all.
-        if decades == 0:
-            return rf"${mantissa:.2g}\times10^{{{e}}}$"
-        m = round(mantissa)
-        return rf"${m}\times10^{{{e}}}$" if m in (2, 5) and abs(mantissa - m) < 1e-6 else ""
+        return f"{v:g}" if -2 <= e <= 2 else rf"${round(v / 10 ** e)}\times10^{{{e}}}$"
 
     axis.set_minor_formatter(matplotlib.ticker.FuncFormatter(label))
 
