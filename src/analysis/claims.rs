@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::fits::Value;
 use super::point::OmegaEstimator;
-use super::temperature::Series;
+use super::temperature::{Boltzmann, Series};
 use super::{PointSummary, Summary};
 
 /// a/b with the errors of independent a and b combined.
@@ -164,16 +164,26 @@ pub fn table(summary: &Summary) -> String {
             let _ = writeln!(out, "| E_QLM/k_BT_onset, {name} | {energy} | ≈ 3.3 |");
         }
     }
+    per_point(
+        &mut out,
+        points,
+        size.and_then(|s| s.boltzmann.first()),
+        t_on,
+    );
+    out
+}
+
+/// The table of the points: their samples, chains and blocks, the A_g window and what it gives, and
+/// the reasons where A_g is unresolved.
+fn per_point(out: &mut String, points: &[&PointSummary], ratios: Option<&Boltzmann>, t_on: f64) {
     let _ = writeln!(
         out,
         "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau | G | ω_g |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
-    let ratios = size.and_then(|s| s.boltzmann.first());
     for p in points {
-        let window = match p.window.upper {
-            Some(u) => format!("{:.3}", u / p.phonon_frequency),
-            None => format!("unresolved: {}", p.window.unresolved),
-        };
+        let window = p.window.upper.map_or("unresolved".into(), |u| {
+            format!("{:.3}", u / p.phonon_frequency)
+        });
         let over = ratios
             .and_then(|b| b.ratios.iter().find(|r| r.0 == p.parent_temperature))
             .map_or("—".into(), |r| show(r.1));
@@ -192,5 +202,18 @@ pub fn table(summary: &Summary) -> String {
             show(p.omega_g[0]),
         );
     }
-    out
+    let unresolved: Vec<&&PointSummary> = points.iter().filter(|p| p.a_g.is_none()).collect();
+    if !unresolved.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nWhere A_g is unresolved (modes and free exponent below the cap):\n"
+        );
+        for p in unresolved {
+            let _ = writeln!(
+                out,
+                "- T_p = {}: {}",
+                p.parent_temperature, p.window.unresolved
+            );
+        }
+    }
 }
