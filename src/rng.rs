@@ -22,6 +22,8 @@ pub enum Stream {
     CellMoves = 4,
     /// Seeds of a campaign's chains and samples, keyed by (purpose, N, T_p, chain, …).
     Campaign = 5,
+    /// The bootstrap of the analysis, keyed by (N, T_p) or by a purpose.
+    Bootstrap = 6,
 }
 
 /// SplitMix64's finaliser: a bijective mixing of 64 bits.

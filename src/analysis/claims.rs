@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::fits::Value;
 use super::point::OmegaEstimator;
+use super::resampling::spread;
 use super::temperature::{Boltzmann, Series};
 use super::{PointSummary, Summary};
 
@@ -23,7 +24,7 @@ fn show(v: Value) -> String {
         return "—".into();
     }
     let digits = if v.error.is_finite() && v.error > 0.0 {
-        (2 - v.error.log10().floor() as i32).clamp(1, 6) as usize
+        (1 - v.error.log10().floor() as i32).clamp(1, 6) as usize
     } else {
         3
     };
@@ -73,8 +74,11 @@ pub fn table(summary: &Summary) -> String {
     };
     let _ = writeln!(
         out,
-        "| T_onset [ε/k_B] ({source}) | {} | — (≈ 0.9 implied by G∞a0³/k_BT_onset ≈ 17 with this model's G∞) |",
-        onset.map_or("unresolved".into(), show)
+        "| T_onset [ε/k_B] ({source}) | {} | not given in ε/k_B; G∞a0³/17 = {:.3} from this campaign's G∞ (derived) |",
+        onset.map_or("unresolved".into(), show),
+        summary.shear_modulus_infinity.value
+            * series.points().first().map_or(f64::NAN, |p| p.a0).powi(3)
+            / 17.0
     );
     if let Some(size) = size {
         for (name, fit) in [
@@ -88,19 +92,35 @@ pub fn table(summary: &Summary) -> String {
             let _ = writeln!(out, "| T_onset from the {name} | {text} | |");
         }
     }
-    let g = summary.shear_modulus_infinity;
     let a0 = series.points().first().map_or(f64::NAN, |p| p.a0);
-    if let Some(o) = onset {
+    if let Some(o) = summary.onset.as_ref() {
+        let g = summary.shear_modulus_infinity;
+        let central = g.value * a0.powi(3) / o.onset.value;
+        // G_∞ and T_onset come from one fit: the error is the spread of their ratio over the replicas.
+        let error = if o.plateau_draws.len() == o.draws.len() && !o.draws.is_empty() {
+            spread(
+                o.plateau_draws
+                    .iter()
+                    .zip(&o.draws)
+                    .map(|(g, t)| g * a0.powi(3) / t),
+            )
+        } else {
+            ratio(
+                Value {
+                    value: g.value * a0.powi(3),
+                    error: g.error * a0.powi(3),
+                },
+                o.onset,
+            )
+            .error
+        };
         let _ = writeln!(
             out,
             "| G∞a0³/k_BT_onset | {} | ≈ 17 |",
-            show(ratio(
-                Value {
-                    value: g.value * a0.powi(3),
-                    error: g.error * a0.powi(3)
-                },
-                o
-            ))
+            show(Value {
+                value: central,
+                error
+            })
         );
     }
     let points = series.points();
@@ -178,7 +198,7 @@ pub fn table(summary: &Summary) -> String {
 fn per_point(out: &mut String, points: &[&PointSummary], ratios: Option<&Boltzmann>, t_on: f64) {
     let _ = writeln!(
         out,
-        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau | G | ω_g |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau (mean ω) | G | ω_g (mean ω) |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for p in points {
         let window = p.window.upper.map_or("unresolved".into(), |u| {

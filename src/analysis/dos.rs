@@ -65,7 +65,11 @@ pub struct Spectrum {
 impl Spectrum {
     /// Pools `(frequency, participation ratio)` pairs of `samples` samples of `n_particles` each.
     pub fn new(modes: Vec<(f64, f64)>, n_particles: usize, samples: usize) -> Spectrum {
-        let mut modes: Vec<(f64, f64)> = modes.into_iter().filter(|m| m.0.is_finite()).collect();
+        // Unstable modes (stored with negative frequencies) have no place in a DOS of ω > 0.
+        let mut modes: Vec<(f64, f64)> = modes
+            .into_iter()
+            .filter(|m| m.0.is_finite() && m.0 > 0.0)
+            .collect();
         modes.sort_by(|a, b| a.0.total_cmp(&b.0));
         Spectrum {
             frequencies: modes.iter().map(|m| m.0).collect(),
@@ -145,6 +149,8 @@ pub struct Window {
     /// The largest upper end allowed: the phonon band's lower edge, or the highest frequency below
     /// which every sample's modes are complete, whichever is lower.
     pub cap: f64,
+    /// Which of the two set the cap.
+    pub cap_source: &'static str,
     /// The measured lower edge of the lowest phonon band (if any phonon-like mode was computed).
     pub phonon_band_edge: Option<f64>,
     /// The upper end ω_u (the window is [0, ω_u]), if resolved.
@@ -163,10 +169,16 @@ pub struct Window {
 /// while at least `rule.min_modes` modes lie below them; the window ends at the first (highest) whose
 /// free exponent lies within `rule.exponent_tolerance` standard errors of 5 and whose top shell holds
 /// its share within `rule.shell_tolerance`.
-pub fn choose_window(spectrum: &Spectrum, cap: f64, rule: &WindowRule) -> Window {
+pub fn choose_window(
+    spectrum: &Spectrum,
+    cap: f64,
+    cap_source: &'static str,
+    rule: &WindowRule,
+) -> Window {
     let below_cap = spectrum.count_below(cap);
     let mut window = Window {
         cap,
+        cap_source,
         phonon_band_edge: spectrum.phonon_band_edge(rule.extended_participation),
         upper: None,
         modes: below_cap,
@@ -176,15 +188,15 @@ pub fn choose_window(spectrum: &Spectrum, cap: f64, rule: &WindowRule) -> Window
     };
     if below_cap < rule.min_modes {
         window.unresolved = format!(
-            "too few modes below the phonon band edge: {below_cap} < {}",
-            rule.min_modes
+            "too few modes below the cap ({}): {below_cap} < {}",
+            window.cap_source, rule.min_modes
         );
         return window;
     }
     let mut upper = cap;
     loop {
         let m = spectrum.count_below(upper);
-        if m < rule.min_modes {
+        if m < rule.min_modes.max(3) {
             break;
         }
         let shell = shell_deviation(spectrum, upper, rule.step);
@@ -203,10 +215,10 @@ pub fn choose_window(spectrum: &Spectrum, cap: f64, rule: &WindowRule) -> Window
     window.unresolved = match window.exponent {
         Some(beta) => format!(
             "the modes follow no ω⁴ law at any upper end with at least {} modes below it (free \
-             exponent below the phonon band edge {:.2} ± {:.2} from {below_cap} modes)",
+             exponent below the cap {:.2} ± {:.2} from {below_cap} modes)",
             rule.min_modes, beta.value, beta.error
         ),
-        None => "no modes below the phonon band edge".into(),
+        None => format!("no modes below the cap ({})", window.cap_source),
     };
     window
 }
@@ -227,7 +239,7 @@ pub struct Sensitivity {
 }
 
 /// The sensitivity curve of `spectrum` at up to `points` upper ends spread over the pooled
-/// frequencies from the tenth mode up to `cap`.
+/// frequencies from the eleventh mode (ten modes below it) up to `cap`.
 pub fn sensitivity(spectrum: &Spectrum, cap: f64, points: usize) -> Sensitivity {
     let below_cap = spectrum.count_below(cap);
     let first = 10;
@@ -328,7 +340,7 @@ pub(crate) mod tests {
         let spectrum = Spectrum::new(modes, n, samples);
         let edge = spectrum.phonon_band_edge(0.1).unwrap();
         assert!((edge / phonon - 0.92).abs() < 0.03, "{edge}");
-        let window = choose_window(&spectrum, edge, &WindowRule::default());
+        let window = choose_window(&spectrum, edge, "edge", &WindowRule::default());
         let upper = window.upper.expect(&window.unresolved);
         let found = spectrum.prefactor(upper);
         assert!(
@@ -349,14 +361,14 @@ pub(crate) mod tests {
             .flat_map(|_| synthetic_sample(&mut rng, n, 3e-3, 0.8, 1.6))
             .collect();
         let spectrum = Spectrum::new(modes, n, 3);
-        let window = choose_window(&spectrum, 1.4, &WindowRule::default());
+        let window = choose_window(&spectrum, 1.4, "edge", &WindowRule::default());
         assert!(window.upper.is_none() && window.unresolved.contains("too few"));
         // An ω² law (CDF ∝ ω³) throughout: no upper end passes.
         let modes: Vec<(f64, f64)> = (0..800)
             .map(|_| (rng.random::<f64>().cbrt(), 0.05))
             .collect();
         let spectrum = Spectrum::new(modes, n, 10);
-        let window = choose_window(&spectrum, 1.0, &WindowRule::default());
+        let window = choose_window(&spectrum, 1.0, "edge", &WindowRule::default());
         assert!(
             window.upper.is_none() && window.unresolved.contains("no ω⁴ law"),
             "{window:?}"

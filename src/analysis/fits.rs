@@ -149,7 +149,7 @@ pub fn fit_onset(temperatures: &[f64], values: &[f64], errors: &[f64]) -> Option
             if s.is_finite() && *s > 0.0 {
                 1.0 / (s * s)
             } else {
-                1.0
+                0.0
             }
         })
         .collect();

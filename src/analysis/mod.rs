@@ -191,12 +191,16 @@ pub fn fit_across_temperatures(
                 .as_ref()
                 .and_then(|s| s.plateau(given.value, &|p| Some(p.shear_modulus)))
                 .unwrap_or(Value::bare(f64::NAN));
-            let replicas = series.as_ref().map_or(0, Series::replicas);
-            (n, Some(Onset::given(given, replicas, plateau)), "given")
+            (
+                n,
+                Some(Onset::given(given, options.bootstrap, plateau)),
+                "given",
+            )
         }
         (None, Some((n, _, Ok(shear), _))) => (Some(*n), Some(shear.clone()), "shear_modulus"),
         (None, Some((n, _, Err(_), Ok(energy)))) => {
-            // G's plateau is not located: G_∞ is the mean G at and above U_IS's onset.
+            // G's plateau is not located: G_∞ is the error-weighted mean G at and above U_IS's
+            // onset (the onset's own fit stays that of U_IS).
             let series = Series::new(&points, *n);
             let plateau = series
                 .plateau(energy.onset.value, &|p| Some(p.shear_modulus))
@@ -205,6 +209,7 @@ pub fn fit_across_temperatures(
                 Some(*n),
                 Some(Onset {
                     plateau,
+                    plateau_draws: Vec::new(),
                     ..energy.clone()
                 }),
                 "energy_per_particle",
@@ -232,7 +237,7 @@ pub fn fit_across_temperatures(
         })
         .collect();
     let shear_modulus_infinity = onset.as_ref().map_or(Value::bare(f64::NAN), |o| o.plateau);
-    let density = points[0].density;
+    let density = points.first().map_or(f64::NAN, |p| p.density);
     Summary {
         campaign,
         options: options.clone(),

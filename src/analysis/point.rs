@@ -58,10 +58,24 @@ pub struct Estimates {
     pub omega_g: [f64; 3],
     /// A_g in the chosen window (NaN when unresolved).
     pub a_g: f64,
-    /// The free exponent in the chosen window.
-    pub exponent: f64,
     /// ξ_co (NaN when no crossover).
     pub xi_co: f64,
+}
+
+impl PointSummary {
+    /// The full-data estimates (what a point with a single block stands in with on every replica).
+    pub fn replica_central(&self) -> Estimates {
+        Estimates {
+            energy_per_particle: self.energy_per_particle.value,
+            shear_modulus: self.shear_modulus.value,
+            bulk_modulus: self.bulk_modulus.value,
+            pressure: self.pressure.value,
+            omega_min: self.omega_min.value,
+            omega_g: self.omega_g.map(|v| v.value),
+            a_g: self.a_g.map_or(f64::NAN, |v| v.value),
+            xi_co: self.xi_co.value.value,
+        }
+    }
 }
 
 impl Estimates {
@@ -245,20 +259,17 @@ impl Ensemble<'_> {
                 .filter(|&&k| !self.dipole_omegas[k].is_empty())
                 .map(|&k| mean(self.dipole_omegas[k].iter().copied())),
         );
-        let (a_g, exponent) = match self.window {
+        let a_g = match self.window {
             Some(upper) => {
-                let below: Vec<f64> = chosen
+                let below = chosen
                     .iter()
-                    .flat_map(|&k| self.samples[k].frequencies.iter().copied())
-                    .filter(|&w| w < upper)
-                    .collect();
+                    .flat_map(|&k| self.samples[k].frequencies.iter())
+                    .filter(|&&w| w > 0.0 && w < upper)
+                    .count();
                 let dof = (3 * self.n * chosen.len()) as f64;
-                (
-                    5.0 * below.len() as f64 / (dof * upper.powi(5)),
-                    dos::free_exponent(&below, upper).map_or(f64::NAN, |b| b.value),
-                )
+                5.0 * below as f64 / (dof * upper.powi(5))
             }
-            None => (f64::NAN, f64::NAN),
+            None => f64::NAN,
         };
         Estimates {
             energy_per_particle: of(&|s| s.energy_per_particle),
@@ -272,7 +283,6 @@ impl Ensemble<'_> {
                 median(pooled),
             ],
             a_g,
-            exponent,
             xi_co: self
                 .crossover_of_dipoles(&self.dipole_profile(chosen))
                 .radius
@@ -296,30 +306,8 @@ pub fn summarise_point(
     let density = n as f64 / volume;
     let a0 = (volume / n as f64).cbrt();
 
-    let spectrum = Spectrum::new(
-        samples
-            .iter()
-            .flat_map(|s| {
-                let e = s
-                    .participation_ratios
-                    .iter()
-                    .copied()
-                    .chain(std::iter::repeat(f64::NAN));
-                s.frequencies.iter().copied().zip(e)
-            })
-            .collect(),
-        n,
-        samples.len(),
-    );
-    let modes_complete_below = samples
-        .iter()
-        .map(|s| s.frequencies.last().copied().unwrap_or(0.0))
-        .fold(f64::INFINITY, f64::min);
-    let cap = spectrum
-        .phonon_band_edge(options.window.extended_participation)
-        .unwrap_or(f64::INFINITY)
-        .min(modes_complete_below);
-    let window = dos::choose_window(&spectrum, cap, &options.window);
+    let (spectrum, window) = spectrum_and_window(samples, n, options);
+    let cap = window.cap;
     let ensemble = Ensemble {
         samples,
         n,
@@ -393,7 +381,7 @@ pub fn summarise_point(
         sound_speed,
         phonon_frequency: 2.0 * std::f64::consts::PI * sound_speed.value / l,
         omega_min: value(&|e| e.omega_min),
-        modes_complete_below,
+        modes_complete_below: modes_complete_below(samples),
         omega_g,
         dipoles: ensemble.dipole_omegas.iter().map(Vec::len).sum(),
         a_g: a_g.map(|a| Value {
@@ -418,6 +406,54 @@ pub fn summarise_point(
         dipole_profile,
         qlm_profile,
     })
+}
+
+/// The highest frequency below which every sample's computed modes are complete.
+fn modes_complete_below(samples: &[SampleData]) -> f64 {
+    samples
+        .iter()
+        .map(|s| s.frequencies.last().copied().unwrap_or(0.0))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The pooled spectrum of a point's samples and the A_g window chosen on it.
+fn spectrum_and_window(
+    samples: &[SampleData],
+    n: usize,
+    options: &AnalysisOptions,
+) -> (Spectrum, Window) {
+    let spectrum = Spectrum::new(
+        samples
+            .iter()
+            .flat_map(|s| {
+                s.frequencies
+                    .iter()
+                    .copied()
+                    .zip(s.participation_ratios.iter().copied())
+            })
+            .collect(),
+        n,
+        samples.len(),
+    );
+    let modes_complete_below = modes_complete_below(samples);
+    let edge = spectrum.phonon_band_edge(options.window.extended_participation);
+    let (cap, source) = match edge {
+        Some(edge) if edge <= modes_complete_below => (edge, "the phonon band edge"),
+        _ => (
+            modes_complete_below,
+            "the highest frequency below which every sample's modes are complete",
+        ),
+    };
+    let mut window = dos::choose_window(&spectrum, cap, source, &options.window);
+    if let Some(sample) = samples
+        .iter()
+        .find(|s| s.participation_ratios.len() != s.frequencies.len())
+    {
+        // Without participation ratios the phonon band cannot be told from the QLMs below it.
+        window.upper = None;
+        window.unresolved = format!("{} has no participation ratio for every mode", sample.id);
+    }
+    (spectrum, window)
 }
 
 /// The QLMs of a point (modes below `below` with participation ratio under the option's bound): their

@@ -2,7 +2,7 @@
 //! sample every few τ_α, so neighbours in a chain are not independent. The bootstrap resamples blocks
 //! of consecutive samples of one chain (whole chains when a block spans a chain), never single samples.
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::samples::SampleData;
@@ -71,11 +71,11 @@ impl Blocks {
 /// The random stream of a point's bootstrap: fixed by N and T_p alone, so that the summary of the same
 /// samples is always the same and adding points changes no other point's errors.
 pub fn point_rng(n_particles: usize, parent_temperature: f64) -> Xoshiro256PlusPlus {
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&(n_particles as u64).to_le_bytes());
-    seed[8..16].copy_from_slice(&parent_temperature.to_bits().to_le_bytes());
-    seed[16..24].copy_from_slice(&0x5eed_b10c_u64.to_le_bytes());
-    Xoshiro256PlusPlus::from_seed(seed)
+    crate::rng::stream(
+        0,
+        crate::rng::Stream::Bootstrap,
+        &[n_particles as u64, parent_temperature.to_bits()],
+    )
 }
 
 /// The correlation of a per-sample quantity between neighbours in a chain (lag one), pooled over

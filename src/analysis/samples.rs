@@ -119,6 +119,7 @@ pub fn read_point(
                 Ok(sample) => samples.push(SampleData {
                     chain: chain.index,
                     position,
+                    parent_temperature: point.parent_temperature,
                     ..sample
                 }),
                 Err(problem) => excluded.push(format!(
@@ -166,11 +167,14 @@ pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, Str
     let edges = f64s("particles/all/box/edges")?.ok_or("no box")?.0;
     let (positions, shape) = f64s("particles/all/position")?.ok_or("no positions")?;
     drop(positions);
+    let (Some(&box_length), Some(&n_particles)) = (edges.first(), shape.first()) else {
+        return Err("empty box or positions".into());
+    };
     let mut sample = SampleData {
         id: id.to_owned(),
-        n_particles: shape[0],
+        n_particles,
         parent_temperature: number(&own, "parent_temperature"),
-        box_length: edges[0],
+        box_length,
         energy_per_particle: scalar("observables/energy_per_particle")?,
         ..Default::default()
     };
@@ -187,6 +191,12 @@ pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, Str
         ) {
             let bins = radius.len();
             let modes = if shape.len() == 2 { shape[0] } else { 1 };
+            if [&count, &first, &second]
+                .iter()
+                .any(|v| v.len() != modes * bins)
+            {
+                return Err("modes/profile: datasets of unequal length".into());
+            }
             for k in 0..modes {
                 let range = k * bins..(k + 1) * bins;
                 sample.mode_profiles.push(Profile {

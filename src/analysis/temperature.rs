@@ -8,6 +8,8 @@ use serde::Serialize;
 use super::fits::{self, OnsetFit, Value};
 use super::point::{Estimates, OmegaEstimator, PointSummary};
 use super::resampling::spread;
+use rand::Rng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// T_onset from the plateau of a quantity, with its bootstrap error.
 #[derive(Clone, Debug, Serialize)]
@@ -18,38 +20,43 @@ pub struct Onset {
     pub onset: Value,
     /// The plateau value.
     pub plateau: Value,
-    /// T_onset on each bootstrap replica (NaN where a replica's fit finds no kink in range).
+    /// Replicas whose kink fell at an end of the range of T_p (kept there, at the end).
+    pub replicas_at_edge: usize,
+    /// T_onset on each bootstrap replica.
     #[serde(skip)]
     pub draws: Vec<f64>,
+    /// The plateau on each bootstrap replica (empty when T_onset is given).
+    #[serde(skip)]
+    pub plateau_draws: Vec<f64>,
 }
 
 impl Onset {
-    /// T_onset fixed from outside (e.g. a larger campaign), with its error; the replicas draw it from a
-    /// normal distribution so that its error reaches E_QLM.
+    /// T_onset fixed from outside (e.g. a larger campaign), with its error; the `replicas` draw it from
+    /// a normal distribution (a fixed random stream) so that its error reaches E_QLM.
     pub fn given(onset: Value, replicas: usize, plateau: Value) -> Onset {
         let error = if onset.error.is_finite() {
             onset.error
         } else {
             0.0
         };
+        let mut rng = crate::rng::stream(0, crate::rng::Stream::Bootstrap, &[u64::MAX]);
         Onset {
             fit: None,
             onset,
             plateau,
+            replicas_at_edge: 0,
             draws: (0..replicas)
-                .map(|b| onset.value + error * standard_normal(b))
+                .map(|_| onset.value + error * standard_normal(&mut rng))
                 .collect(),
+            plateau_draws: Vec::new(),
         }
     }
 }
 
-/// A fixed sequence of standard normal numbers (Box–Muller on a Weyl sequence): reproducible draws
-/// without a random stream of their own.
-fn standard_normal(k: usize) -> f64 {
-    let golden = 0.618_033_988_749_894_9;
-    let u1 = ((k as f64 + 0.5) * golden).fract();
-    let u2 = ((k as f64 + 0.5) * golden * golden).fract();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+/// A standard normal number (Box–Muller on two independent uniforms).
+fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    let (u, v): (f64, f64) = (rng.random(), rng.random());
+    (-2.0 * (1.0 - u).ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
 }
 
 /// The points of one N, sorted by T_p.
@@ -90,29 +97,41 @@ impl<'a> Series<'a> {
     }
 
     /// T_onset from the plateau of `value` at high T_p, which it leaves on cooling rising (`rising`) or
-    /// falling. `Err` says why the data do not locate it: fewer than three temperatures, a kink at the
-    /// edge of the range, a departure at the lowest T_p within twice its error, or the wrong sign.
+    /// falling, over the points with a value and an error. `Err` says why the data do not locate it:
+    /// fewer than three such temperatures, a kink at the edge of the range, a departure at the lowest
+    /// T_p within twice its error, or the wrong sign.
     pub fn onset(
         &self,
         value: &dyn Fn(&PointSummary) -> Value,
         estimate: &dyn Fn(&Estimates) -> f64,
         rising: bool,
     ) -> Result<Onset, String> {
-        let temperatures: Vec<f64> = self.points.iter().map(|p| p.parent_temperature).collect();
-        let central: Vec<Value> = self.points.iter().map(|p| value(p)).collect();
-        let errors: Vec<f64> = central.iter().map(|v| v.error).collect();
-        let values: Vec<f64> = central.iter().map(|v| v.value).collect();
-        let fit = fits::fit_onset(&temperatures, &values, &errors)
-            .ok_or("fewer than three parent temperatures")?;
+        let usable: Vec<(&PointSummary, Value)> = self
+            .points
+            .iter()
+            .map(|p| (*p, value(p)))
+            .filter(|(_, v)| v.value.is_finite() && v.error.is_finite() && v.error > 0.0)
+            .collect();
+        if usable.len() < 3 {
+            return Err(format!(
+                "{} parent temperatures with a value and an error; the fit needs three",
+                usable.len()
+            ));
+        }
+        let temperatures: Vec<f64> = usable.iter().map(|u| u.0.parent_temperature).collect();
+        let values: Vec<f64> = usable.iter().map(|u| u.1.value).collect();
+        let errors: Vec<f64> = usable.iter().map(|u| u.1.error).collect();
+        let fit = fits::fit_onset(&temperatures, &values, &errors).ok_or("the fit failed")?;
         let (lowest, highest) = (temperatures[0], temperatures[temperatures.len() - 1]);
-        if fit.onset >= highest * (1.0 - 1e-9) || fit.onset <= lowest {
+        let at_edge = |onset: f64| onset >= highest * (1.0 - 1e-9) || onset <= lowest;
+        if at_edge(fit.onset) {
             return Err(format!(
                 "the kink lies at the edge of the range of T_p ({:.3})",
                 fit.onset
             ));
         }
         let departure = values[0] - fit.plateau;
-        if departure.abs() <= 2.0 * errors[0].max(0.0) {
+        if departure.abs() <= 2.0 * errors[0] {
             return Err(format!(
                 "at the lowest T_p the departure from the plateau ({departure:.3}) is within twice \
                  its error ({:.3})",
@@ -122,29 +141,32 @@ impl<'a> Series<'a> {
         if (fit.slope > 0.0) != rising {
             return Err("the departure from the plateau has the wrong sign".into());
         }
-        let (mut onsets, mut plateaus) = (Vec::new(), Vec::new());
+        let (mut draws, mut plateau_draws, mut replicas_at_edge) = (Vec::new(), Vec::new(), 0);
         for b in 0..self.replicas {
-            let values: Vec<f64> = self
-                .points
+            let values: Vec<f64> = usable
                 .iter()
-                .map(|p| Self::replica(p, b, estimate))
+                .map(|u| Self::replica(u.0, b, estimate))
                 .collect();
-            let draw = fits::fit_onset(&temperatures, &values, &errors)
-                .filter(|f| f.onset > lowest && f.onset < highest * (1.0 - 1e-9));
-            onsets.push(draw.map_or(f64::NAN, |f| f.onset));
-            plateaus.push(draw.map_or(f64::NAN, |f| f.plateau));
+            // The scan keeps T_on inside the range: a replica without a kink inside stays at an end.
+            if let Some(draw) = fits::fit_onset(&temperatures, &values, &errors) {
+                replicas_at_edge += at_edge(draw.onset) as usize;
+                draws.push(draw.onset);
+                plateau_draws.push(draw.plateau);
+            }
         }
         Ok(Onset {
             fit: Some(fit),
             onset: Value {
                 value: fit.onset,
-                error: spread(onsets.iter().copied()),
+                error: spread(draws.iter().copied()),
             },
             plateau: Value {
                 value: fit.plateau,
-                error: spread(plateaus),
+                error: spread(plateau_draws.iter().copied()),
             },
-            draws: onsets,
+            replicas_at_edge,
+            draws,
+            plateau_draws,
         })
     }
 
@@ -163,23 +185,6 @@ impl<'a> Series<'a> {
             .filter(|v| v.value.is_finite() && v.error.is_finite() && v.error > 0.0)
             .collect();
         weighted_mean(&values)
-    }
-}
-
-impl PointSummary {
-    /// The full-data estimates (what a point with a single block stands in with on every replica).
-    pub fn replica_central(&self) -> Estimates {
-        Estimates {
-            energy_per_particle: self.energy_per_particle.value,
-            shear_modulus: self.shear_modulus.value,
-            bulk_modulus: self.bulk_modulus.value,
-            pressure: self.pressure.value,
-            omega_min: self.omega_min.value,
-            omega_g: self.omega_g.map(|v| v.value),
-            a_g: self.a_g.map_or(f64::NAN, |v| v.value),
-            exponent: self.window.exponent.map_or(f64::NAN, |v| v.value),
-            xi_co: self.xi_co.value.value,
-        }
     }
 }
 

@@ -164,6 +164,7 @@ fn onset_and_boltzmann_energy_are_recovered_and_the_plateau_alone_gives_no_energ
     for p in &points {
         assert_eq!((p.chains, p.blocks), (4, 4 * (p.samples / 4).div_ceil(2)));
     }
+    let all = points.clone();
     let summary = fit_across_temperatures("synthetic".into(), &[N], points.clone(), 0, &options);
     let onset = summary.onset.as_ref().unwrap();
     assert_eq!(summary.onset_source, "shear_modulus");
@@ -192,15 +193,23 @@ fn onset_and_boltzmann_energy_are_recovered_and_the_plateau_alone_gives_no_energ
         assert!(b.energy_over_onset.is_none(), "{b:?}");
         assert!(b.unresolved.contains("needs 3"), "{}", b.unresolved);
     }
-    // A given T_onset with an error widens E_QLM's error and sets the units.
+    // A given T_onset sets the units.
     let given = AnalysisOptions {
         onset: Some(Value {
             value: 0.9,
             error: 0.05,
         }),
-        ..options
+        ..options.clone()
     };
     let summary = fit_across_temperatures("given".into(), &[N], summary.points, 0, &given);
     assert_eq!(summary.onset_source, "given");
     assert_eq!(summary.onset_temperature(), 0.9);
+    // On the whole series, its error (5.6%) reaches E_QLM/k_BT_onset.
+    let with_error = fit_across_temperatures("given".into(), &[N], all, 0, &given);
+    let widened = with_error.sizes[0].boltzmann[0].energy_over_onset.unwrap();
+    let relative = |v: Value| v.error / v.value;
+    assert!(
+        relative(widened) > relative(energy) && relative(widened) > 0.05,
+        "{widened:?} against {energy:?}"
+    );
 }

@@ -381,6 +381,12 @@ impl Campaign {
                     ),
                 );
             }
+            if allocation.chains.is_none() && allocation.samples_per_chain.is_none() {
+                return bad(
+                    "chains",
+                    format!("table {}: sets neither chains nor samples_per_chain", k + 1),
+                );
+            }
             if allocation.samples_per_chain == Some(0) {
                 return bad(
                     "samples_per_chain",
@@ -648,7 +654,7 @@ samples_per_chain = 2
             "{message}"
         );
         let message = error(&format!(
-            "{base}[sampling]\nchains = 0\n[[allocation]]\nparent_temperatures = [1.0]\n"
+            "{base}[sampling]\nchains = 0\n[[allocation]]\nparent_temperatures = [1.0]\nsamples_per_chain = 3\n"
         ));
         assert!(message.contains("0 at every point"), "{message}");
         let message = error(&format!(
@@ -658,10 +664,14 @@ samples_per_chain = 2
             message.contains("[allocation]") && message.contains("T_p = 0.5"),
             "{message}"
         );
-        let message = error(&format!("{base}[[allocation]]\nsizes = [500]\n"));
+        let message = error(&format!(
+            "{base}[[allocation]]\nsizes = [500]\nchains = 1\n"
+        ));
         assert!(message.contains("N = 500"), "{message}");
         let message = error(&format!("{base}[[allocation]]\nsamples_per_chain = 0\n"));
         assert!(message.contains("samples_per_chain"), "{message}");
+        let message = error(&format!("{base}[[allocation]]\nsizes = [2000]\n"));
+        assert!(message.contains("sets neither"), "{message}");
         let message = error(&format!("{base}[swap]\nswap_probability = 2.0\n"));
         assert!(message.contains("swap_probability"), "{message}");
         let message = error(&format!("{base}[swap]\nparent_temperature = 2.0\n"));

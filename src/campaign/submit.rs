@@ -217,6 +217,10 @@ pub fn plan(
             .filter(|c| c.point.n_particles == n)
             .collect();
         let chains = of_size.len();
+        if chains == 0 {
+            // Every point of this size is left out by the allocation.
+            continue;
+        }
         let samples: usize = of_size.iter().map(|c| c.samples).sum();
         // Tasks are sized in whole chains of the size's mean length.
         let per_chain = samples.div_ceil(chains.max(1)).max(1);

@@ -594,6 +594,24 @@ fn analysis_options(args: &AnalyzeArgs) -> Result<AnalysisOptions> {
             args.window_step
         )));
     }
+    if args.bootstrap < 2 {
+        return Err(Error::Usage(format!(
+            "--bootstrap must be at least 2 (a few hundred for errors worth quoting), not {}",
+            args.bootstrap
+        )));
+    }
+    for (name, value) in [
+        ("extended-participation", args.extended_participation),
+        ("qlm-participation", args.qlm_participation),
+        ("plateau-fraction", args.plateau_fraction),
+        ("far-field-from", args.far_field_from),
+    ] {
+        if !(value > 0.0 && value < 1.0) {
+            return Err(Error::Usage(format!(
+                "--{name} must lie between 0 and 1, not {value}"
+            )));
+        }
+    }
     if args.min_modes < 4 {
         return Err(Error::Usage("--min-modes must be at least 4".into()));
     }
