@@ -125,6 +125,7 @@ pub fn spread(draws: impl IntoIterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
     fn sample(chain: usize, position: usize, value: f64) -> SampleData {
         SampleData {
