@@ -198,7 +198,7 @@ pub fn table(summary: &Summary) -> String {
 fn per_point(out: &mut String, points: &[&PointSummary], ratios: Option<&Boltzmann>, t_on: f64) {
     let _ = writeln!(
         out,
-        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau (mean ω) | G | ω_g (mean ω) |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau (mean ω) | G | ω_g (mean ω) | modes per sample < 0.6·2πc_s/L |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for p in points {
         let window = p.window.upper.map_or("unresolved".into(), |u| {
@@ -209,7 +209,7 @@ fn per_point(out: &mut String, points: &[&PointSummary], ratios: Option<&Boltzma
             .map_or("—".into(), |r| show(r.1));
         let _ = writeln!(
             out,
-            "| {} | {:.3} | {} | {} | {} | {window} | {} | {} | {} | {over} | {} | {} |",
+            "| {} | {:.3} | {} | {} | {} | {window} | {} | {} | {} | {over} | {} | {} | {} |",
             p.parent_temperature,
             p.parent_temperature / t_on,
             p.samples,
@@ -220,6 +220,7 @@ fn per_point(out: &mut String, points: &[&PointSummary], ratios: Option<&Boltzma
             p.a_g.map_or("—".into(), show),
             show(p.shear_modulus),
             show(p.omega_g[0]),
+            show(p.soft_modes[1]),
         );
     }
     let unresolved: Vec<&&PointSummary> = points.iter().filter(|p| p.a_g.is_none()).collect();

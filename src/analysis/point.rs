@@ -60,7 +60,14 @@ pub struct Estimates {
     pub a_g: f64,
     /// ξ_co (NaN when no crossover).
     pub xi_co: f64,
+    /// Modes per sample below each of [`SOFT_MODE_CUTS`] times 2π c_s/L.
+    pub soft_modes: [f64; 3],
 }
+
+/// The fractions of the lowest transverse phonon frequency 2π c_s/L below which the summary counts
+/// modes per sample: a model-free count of soft modes, not a measurement of A_g (which needs the ω⁴
+/// law in its window).
+pub const SOFT_MODE_CUTS: [f64; 3] = [0.5, 0.6, 0.7];
 
 impl PointSummary {
     /// The full-data estimates (what a point with a single block stands in with on every replica).
@@ -74,6 +81,7 @@ impl PointSummary {
             omega_g: self.omega_g.map(|v| v.value),
             a_g: self.a_g.map_or(f64::NAN, |v| v.value),
             xi_co: self.xi_co.value.value,
+            soft_modes: self.soft_modes.map(|v| v.value),
         }
     }
 }
@@ -148,6 +156,8 @@ pub struct PointSummary {
     pub xi_qlm_participation: Value,
     /// QLMs: modes below the phonon band edge with small participation.
     pub qlms: usize,
+    /// Modes per sample below each of [`SOFT_MODE_CUTS`] times 2π c_s/L.
+    pub soft_modes: [Value; 3],
     /// The estimates on every bootstrap replica, for the fits across T_p.
     #[serde(skip)]
     pub replicas: Vec<Estimates>,
@@ -222,6 +232,8 @@ struct Ensemble<'a> {
     n: usize,
     l: f64,
     window: Option<f64>,
+    /// [`SOFT_MODE_CUTS`] times the point's 2π c_s/L.
+    soft_mode_cuts: [f64; 3],
     dipole_omegas: Vec<Vec<f64>>,
     options: &'a AnalysisOptions,
 }
@@ -287,6 +299,16 @@ impl Ensemble<'_> {
                 .crossover_of_dipoles(&self.dipole_profile(chosen))
                 .radius
                 .unwrap_or(f64::NAN),
+            soft_modes: self.soft_mode_cuts.map(|cut| {
+                chosen
+                    .iter()
+                    .map(|&k| {
+                        let w = &self.samples[k].frequencies;
+                        w.iter().filter(|&&w| w > 0.0 && w < cut).count() as f64
+                    })
+                    .sum::<f64>()
+                    / chosen.len() as f64
+            }),
         }
     }
 }
@@ -313,6 +335,10 @@ pub fn summarise_point(
         n,
         l,
         window: window.upper,
+        soft_mode_cuts: {
+            let shear = mean(samples.iter().map(|s| s.shear_modulus));
+            SOFT_MODE_CUTS.map(|f| f * 2.0 * std::f64::consts::PI * (shear / density).sqrt() / l)
+        },
         dipole_omegas: samples
             .iter()
             .map(|s| s.omega.iter().copied().filter(|w| w.is_finite()).collect())
@@ -401,6 +427,7 @@ pub fn summarise_point(
         xi_qlm,
         xi_qlm_participation: Value::mean_of(&qlm_lengths),
         qlms: qlm_lengths.len(),
+        soft_modes: [0, 1, 2].map(|k| value(&|e| e.soft_modes[k])),
         replicas,
         cdf: fits::cumulative_dos(&spectrum.frequencies, 3 * n, samples.len()),
         dipole_profile,

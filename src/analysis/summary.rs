@@ -185,6 +185,9 @@ pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json
         pair(scaled(point.xi_qlm_participation, 1.0 / point.a0)),
     );
     map.insert("qlms".into(), json!(point.qlms));
+    for (cut, count) in super::point::SOFT_MODE_CUTS.iter().zip(point.soft_modes) {
+        map.insert(format!("modes_per_sample_below_{cut}_phonon"), pair(count));
+    }
     map
 }
 
