@@ -293,13 +293,10 @@ impl Series<'_> {
             .collect();
         result.regime = regime.iter().map(|r| r.0).collect();
         if regime.len() < BOLTZMANN_MIN_POINTS {
-            let lowest = self
-                .points
-                .first()
-                .map_or(f64::NAN, |p| p.parent_temperature);
+            let lowest = resolved.first().map_or(f64::NAN, |r| r.0);
             result.unresolved = format!(
                 "{} point{} below its plateau by more than twice the error, contiguous from the \
-                 lowest T_p ({lowest}); a fit of E_QLM needs {BOLTZMANN_MIN_POINTS}",
+                 lowest T_p with a resolved 𝒩 ({lowest}); a fit of E_QLM needs {BOLTZMANN_MIN_POINTS}",
                 regime.len(),
                 if regime.len() == 1 { "" } else { "s" }
             );
