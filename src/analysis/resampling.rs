@@ -32,12 +32,9 @@ impl Blocks {
             let b = keys.binary_search(&key).expect("every key is listed");
             blocks[b].push(k);
         }
-        let mut chains: Vec<usize> = samples.iter().map(|s| s.chain).collect();
-        chains.sort_unstable();
-        chains.dedup();
         Blocks {
             blocks,
-            chains: chains.len(),
+            chains: chain_indices(samples).len(),
         }
     }
 
@@ -68,6 +65,14 @@ impl Blocks {
     }
 }
 
+/// The chains the samples come from, ascending.
+fn chain_indices(samples: &[SampleData]) -> Vec<usize> {
+    let mut chains: Vec<usize> = samples.iter().map(|s| s.chain).collect();
+    chains.sort_unstable();
+    chains.dedup();
+    chains
+}
+
 /// The random stream of a point's bootstrap: fixed by N and T_p alone, so that the summary of the same
 /// samples is always the same and adding points changes no other point's errors.
 pub fn point_rng(n_particles: usize, parent_temperature: f64) -> Xoshiro256PlusPlus {
@@ -85,9 +90,7 @@ pub fn neighbour_correlation(
     samples: &[SampleData],
     value: impl Fn(&SampleData) -> f64,
 ) -> Option<f64> {
-    let mut chains: Vec<usize> = samples.iter().map(|s| s.chain).collect();
-    chains.sort_unstable();
-    chains.dedup();
+    let chains = chain_indices(samples);
     let (mut product, mut square, mut pairs) = (0.0, 0.0, 0);
     for chain in chains {
         let mut members: Vec<(usize, f64)> = samples
