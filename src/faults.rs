@@ -25,6 +25,8 @@
 //! |---|---|
 //! | `quench-stall` | FIRE may take only 20 steps and no Newton step follows: the quench does not converge |
 //! | `quench-signal` | `pinch quench` sends itself SIGTERM before a FIRE or Newton step (`500*off->return` before the 501st), as Slurm does before the time limit |
+//! | `startup-signal` | a run that checkpoints on signals (`campaign run`, `equilibrate`, `quench`) sends itself SIGTERM as it starts, before MPI and PETSc are initialised |
+//! | `chain-signal` | a campaign's chain sends itself SIGTERM right after the sweeps named by ARGUMENT's numbers (`return(4000 N500-T2-chain1)`) |
 //! | `modes-negative-eigenvalue` | the Hessian handed to the eigensolver for the lowest modes is shifted down by ARGUMENT's first word, a number (`return(20 N500-T2-chain0-sample1)`) |
 //! | `modes-eps-stall` | the eigensolver for the lowest modes may take one iteration to a tolerance of 1e-15 |
 //! | `response-ksp-stall` | the linear solves of the responses may take one iteration (an iterative solver then fails, e.g. `-response_ksp_type cg`; a direct one is unaffected) |
@@ -41,7 +43,7 @@ use crate::error::{Error, Result};
 pub const VARIABLE: &str = "PINCH_FAILPOINTS";
 
 /// Every point in the code.
-pub const POINTS: [&str; 11] = [
+pub const POINTS: [&str; 13] = [
     "checkpoint-written",
     "checkpoint-renamed",
     "result-written",
@@ -50,6 +52,8 @@ pub const POINTS: [&str; 11] = [
     "output-renamed",
     "quench-stall",
     "quench-signal",
+    "startup-signal",
+    "chain-signal",
     "modes-negative-eigenvalue",
     "modes-eps-stall",
     "response-ksp-stall",
@@ -187,18 +191,47 @@ impl Drop for CurrentSample {
 /// The words of a numerical point's argument if the point fires for the sample being measured (all of
 /// them when the argument names no sample).
 fn numerical_point(point: &str) -> Option<Vec<String>> {
+    let current = CURRENT_SAMPLE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let values = point_for(point, current.as_deref())?;
+    log::warn!("{point}: fault injected");
+    Some(values)
+}
+
+/// The numbers of `point`'s argument if it fires for `subject` (always when the argument names
+/// nothing but numbers).
+fn point_for(point: &str, subject: Option<&str>) -> Option<Vec<String>> {
     let argument = fires(point)?;
-    let (values, samples): (Vec<&str>, Vec<&str>) = argument
+    let (values, names): (Vec<&str>, Vec<&str>) = argument
         .split_whitespace()
         .partition(|word| word.parse::<f64>().is_ok());
-    if !samples.is_empty() {
-        let current = CURRENT_SAMPLE.lock().unwrap_or_else(|e| e.into_inner());
-        if !current.as_deref().is_some_and(|s| samples.contains(&s)) {
-            return None;
-        }
+    if !names.is_empty() && !subject.is_some_and(|s| names.contains(&s)) {
+        return None;
     }
-    log::warn!("{point}: fault injected");
     Some(values.into_iter().map(str::to_owned).collect())
+}
+
+/// Sends this process SIGTERM if the point `startup-signal` fires.
+pub fn startup_signal() {
+    if point_for("startup-signal", None).is_some() {
+        log::warn!("startup-signal: SIGTERM before MPI and PETSc start");
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTERM);
+    }
+}
+
+/// Whether the point `chain-signal` fires for `chain` after `sweep`; it then sends this process
+/// SIGTERM, whose handler asks the run to checkpoint and stop.
+pub fn chain_signal(chain: &str, sweep: u64) -> bool {
+    let Some(sweeps) = point_for("chain-signal", Some(chain)) else {
+        return false;
+    };
+    if !sweeps.iter().any(|s| s.parse::<f64>() == Ok(sweep as f64)) {
+        return false;
+    }
+    log::warn!("chain-signal: SIGTERM after sweep {sweep} of {chain}");
+    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).is_ok()
 }
 
 /// Whether the point `quench-stall` fires.

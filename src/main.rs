@@ -43,6 +43,15 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = pinch::cli::Cli::parse();
+    // Runs that checkpoint on signals hear them from here on, before MPI and PETSc start, so that a
+    // job cancelled while it starts still stops with its checkpoint. Before this point the process has
+    // opened no file, so a signal's default action (the end of the process) loses nothing.
+    if cli.stops_on_signals()
+        && let Err(error) = pinch::io::stop_on_signals()
+    {
+        eprintln!("pinch: error: {error}");
+        std::process::exit(error.exit_status());
+    }
     // Only rank 0 reports progress; the others log warnings and errors.
     let level = if launcher_rank() == 0 {
         cli.log_level.as_str()

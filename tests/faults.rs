@@ -126,6 +126,8 @@ fn temporaries(campaign: &Path) -> Vec<PathBuf> {
 
 /// The reference: the campaign run once, uninterrupted.
 struct Reference {
+    /// Where it ran.
+    directory: tempfile::TempDir,
     summary: serde_json::Value,
     fingerprints: BTreeMap<String, Fingerprint>,
     entries: Vec<String>,
@@ -139,6 +141,7 @@ fn reference() -> Reference {
         summary: campaign_summary(directory.path(), "small"),
         fingerprints: fingerprints(&results),
         entries: stored_entries(&results),
+        directory,
     }
 }
 
@@ -364,6 +367,60 @@ fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_iden
         assert_eq!(temporaries(&d.join("small")), Vec::<PathBuf>::new());
     }
     eprintln!("{trials} runs in {rounds} rounds, interrupted by: {interruptions:?}");
+}
+
+/// The sweep at which sample `id` was taken, from the stored results.
+fn sample_sweep(results: &Path, id: &str) -> u64 {
+    for entry in std::fs::read_dir(results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "h5")
+            && let Ok(group) = hdf5::File::open(&path)
+                .unwrap()
+                .group(&format!("samples/{id}"))
+        {
+            return group.attr("sweep").unwrap().read_scalar().unwrap();
+        }
+    }
+    panic!("{id} is not stored in {}", results.display());
+}
+
+/// Interruptions at exact moments, each followed by a run to the end, store what an uninterrupted run
+/// stores. A chain stopped right after the sweep of a stationarity test (before the test) once
+/// skipped that test on resuming and became stationary one test later, which moved its samples; a
+/// signal while the program starts, before MPI and PETSc, must stop it with its checkpoint too.
+#[test]
+fn a_campaign_stopped_at_start_up_at_a_stationarity_test_or_at_a_sample_ends_identically() {
+    let reference = reference();
+    let results = reference.directory.path().join("small/results");
+    // A chain's first sample is taken at the sweep of the test that found it stationary.
+    let stationary_at = sample_sweep(&results, "N500-T3-chain1-sample0");
+    let second_sample = sample_sweep(&results, "N500-T3-chain1-sample1");
+    let interruptions = [
+        "startup-signal=return".to_owned(),
+        format!("chain-signal=return({stationary_at} N500-T3-chain1)"),
+        format!("chain-signal=return({} N500-T3-chain1)", stationary_at - 1),
+        format!("chain-signal=return({second_sample} N500-T3-chain1)"),
+    ];
+    for faults in &interruptions {
+        let directory = new_campaign(CAMPAIGN);
+        let d = directory.path();
+        assert_eq!(run(d, faults, None), Ended::Stopped, "{faults}");
+        assert!(
+            std::fs::read_to_string(d.join("run.log"))
+                .unwrap()
+                .contains("its checkpoint is"),
+            "{faults}: the stop names no checkpoint"
+        );
+        assert_eq!(run(d, "", None), Ended::Finished, "{faults}");
+        let stored = check_invariants(d, &BTreeMap::new(), faults);
+        for (id, fingerprint) in &reference.fingerprints {
+            assert!(
+                stored.get(id) == Some(fingerprint),
+                "{faults}: {id} differs from the uninterrupted run"
+            );
+        }
+        assert_eq!(stored.len(), reference.fingerprints.len(), "{faults}");
+    }
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //!
 //! The chain's state is checkpointed (atomically) after every sample, every few minutes, and when a
 //! stop is requested; a resumed chain continues bitwise as if never interrupted, and skips the samples
-//! already stored. Equilibration is tested every [`CHECK_INTERVAL`] sweeps from `min_sweeps` on, so
-//! the sweep at which a chain counts as equilibrated does not depend on interruptions either.
+//! already stored. Equilibration is tested at fixed sweeps ([`test_sweep_from`]), so the sweep at which
+//! a chain counts as equilibrated does not depend on interruptions either.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use std::time::Instant;
 use pinch_petsc::Session;
 use serde_json::{Map, Value};
 
-use super::description::{Campaign, Chain, SeedPurpose};
+use super::description::{Campaign, Chain, Sampling, SeedPurpose};
 use super::store::{COMPLETE, Entry, FAILED, Kind, Writer};
 use crate::domain::communication;
 use crate::domain::{DEFAULT_SKIN, Engine};
@@ -98,6 +98,20 @@ pub struct ChainContext<'a> {
     pub stop: &'a AtomicBool,
     /// Minutes between checkpoints during long stretches of sweeps.
     pub checkpoint_minutes: f64,
+}
+
+/// The first sweep at or after `sweep` at which stationarity is tested: the larger of
+/// [`CHECK_INTERVAL`] and `min_sweeps`, then every multiple of [`CHECK_INTERVAL`], and `max_sweeps`
+/// at the latest. A pure function of the sweep, so that a resumed chain tests where an uninterrupted
+/// one does.
+fn test_sweep_from(sweep: u64, sampling: &Sampling) -> u64 {
+    let first = CHECK_INTERVAL.max(sampling.min_sweeps);
+    let next = if sweep <= first {
+        first
+    } else {
+        sweep.div_ceil(CHECK_INTERVAL) * CHECK_INTERVAL
+    };
+    next.min(sampling.max_sweeps)
 }
 
 /// The checkpoint file of `chain` in the campaign directory.
@@ -248,8 +262,13 @@ pub fn run_chain(
         Ok(())
     };
 
+    // The first sweep whose test is still to do. A checkpoint of an unequilibrated chain is never
+    // written between a test and the next sweep (signals and the clock are heard during sweeps, and
+    // samples only follow equilibration), so the test at the sweep a chain resumes at is still due.
+    let mut untested_from = sampler.state().sweep;
     let mut last_checkpoint = Instant::now();
     let mut last_status = Instant::now();
+    let chain_id = chain.id();
     loop {
         // The next sweep to stop at, and why.
         let sweep = sampler.state().sweep;
@@ -258,7 +277,7 @@ pub fn run_chain(
             (Some(_), None) => break,
             (Some(_), Some(k)) => progress.sample_sweep(k).expect("equilibrated"),
             (None, _) => {
-                if sweep >= sampling.max_sweeps {
+                if untested_from > sampling.max_sweeps {
                     let verdict = record.stationarity(&run.schedule);
                     let reason = format!(
                         "not equilibrated after {sweep} sweeps (max_sweeps): {}",
@@ -284,8 +303,7 @@ pub fn run_chain(
                     }
                     break;
                 }
-                let next_check = (sweep / CHECK_INTERVAL + 1) * CHECK_INTERVAL;
-                next_check.max(sampling.min_sweeps).min(sampling.max_sweeps)
+                test_sweep_from(untested_from, sampling)
             }
         };
 
@@ -300,6 +318,7 @@ pub fn run_chain(
                 record.measure(&mut sampler, schedule, run.wavenumber);
                 sampler.drop_origins_before(sweep.saturating_sub(schedule.max_lag));
             }
+            crate::faults::chain_signal(&chain_id, sweep);
             let due = is_root
                 && last_checkpoint.elapsed().as_secs_f64() > 60.0 * context.checkpoint_minutes;
             let flags = communication::counts(
@@ -327,24 +346,23 @@ pub fn run_chain(
 
         let sweep = sampler.state().sweep;
         if progress.equilibrated_at.is_none() {
-            if sweep >= sampling.min_sweeps {
-                let verdict = record.stationarity(&run.schedule);
-                if verdict.stationary {
-                    let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
-                    let interval = run.schedule.measure_interval;
-                    let spacing =
-                        ((sampling.spacing_tau_alpha * tau / interval as f64).ceil() as u64).max(1)
-                            * interval;
-                    progress = Progress {
-                        equilibrated_at: Some(sweep),
-                        spacing,
-                        tau_alpha: tau,
-                    };
-                    log::info!(
-                        "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
-                        chain.id()
-                    );
-                }
+            untested_from = sweep + 1;
+            let verdict = record.stationarity(&run.schedule);
+            if verdict.stationary {
+                let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
+                let interval = run.schedule.measure_interval;
+                let spacing = ((sampling.spacing_tau_alpha * tau / interval as f64).ceil() as u64)
+                    .max(1)
+                    * interval;
+                progress = Progress {
+                    equilibrated_at: Some(sweep),
+                    spacing,
+                    tau_alpha: tau,
+                };
+                log::info!(
+                    "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
+                    chain.id()
+                );
             }
             continue;
         }

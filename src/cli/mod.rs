@@ -110,8 +110,23 @@ pub enum Command {
     Selftest(selftest::SelftestArgs),
 }
 
+impl Cli {
+    /// Whether the command checkpoints and stops on SIGTERM, SIGINT and SIGUSR1 (the runs of
+    /// campaigns, equilibrations and quenches).
+    pub fn stops_on_signals(&self) -> bool {
+        match &self.command {
+            Command::Equilibrate(_) | Command::Quench(_) => true,
+            Command::Campaign(args) => matches!(args.action, campaign::Action::Run(_)),
+            _ => false,
+        }
+    }
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<()> {
+    if cli.stops_on_signals() {
+        crate::faults::startup_signal();
+    }
     match cli.command {
         Command::Generate(args) => generate::run(args),
         Command::Equilibrate(args) => equilibrate::run(args),

@@ -6,8 +6,8 @@ pub mod h5md;
 pub mod xyz;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::model::Configuration;
@@ -91,7 +91,13 @@ pub fn write_xyz(path: &Path, configuration: &Configuration) -> Result<()> {
 
 /// The flag that SIGTERM, SIGINT and SIGUSR1 (Slurm's time-limit warning) raise: a run that sees it
 /// writes its checkpoint and stops. The handlers only set the flag; ranks agree on it collectively.
+/// They are installed once, by the first call; later calls return the same flag, so that a signal
+/// heard while the program starts is not forgotten.
 pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
+    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    if let Some(stop) = STOP.get() {
+        return Ok(Arc::clone(stop));
+    }
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [
         signal_hook::consts::SIGTERM,
@@ -104,5 +110,5 @@ pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
             ))
         })?;
     }
-    Ok(stop)
+    Ok(Arc::clone(STOP.get_or_init(|| stop)))
 }
