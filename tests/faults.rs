@@ -220,25 +220,42 @@ fn run(directory: &Path, faults: &str, signal: Option<(&str, f64)>) -> Ended {
     }
 }
 
+/// Broken promises found after a run.
+#[derive(Debug, Default)]
+struct Problems {
+    lost: usize,
+    duplicated: usize,
+    damaged: usize,
+    messages: Vec<String>,
+}
+
 /// What must hold after any run, interrupted or not: every file at its final name reads and passes
-/// its checksums, no entry is stored twice, and nothing stored before is lost or changed.
-fn check_invariants(
+/// its checksums, no entry is stored twice, and nothing stored before is lost or changed. Returns
+/// what is stored now and what broke.
+fn invariants(
     directory: &Path,
     before: &BTreeMap<String, Fingerprint>,
-    trial: &str,
-) -> BTreeMap<String, Fingerprint> {
+) -> (BTreeMap<String, Fingerprint>, Problems) {
+    let mut problems = Problems::default();
     let report: serde_json::Value = serde_json::from_str(&success(&pinch(
         directory,
         &["campaign", "status", "small.toml", "--json", "--verify"],
     )))
     .unwrap();
-    assert_eq!(report["unreadable_files"], serde_json::json!([]), "{trial}");
-    assert_eq!(report["damaged"], 0, "{trial}: {report}");
+    if report["unreadable_files"] != serde_json::json!([]) || report["damaged"] != 0 {
+        problems.damaged += 1;
+        problems.messages.push(format!("damaged results: {report}"));
+    }
     let results = directory.join("small/results");
     if results.exists() {
         let names = stored_entries(&results);
         let unique: BTreeSet<_> = names.iter().collect();
-        assert_eq!(names.len(), unique.len(), "{trial}: an entry stored twice");
+        if names.len() != unique.len() {
+            problems.duplicated += names.len() - unique.len();
+            problems
+                .messages
+                .push(format!("an entry stored twice: {names:?}"));
+        }
     }
     let now = if results.exists() {
         fingerprints(&results)
@@ -246,7 +263,10 @@ fn check_invariants(
         BTreeMap::new()
     };
     for (id, stored) in before {
-        assert!(now.get(id) == Some(stored), "{trial}: {id} lost or changed");
+        if now.get(id) != Some(stored) {
+            problems.lost += 1;
+            problems.messages.push(format!("{id} lost or changed"));
+        }
     }
     // Checkpoints at their final names are whole.
     let chains = directory.join("small/chains");
@@ -254,48 +274,102 @@ fn check_invariants(
         let path = entry.unwrap().path();
         if path.to_string_lossy().ends_with(".checkpoint.h5") {
             let output = pinch(directory, &["inspect", "--json", path.to_str().unwrap()]);
-            assert!(
-                output.status.success(),
-                "{trial}: {} unreadable: {}",
-                path.display(),
-                stderr(&output)
-            );
+            if !output.status.success() {
+                problems.damaged += 1;
+                problems.messages.push(format!(
+                    "{} unreadable: {}",
+                    path.display(),
+                    stderr(&output)
+                ));
+            }
         }
     }
+    (now, problems)
+}
+
+/// [`invariants`], which must all hold.
+fn check_invariants(
+    directory: &Path,
+    before: &BTreeMap<String, Fingerprint>,
+    trial: &str,
+) -> BTreeMap<String, Fingerprint> {
+    let (now, problems) = invariants(directory, before);
+    assert!(
+        problems.messages.is_empty(),
+        "{trial}: {:#?}",
+        problems.messages
+    );
     now
 }
 
-#[test]
-fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_identically() {
+/// What the kill harness saw: interruptions by kind, how the runs ended, and every broken promise.
+#[derive(Debug, Default, serde::Serialize)]
+struct KillReport {
+    seed: u64,
+    rounds: usize,
+    runs: usize,
+    interruptions: BTreeMap<&'static str, usize>,
+    /// How the interrupted runs ended: "killed" (by a signal's default action) or "stopped" (with a
+    /// checkpoint, exit status 4), per kind.
+    endings: BTreeMap<String, usize>,
+    /// Entries stored earlier and missing or changed after a run.
+    lost: usize,
+    /// Entries stored twice.
+    duplicated: usize,
+    /// Files that did not read or failed their checksums.
+    damaged: usize,
+    /// Entries of finished rounds that differ from the uninterrupted run (status or bits).
+    differing: usize,
+    /// Rounds whose summary or list of entries differs from the uninterrupted run's.
+    differing_summaries: usize,
+    /// Temporary files left at the end of a round.
+    leftovers: usize,
+    /// What each problem was, in words.
+    problems: Vec<String>,
+}
+
+/// The campaign run and interrupted until it finishes, round after round, until `wanted`
+/// interruptions (every kind at least once); random choices from `seed`.
+fn kill_harness(wanted: usize, seed: u64) -> KillReport {
     let reference = reference();
     assert_eq!(reference.fingerprints.len(), 4);
-    let mut random = Xoshiro256PlusPlus::seed_from_u64(20261124);
-    let mut interruptions: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut trials = 0;
-    let mut rounds = 0;
-    // Rounds of the whole campaign, each interrupted until it finishes, until enough interruptions
-    // of every kind.
-    while interruptions.values().sum::<usize>() < 24 || interruptions.len() < 7 {
-        assert!(rounds < 10, "{rounds} rounds: {interruptions:?}");
-        rounds += 1;
+    let mut random = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut report = KillReport {
+        seed,
+        ..KillReport::default()
+    };
+    const KINDS: usize = 8;
+    while report.interruptions.values().sum::<usize>() < wanted
+        || report.interruptions.len() < KINDS
+    {
+        assert!(
+            report.rounds < 10 + wanted / 2,
+            "{} rounds: {:?}",
+            report.rounds,
+            report.interruptions
+        );
+        report.rounds += 1;
+        let rounds = report.rounds;
         let directory = new_campaign(CAMPAIGN);
         let d = directory.path();
         let mut stored = BTreeMap::new();
         loop {
-            trials += 1;
+            report.runs += 1;
             // Kills from outside at random moments, kills inside writes of checkpoints and of result
-            // files (before and after the rename), and stop signals.
-            let kind = match random.random_range(0..10) {
+            // files (before and after the rename), and stop signals, during the run or as it starts.
+            let kind = match random.random_range(0..11) {
                 0..4 => "SIGKILL at a random moment",
                 4 => "SIGKILL while a checkpoint is written",
                 5 => "SIGKILL just after a checkpoint is renamed",
                 6 => "SIGKILL while a result file is written",
                 7 => "SIGKILL just after a result file is renamed",
                 8 => "SIGTERM",
+                9 => "SIGTERM as the program starts",
                 _ => "SIGUSR1",
             };
             let skip = random.random_range(0..4);
             let delay = random.random_range(0.3..3.0);
+            let early = random.random_range(0.0..0.05);
             let (faults, signal) = match kind {
                 "SIGKILL while a checkpoint is written" => {
                     (format!("checkpoint-written={skip}*off->return(kill)"), None)
@@ -312,61 +386,120 @@ fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_iden
                     None,
                 ),
                 "SIGTERM" => (String::new(), Some(("TERM", delay))),
+                "SIGTERM as the program starts" => (String::new(), Some(("TERM", early))),
                 "SIGUSR1" => (String::new(), Some(("USR1", delay))),
                 _ => (String::new(), Some(("KILL", delay))),
             };
             let end = run(d, &faults, signal);
-            let label = format!("round {rounds}, trial {trials} ({kind}, {faults}): {end:?}");
+            let label = format!(
+                "round {rounds}, run {} ({kind}, {faults}): {end:?}",
+                report.runs
+            );
             eprintln!("{label}");
-            stored = check_invariants(d, &stored, &label);
+            let (now, problems) = invariants(d, &stored);
+            report.lost += problems.lost;
+            report.duplicated += problems.duplicated;
+            report.damaged += problems.damaged;
+            report.problems.extend(
+                problems
+                    .messages
+                    .into_iter()
+                    .map(|m| format!("{label}: {m}")),
+            );
+            stored = now;
             match end {
                 Ended::Finished => break,
-                Ended::Killed | Ended::Stopped => *interruptions.entry(kind).or_default() += 1,
+                Ended::Killed | Ended::Stopped => {
+                    *report.interruptions.entry(kind).or_default() += 1;
+                    let ending = if end == Ended::Killed {
+                        "killed"
+                    } else {
+                        "stopped"
+                    };
+                    *report
+                        .endings
+                        .entry(format!("{kind}: {ending}"))
+                        .or_default() += 1;
+                }
             }
         }
         // The finished campaign equals the uninterrupted one, with no leftovers.
-        if stored != reference.fingerprints {
-            // Name what differs: the entries missing on either side, and those whose status or bits
-            // changed (with the status on both sides).
-            let differing: Vec<String> = reference
-                .fingerprints
-                .keys()
-                .chain(stored.keys())
-                .collect::<BTreeSet<_>>()
+        let differing = differing_entries(&stored, &reference.fingerprints);
+        report.differing += differing.len();
+        report.problems.extend(
+            differing
                 .into_iter()
-                .filter(|id| stored.get(*id) != reference.fingerprints.get(*id))
-                .map(|id| {
-                    let status = |map: &BTreeMap<String, Fingerprint>| {
-                        map.get(id).map_or("absent".to_owned(), |(s, _)| s.clone())
-                    };
-                    let datasets = match (stored.get(id), reference.fingerprints.get(id)) {
-                        (Some(a), Some(b)) if a.0 == b.0 => {
-                            format!(": {}", differing_datasets(a, b))
-                        }
-                        _ => String::new(),
-                    };
-                    format!(
-                        "{id} (status {} against {} uninterrupted){datasets}",
-                        status(&stored),
-                        status(&reference.fingerprints)
-                    )
-                })
-                .collect();
-            panic!("round {rounds}: results differ: {differing:?}");
+                .map(|m| format!("round {rounds}: differs from the uninterrupted run: {m}")),
+        );
+        if stored_entries(&d.join("small/results")) != reference.entries
+            || campaign_summary(d, "small") != reference.summary
+        {
+            report.differing_summaries += 1;
+            report.problems.push(format!(
+                "round {rounds}: the entries or the summary differ from the uninterrupted run's"
+            ));
         }
-        assert_eq!(
-            stored_entries(&d.join("small/results")),
-            reference.entries,
-            "round {rounds}"
-        );
-        assert_eq!(
-            campaign_summary(d, "small"),
-            reference.summary,
-            "round {rounds}"
-        );
-        assert_eq!(temporaries(&d.join("small")), Vec::<PathBuf>::new());
+        let leftovers = temporaries(&d.join("small"));
+        report.leftovers += leftovers.len();
+        if !leftovers.is_empty() {
+            report
+                .problems
+                .push(format!("round {rounds}: temporaries left: {leftovers:?}"));
+        }
     }
-    eprintln!("{trials} runs in {rounds} rounds, interrupted by: {interruptions:?}");
+    report
+}
+
+/// The entries that differ between `stored` and `reference`: missing on either side, or with another
+/// status or other bits (then with the status on both sides and the datasets that differ).
+fn differing_entries(
+    stored: &BTreeMap<String, Fingerprint>,
+    reference: &BTreeMap<String, Fingerprint>,
+) -> Vec<String> {
+    reference
+        .keys()
+        .chain(stored.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|id| stored.get(*id) != reference.get(*id))
+        .map(|id| {
+            let status = |map: &BTreeMap<String, Fingerprint>| {
+                map.get(id).map_or("absent".to_owned(), |(s, _)| s.clone())
+            };
+            let datasets = match (stored.get(id), reference.get(id)) {
+                (Some(a), Some(b)) if a.0 == b.0 => format!(": {}", differing_datasets(a, b)),
+                _ => String::new(),
+            };
+            format!(
+                "{id} (status {} against {} uninterrupted){datasets}",
+                status(stored),
+                status(reference)
+            )
+        })
+        .collect()
+}
+
+/// The kill harness as the test suite runs it: at least 24 interruptions. `PINCH_KILL_TRIALS` asks for
+/// more and `PINCH_KILL_SEED` for other random choices (`scripts/stress-kills`); `PINCH_KILL_REPORT`
+/// names a file for the report as JSON.
+#[test]
+fn a_campaign_killed_at_random_moments_and_mid_write_loses_nothing_and_ends_identically() {
+    let number = |name: &str, default: u64| {
+        std::env::var(name).map_or(default, |v| {
+            v.parse()
+                .unwrap_or_else(|e| panic!("{name}={v:?} is not a number: {e}"))
+        })
+    };
+    let report = kill_harness(
+        number("PINCH_KILL_TRIALS", 24) as usize,
+        number("PINCH_KILL_SEED", 20261124),
+    );
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    eprintln!("{json}");
+    if let Ok(path) = std::env::var("PINCH_KILL_REPORT") {
+        std::fs::write(&path, &json).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    assert!(report.problems.is_empty(), "{:#?}", report.problems);
 }
 
 /// The sweep at which sample `id` was taken, from the stored results.
