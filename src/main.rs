@@ -34,8 +34,25 @@ fn restart_with_cpu_kernels() {
     eprintln!("pinch: warning: could not restart with OPENBLAS_CORETYPE={kernels}: {error}");
 }
 
+/// Creates the file that `PINCH_LAUNCH_MARKER` names, on the first rank: job scripts check for it,
+/// because an `srun` whose step never started can exit with status 0 (Slurm 22.05).
+fn mark_launched() {
+    let Some(path) = std::env::var_os("PINCH_LAUNCH_MARKER") else {
+        return;
+    };
+    if launcher_rank() == 0
+        && let Err(error) = std::fs::write(&path, format!("{}\n", std::process::id()))
+    {
+        eprintln!(
+            "pinch: warning: cannot create the launch marker {}: {error}",
+            std::path::Path::new(&path).display()
+        );
+    }
+}
+
 fn main() {
     restart_with_cpu_kernels();
+    mark_launched();
     // Output piped into `head` and the like ends quietly when the reader goes away, as for any Unix
     // tool, instead of panicking on EPIPE.
     // SAFETY: restoring the default disposition of SIGPIPE before any other thread exists.

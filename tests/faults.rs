@@ -308,6 +308,8 @@ struct KillReport {
     seed: u64,
     rounds: usize,
     runs: usize,
+    /// Wall time of the whole harness.
+    seconds: f64,
     interruptions: BTreeMap<&'static str, usize>,
     /// How the interrupted runs ended: "killed" (by a signal's default action) or "stopped" (with a
     /// checkpoint, exit status 4), per kind.
@@ -331,6 +333,7 @@ struct KillReport {
 /// The campaign run and interrupted until it finishes, round after round, until `wanted`
 /// interruptions (every kind at least once); random choices from `seed`.
 fn kill_harness(wanted: usize, seed: u64) -> KillReport {
+    let started = Instant::now();
     let reference = reference();
     assert_eq!(reference.fingerprints.len(), 4);
     let mut random = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -447,6 +450,7 @@ fn kill_harness(wanted: usize, seed: u64) -> KillReport {
                 .push(format!("round {rounds}: temporaries left: {leftovers:?}"));
         }
     }
+    report.seconds = started.elapsed().as_secs_f64();
     report
 }
 

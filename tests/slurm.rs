@@ -132,7 +132,11 @@ fn read_logs(directory: &Path) -> Vec<String> {
 fn script_lines(logs: &[String]) -> Vec<String> {
     logs.iter()
         .flat_map(|log| log.lines())
-        .filter(|line| line.starts_with("pinch campaign:") || line.starts_with("=="))
+        .filter(|line| {
+            ["pinch campaign:", "pinch job:", "=="]
+                .iter()
+                .any(|prefix| line.starts_with(prefix))
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -248,6 +252,75 @@ fn a_campaign_runs_as_a_job_array_of_two_rank_tasks() {
     assert_eq!(
         campaign_summary(directory.path(), "ensemble"),
         reference_summary("ensemble", ENSEMBLE)
+    );
+}
+
+/// Slurm 22.05's `srun` exits with status 0 when its step never started. A stale PMIx directory of
+/// the step (`spmix_appdir_<uid>_<job>.<step>` in the node's TmpFS, as a crashed earlier job can leave
+/// it) makes the launch fail that way; the job script must then end with a failure and say why.
+#[test]
+fn a_job_whose_step_never_started_fails_and_says_so() {
+    let cluster = Cluster::up();
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(directory.path().join("ensemble.toml"), ENSEMBLE).unwrap();
+    let submit = [
+        "campaign",
+        "submit",
+        "ensemble.toml",
+        "--samples-per-task",
+        "8",
+        "--ranks-per-worker",
+        "1",
+        "--time",
+        "10",
+        "--sbatch=--hold",
+    ];
+    let output = success(&cluster.pinch(directory.path(), &submit));
+    eprintln!("$ pinch {}\n{}", submit.join(" "), output.trim());
+    let queue = Command::new("squeue")
+        .args(["--noheader", "--format", "%A %F"])
+        .env("SLURM_CONF", &cluster.conf)
+        .output()
+        .unwrap();
+    let queue = String::from_utf8_lossy(&queue.stdout).into_owned();
+    let job: u64 = queue
+        .split_whitespace()
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no held job in the queue: {queue:?}"));
+    let uid = std::os::unix::fs::MetadataExt::uid(&directory.path().metadata().unwrap());
+    let tmp = Path::new(&cluster.conf).with_file_name("tmp");
+    let stale = tmp.join(format!("spmix_appdir_{uid}_{job}.0"));
+    std::fs::write(&stale, "").unwrap();
+    let release = Command::new("scontrol")
+        .args(["release", &job.to_string()])
+        .env("SLURM_CONF", &cluster.conf)
+        .output()
+        .unwrap();
+    assert!(release.status.success(), "{}", stderr(&release));
+    let logs_directory = directory.path().join("ensemble/slurm/logs");
+    cluster.wait_until_idle(Duration::from_secs(300), &logs_directory);
+    let _ = std::fs::remove_file(&stale);
+    let logs = read_logs(&logs_directory).join("\n");
+    eprintln!("{logs}");
+    assert!(
+        logs.contains("launch failed"),
+        "the launch did not fail:\n{logs}"
+    );
+    assert!(
+        logs.contains("the job step never started pinch (the launcher exited with status 0)"),
+        "{logs}"
+    );
+    assert!(logs.contains("exited with status 1"), "{logs}");
+    let job = Command::new("scontrol")
+        .args(["show", "job", &job.to_string()])
+        .env("SLURM_CONF", &cluster.conf)
+        .output()
+        .unwrap();
+    let job = String::from_utf8_lossy(&job.stdout).into_owned();
+    assert!(
+        job.contains("JobState=FAILED") && job.contains("ExitCode=1:0"),
+        "{job}"
     );
 }
 
