@@ -372,7 +372,9 @@ fn kill_harness(wanted: usize, seed: u64) -> KillReport {
             };
             let skip = random.random_range(0..4);
             let delay = random.random_range(0.3..3.0);
-            let early = random.random_range(0.0..0.05);
+            // Handlers are installed about 0.1 s after the start (after the dynamic loader), so this
+            // reaches both sides of that moment.
+            let early = random.random_range(0.0..0.3);
             let (faults, signal) = match kind {
                 "SIGKILL while a checkpoint is written" => {
                     (format!("checkpoint-written={skip}*off->return(kill)"), None)

@@ -55,12 +55,17 @@ impl Cluster {
             .expect("pinch runs")
     }
 
-    fn squeue(&self) -> String {
-        let output = Command::new("squeue")
-            .args(["--noheader", "--format", "%i %j %T %M"])
+    /// A Slurm command (`squeue`, `scontrol`, …) on this cluster.
+    fn slurm(&self, program: &str, args: &[&str]) -> Output {
+        Command::new(program)
+            .args(args)
             .env("SLURM_CONF", &self.conf)
             .output()
-            .expect("squeue runs");
+            .unwrap_or_else(|e| panic!("{program} does not run: {e}"))
+    }
+
+    fn squeue(&self) -> String {
+        let output = self.slurm("squeue", &["--noheader", "--format", "%i %j %T %M"]);
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
@@ -277,11 +282,7 @@ fn a_job_whose_step_never_started_fails_and_says_so() {
     ];
     let output = success(&cluster.pinch(directory.path(), &submit));
     eprintln!("$ pinch {}\n{}", submit.join(" "), output.trim());
-    let queue = Command::new("squeue")
-        .args(["--noheader", "--format", "%A %F"])
-        .env("SLURM_CONF", &cluster.conf)
-        .output()
-        .unwrap();
+    let queue = cluster.slurm("squeue", &["--noheader", "--format", "%A"]);
     let queue = String::from_utf8_lossy(&queue.stdout).into_owned();
     let job: u64 = queue
         .split_whitespace()
@@ -292,11 +293,7 @@ fn a_job_whose_step_never_started_fails_and_says_so() {
     let tmp = Path::new(&cluster.conf).with_file_name("tmp");
     let stale = tmp.join(format!("spmix_appdir_{uid}_{job}.0"));
     std::fs::write(&stale, "").unwrap();
-    let release = Command::new("scontrol")
-        .args(["release", &job.to_string()])
-        .env("SLURM_CONF", &cluster.conf)
-        .output()
-        .unwrap();
+    let release = cluster.slurm("scontrol", &["release", &job.to_string()]);
     assert!(release.status.success(), "{}", stderr(&release));
     let logs_directory = directory.path().join("ensemble/slurm/logs");
     cluster.wait_until_idle(Duration::from_secs(300), &logs_directory);
@@ -312,11 +309,7 @@ fn a_job_whose_step_never_started_fails_and_says_so() {
         "{logs}"
     );
     assert!(logs.contains("exited with status 1"), "{logs}");
-    let job = Command::new("scontrol")
-        .args(["show", "job", &job.to_string()])
-        .env("SLURM_CONF", &cluster.conf)
-        .output()
-        .unwrap();
+    let job = cluster.slurm("scontrol", &["show", "job", &job.to_string()]);
     let job = String::from_utf8_lossy(&job.stdout).into_owned();
     assert!(
         job.contains("JobState=FAILED") && job.contains("ExitCode=1:0"),
