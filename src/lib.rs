@@ -24,4 +24,5 @@ pub mod response;
 pub mod rng;
 pub mod sample;
 pub mod selftest;
+pub mod supervision;
 pub mod testing;

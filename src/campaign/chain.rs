@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use pinch_petsc::Session;
@@ -24,8 +24,10 @@ use crate::model::{Configuration, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
 use crate::monte_carlo::checkpoint::{self, RunState};
 use crate::monte_carlo::equilibration::{Record, default_wavenumber};
+use crate::monte_carlo::run::{Advance, Run};
 use crate::provenance::Provenance;
 use crate::sample::{SampleRecord, measure};
+use crate::supervision::CheckpointClock;
 
 /// Sweeps between tests of equilibration.
 pub const CHECK_INTERVAL: u64 = 1_000;
@@ -130,81 +132,163 @@ pub fn run_chain(
     mut writer: Option<&mut Writer>,
     reporter: &mut dyn Reporter,
 ) -> Result<Outcome> {
-    let ChainContext {
-        session, campaign, ..
-    } = *context;
-    let comm = session.world();
-    let is_root = session.rank() == 0;
-    let model = &campaign.model;
-    let sampling = &campaign.sampling;
-    let samples = chain.samples;
+    let this = ChainRun::new(context, chain);
     let mut finished = finished.clone();
-    let seed = campaign.seed(chain, SeedPurpose::Chain, &[]);
-    let parameters = campaign.swap_parameters(chain.point.parent_temperature)?;
-    let checkpoint_file = checkpoint_path(context.directory, chain);
-    let provenance = Provenance::of_this_run(Some(seed), session.size());
+    this.remove_unfinished_checkpoints();
+    let saved = this.saved_state(&finished)?;
+    let (mut run, mut progress) = this.resume_or_start(saved)?;
+    // The first sweep whose test is still to do. A checkpoint of an unequilibrated chain is never
+    // written between a test and the next sweep (signals and the clock are heard during sweeps, and
+    // samples only follow equilibration), so the test at the sweep a chain resumes at is still due.
+    let mut untested_from = run.sweep_count();
+    let mut clock = CheckpointClock::new(context.stop, context.checkpoint_minutes);
+    loop {
+        let next_sample = (0..chain.samples).find(|&k| !finished.contains(&chain.sample_id(k)));
+        let target = match (progress.equilibrated_at, next_sample) {
+            (Some(_), None) => break,
+            (Some(_), Some(k)) => progress.sample_sweep(k).expect("equilibrated"),
+            (None, _) if untested_from > this.sampling().max_sweeps => {
+                this.store_unequilibrated(
+                    writer.as_deref_mut(),
+                    reporter,
+                    &run,
+                    &progress,
+                    &finished,
+                )?;
+                break;
+            }
+            (None, _) => test_sweep_from(untested_from, this.sampling()),
+        };
+        if this.advance(&mut run, &progress, target, &mut clock, reporter)? == Advance::Stopped {
+            return Ok(Outcome::Interrupted);
+        }
+        if progress.equilibrated_at.is_none() {
+            untested_from = run.sweep_count() + 1;
+            this.test_stationarity(&run, &mut progress);
+            continue;
+        }
+        let k = next_sample.expect("the target was the next pending sample's sweep");
+        this.store_sample(writer.as_deref_mut(), reporter, &mut run, &progress, k)?;
+        finished.insert(chain.sample_id(k));
+        this.save(&mut run, &progress)?;
+        clock.saved();
+    }
+    if let Some(writer) = writer {
+        this.store_record(writer, &run, &progress)?;
+    }
+    Ok(Outcome::Finished)
+}
 
-    // Temporary files of checkpoints that a kill interrupted are of no use.
-    if is_root
-        && let Some(chains) = checkpoint_file.parent()
-        && let Ok(entries) = std::fs::read_dir(chains)
-    {
-        let prefix = format!("{}.checkpoint.h5.tmp-", chain.id());
+/// One chain as it runs: what every step of [`run_chain`] shares.
+struct ChainRun<'a> {
+    context: &'a ChainContext<'a>,
+    chain: &'a Chain,
+    chain_id: String,
+    seed: u64,
+    checkpoint_file: PathBuf,
+    provenance: Provenance,
+    is_root: bool,
+}
+
+impl<'a> ChainRun<'a> {
+    fn new(context: &'a ChainContext<'a>, chain: &'a Chain) -> Self {
+        let seed = context.campaign.seed(chain, SeedPurpose::Chain, &[]);
+        ChainRun {
+            context,
+            chain,
+            chain_id: chain.id(),
+            seed,
+            checkpoint_file: checkpoint_path(context.directory, chain),
+            provenance: Provenance::of_this_run(Some(seed), context.session.size()),
+            is_root: context.session.rank() == 0,
+        }
+    }
+
+    fn sampling(&self) -> &'a super::description::Sampling {
+        &self.context.campaign.sampling
+    }
+
+    fn model(&self) -> &'a crate::model::ModelParameters {
+        &self.context.campaign.model
+    }
+
+    /// Temporary files of checkpoints that a kill interrupted are of no use.
+    fn remove_unfinished_checkpoints(&self) {
+        if !self.is_root {
+            return;
+        }
+        let Some(Ok(entries)) = self.checkpoint_file.parent().map(std::fs::read_dir) else {
+            return;
+        };
+        let prefix = format!("{}.checkpoint.h5.tmp-", self.chain_id);
         for entry in entries.flatten() {
             if entry.file_name().to_string_lossy().starts_with(&prefix) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
     }
-    // Resume where the checkpoint left off, unless a pending sample lies before it (a stored sample
-    // found corrupted): then the chain is run again from its start, which reproduces it exactly.
-    let mut resumed = None;
-    let stored = checkpoint_file.exists().then(|| {
-        checkpoint::read(&checkpoint_file).and_then(|saved| {
-            let observables = crate::io::h5md::read(&checkpoint_file)?.observables;
-            Ok((saved, Progress::from_observables(&observables)))
-        })
-    });
-    // Writes are atomic, so an unreadable checkpoint was damaged afterwards (by the disk, or by hand).
-    // It is set aside, and the chain runs again from its start, which reproduces it exactly. Every rank
-    // must take the same way.
-    let unreadable = matches!(stored, Some(Err(_)));
-    let stored = if communication::counts(comm, [unreadable as u64])[0] > 0 {
-        if is_root {
-            let aside = checkpoint_file.with_extension("h5.unreadable");
-            log::warn!(
-                "{}: the checkpoint is unreadable ({}); it is moved to {} and the chain starts over",
-                checkpoint_file.display(),
-                stored
+
+    /// The checkpoint to resume from, if there is one and no pending sample lies before it (a stored
+    /// sample found corrupted: the chain then runs again from its start, which reproduces it
+    /// exactly). Collective: every rank takes the same way.
+    fn saved_state(
+        &self,
+        finished: &BTreeSet<String>,
+    ) -> Result<Option<(checkpoint::Checkpoint, Progress)>> {
+        let file = &self.checkpoint_file;
+        let stored = file.exists().then(|| {
+            checkpoint::read(file).and_then(|saved| {
+                let observables = crate::io::h5md::read(file)?.observables;
+                Ok((saved, Progress::from_observables(&observables)))
+            })
+        });
+        // Writes are atomic, so an unreadable checkpoint was damaged afterwards (by the disk, or by
+        // hand). It is set aside, and the chain runs again from its start.
+        let unreadable = matches!(stored, Some(Err(_)));
+        let comm = self.context.session.world();
+        if communication::counts(comm, [unreadable as u64])[0] > 0 {
+            if self.is_root {
+                let reason = stored
                     .as_ref()
                     .and_then(|s| s.as_ref().err())
-                    .map_or_else(|| "on another rank".to_owned(), ToString::to_string),
-                aside.display()
-            );
-            // Not fatal (the other ranks go on): the chain's next checkpoint replaces the file.
-            if let Err(error) = std::fs::rename(&checkpoint_file, &aside) {
-                log::warn!(
-                    "{}: cannot move it aside: {error}",
-                    checkpoint_file.display()
-                );
+                    .map_or_else(|| "on another rank".to_owned(), ToString::to_string);
+                self.set_aside(&reason);
             }
+            return Ok(None);
         }
-        None
-    } else {
-        stored.transpose()?
-    };
-    if let Some((saved, progress)) = stored {
+        let Some((saved, progress)) = stored.transpose()? else {
+            return Ok(None);
+        };
         let sweep = saved.run.sampler.sweep;
-        let behind = (0..samples).any(|k| {
-            !finished.contains(&chain.sample_id(k))
+        let behind = (0..self.chain.samples).any(|k| {
+            !finished.contains(&self.chain.sample_id(k))
                 && progress.sample_sweep(k).is_some_and(|s| s < sweep)
         });
-        if !behind {
-            resumed = Some((saved, progress));
+        Ok((!behind).then_some((saved, progress)))
+    }
+
+    /// Moves an unreadable checkpoint aside; not fatal (the other ranks go on): the chain's next
+    /// checkpoint replaces the file.
+    fn set_aside(&self, reason: &str) {
+        let file = &self.checkpoint_file;
+        let aside = file.with_extension("h5.unreadable");
+        log::warn!(
+            "{}: the checkpoint is unreadable ({reason}); it is moved to {} and the chain starts over",
+            file.display(),
+            aside.display()
+        );
+        if let Err(error) = std::fs::rename(file, &aside) {
+            log::warn!("{}: cannot move it aside: {error}", file.display());
         }
     }
-    let (mut sampler, mut run, mut record, mut progress) = match resumed {
-        Some((saved, progress)) => {
+
+    /// The trajectory resumed from `saved`, or started from a random configuration.
+    fn resume_or_start(
+        &self,
+        saved: Option<(checkpoint::Checkpoint, Progress)>,
+    ) -> Result<(Run<'a>, Progress)> {
+        let comm = self.context.session.world();
+        if let Some((saved, progress)) = saved {
             let sampler = SwapMonteCarlo::resume(
                 comm,
                 &saved.configuration,
@@ -213,214 +297,213 @@ pub fn run_chain(
                 saved.run.seed,
                 saved.resumed,
             )?;
-            (sampler, saved.run, saved.record, progress)
-        }
-        None => {
-            let configuration = random_configuration(model, chain.point.n_particles, seed);
-            let sampler = SwapMonteCarlo::new(
-                comm,
-                &configuration,
-                model.potential(),
-                parameters.clone(),
-                seed,
-            )?;
-            let run = RunState {
-                seed,
-                parameters: parameters.clone(),
-                schedule: sampling.schedule(),
-                sampler: sampler.state().clone(),
-                wavenumber: default_wavenumber(configuration.box_length, configuration.len()),
+            let run = Run {
+                sampler,
+                state: saved.run,
+                record: saved.record,
             };
-            (sampler, run, Record::default(), Progress::default())
+            return Ok((run, progress));
         }
-    };
-
-    let save = |sampler: &SwapMonteCarlo,
-                run: &mut RunState,
-                record: &Record,
-                progress: &Progress|
-     -> Result<()> {
-        if let Some((configuration, resumed)) = sampler.checkpoint() {
-            run.sampler = resumed.state.clone();
-            std::fs::create_dir_all(checkpoint_file.parent().expect("in chains/")).map_err(
-                |e| Error::Write {
-                    path: checkpoint_file.display().to_string(),
-                    message: e.to_string(),
-                },
-            )?;
-            checkpoint::write(
-                &checkpoint_file,
-                &configuration,
-                model,
-                run,
-                record,
-                progress.observables(),
-                Some(&resumed),
-                &provenance,
-            )?;
-        }
-        Ok(())
-    };
-
-    // The first sweep whose test is still to do. A checkpoint of an unequilibrated chain is never
-    // written between a test and the next sweep (signals and the clock are heard during sweeps, and
-    // samples only follow equilibration), so the test at the sweep a chain resumes at is still due.
-    let mut untested_from = sampler.state().sweep;
-    let mut last_checkpoint = Instant::now();
-    let mut last_status = Instant::now();
-    let chain_id = chain.id();
-    loop {
-        // The next sweep to stop at, and why.
-        let sweep = sampler.state().sweep;
-        let next_sample = (0..samples).find(|&k| !finished.contains(&chain.sample_id(k)));
-        let target = match (progress.equilibrated_at, next_sample) {
-            (Some(_), None) => break,
-            (Some(_), Some(k)) => progress.sample_sweep(k).expect("equilibrated"),
-            (None, _) => {
-                if untested_from > sampling.max_sweeps {
-                    let verdict = record.stationarity(&run.schedule);
-                    let reason = format!(
-                        "not equilibrated after {sweep} sweeps (max_sweeps): {}",
-                        verdict.reason
-                    );
-                    if let Some(writer) = writer.as_deref_mut() {
-                        for k in (0..samples).filter(|&k| !finished.contains(&chain.sample_id(k))) {
-                            let id = chain.sample_id(k);
-                            let attributes = sample_attributes(
-                                campaign, chain, k, None, &progress, FAILED, &reason,
-                            );
-                            writer.add(&Entry {
-                                kind: Kind::Sample,
-                                id: id.clone(),
-                                attributes,
-                                configuration: None,
-                                model,
-                                provenance: &provenance,
-                                extras: Extras::default(),
-                            })?;
-                            reporter.sample_stored(&id, false, &reason);
-                        }
-                    }
-                    break;
-                }
-                test_sweep_from(untested_from, sampling)
-            }
+        let campaign = self.context.campaign;
+        let parameters = campaign.swap_parameters(self.chain.point.parent_temperature)?;
+        let configuration =
+            random_configuration(self.model(), self.chain.point.n_particles, self.seed);
+        let sampler = SwapMonteCarlo::new(
+            comm,
+            &configuration,
+            self.model().potential(),
+            parameters.clone(),
+            self.seed,
+        )?;
+        let state = RunState {
+            seed: self.seed,
+            parameters,
+            schedule: self.sampling().schedule(),
+            sampler: sampler.state().clone(),
+            wavenumber: default_wavenumber(configuration.box_length, configuration.len()),
         };
+        let run = Run {
+            sampler,
+            state,
+            record: Record::default(),
+        };
+        Ok((run, Progress::default()))
+    }
 
-        while sampler.state().sweep < target {
-            sampler.sweep();
-            let sweep = sampler.state().sweep;
-            let schedule = &run.schedule;
-            if sweep % schedule.origin_interval == 0 {
-                sampler.add_origin();
-            }
-            if sweep % schedule.measure_interval == 0 {
-                record.measure(&mut sampler, schedule, run.wavenumber);
-                sampler.drop_origins_before(sweep.saturating_sub(schedule.max_lag));
-            }
-            crate::faults::chain_signal(&chain_id, sweep);
-            let due = is_root
-                && last_checkpoint.elapsed().as_secs_f64() > 60.0 * context.checkpoint_minutes;
-            let flags = communication::counts(
-                comm,
-                [context.stop.load(Ordering::Relaxed) as u64, due as u64],
+    /// Sweeps to `target` under the checkpoint clock, reporting where the chain is. Collective.
+    fn advance(
+        &self,
+        run: &mut Run,
+        progress: &Progress,
+        target: u64,
+        clock: &mut CheckpointClock,
+        reporter: &mut dyn Reporter,
+    ) -> Result<Advance> {
+        let phase = if progress.equilibrated_at.is_some() {
+            "sampling"
+        } else {
+            "equilibrating"
+        };
+        let mut last_status = Instant::now();
+        run.advance_to(
+            target,
+            clock,
+            |run| {
+                let sweep = run.sweep_count();
+                crate::faults::chain_signal(&self.chain_id, sweep);
+                if self.is_root && last_status.elapsed().as_secs_f64() > 1.0 {
+                    last_status = Instant::now();
+                    reporter.status(self.chain, &format!("{phase}, sweep {sweep}/{target}"));
+                }
+                Ok(())
+            },
+            |run| self.save(run, progress),
+        )
+    }
+
+    /// Writes the chain's checkpoint. Collective.
+    fn save(&self, run: &mut Run, progress: &Progress) -> Result<()> {
+        let file = &self.checkpoint_file;
+        std::fs::create_dir_all(file.parent().expect("in chains/")).map_err(|e| Error::Write {
+            path: file.display().to_string(),
+            message: e.to_string(),
+        })?;
+        run.write_checkpoint(file, self.model(), progress.observables(), &self.provenance)
+    }
+
+    /// The stationarity test at the current sweep; a stationary chain takes its first sample here,
+    /// then one every `spacing_tau_alpha` τ_α.
+    fn test_stationarity(&self, run: &Run, progress: &mut Progress) {
+        let verdict = run.record.stationarity(&run.state.schedule);
+        if !verdict.stationary {
+            return;
+        }
+        let sweep = run.sweep_count();
+        let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
+        let interval = run.state.schedule.measure_interval;
+        let spacing = ((self.sampling().spacing_tau_alpha * tau / interval as f64).ceil() as u64)
+            .max(1)
+            * interval;
+        *progress = Progress {
+            equilibrated_at: Some(sweep),
+            spacing,
+            tau_alpha: tau,
+        };
+        log::info!(
+            "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
+            self.chain_id
+        );
+    }
+
+    /// Stores every pending sample as failed: the chain reached `max_sweeps` unequilibrated.
+    fn store_unequilibrated(
+        &self,
+        mut writer: Option<&mut Writer>,
+        reporter: &mut dyn Reporter,
+        run: &Run,
+        progress: &Progress,
+        finished: &BTreeSet<String>,
+    ) -> Result<()> {
+        let verdict = run.record.stationarity(&run.state.schedule);
+        let reason = format!(
+            "not equilibrated after {} sweeps (max_sweeps): {}",
+            run.sweep_count(),
+            verdict.reason
+        );
+        let Some(writer) = writer.as_deref_mut() else {
+            return Ok(());
+        };
+        let chain = self.chain;
+        for k in (0..chain.samples).filter(|&k| !finished.contains(&chain.sample_id(k))) {
+            let id = chain.sample_id(k);
+            let attributes = sample_attributes(
+                self.context.campaign,
+                chain,
+                k,
+                None,
+                progress,
+                FAILED,
+                &reason,
             );
-            if flags[0] > 0 {
-                save(&sampler, &mut run, &record, &progress)?;
-                return Ok(Outcome::Interrupted);
-            }
-            if flags[1] > 0 {
-                save(&sampler, &mut run, &record, &progress)?;
-                last_checkpoint = Instant::now();
-            }
-            if is_root && last_status.elapsed().as_secs_f64() > 1.0 {
-                last_status = Instant::now();
-                let phase = if progress.equilibrated_at.is_some() {
-                    "sampling"
-                } else {
-                    "equilibrating"
-                };
-                reporter.status(chain, &format!("{phase}, sweep {sweep}/{target}"));
-            }
-        }
-
-        let sweep = sampler.state().sweep;
-        if progress.equilibrated_at.is_none() {
-            untested_from = sweep + 1;
-            let verdict = record.stationarity(&run.schedule);
-            if verdict.stationary {
-                let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
-                let interval = run.schedule.measure_interval;
-                let spacing = ((sampling.spacing_tau_alpha * tau / interval as f64).ceil() as u64)
-                    .max(1)
-                    * interval;
-                progress = Progress {
-                    equilibrated_at: Some(sweep),
-                    spacing,
-                    tau_alpha: tau,
-                };
-                log::info!(
-                    "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
-                    chain.id()
-                );
-            }
-            continue;
-        }
-
-        // A sample is due at this sweep.
-        let k = next_sample.expect("the target was the next pending sample's sweep");
-        let id = chain.sample_id(k);
-        reporter.status(chain, &format!("sample {k}: quench and measurements"));
-        let (configuration, sample, failure) =
-            measure_sample(session, campaign, chain, k, &mut sampler)?;
-        let status = if failure.is_some() { FAILED } else { COMPLETE };
-        let reason = failure.clone().unwrap_or_default();
-        if let Some(writer) = writer.as_deref_mut() {
-            let attributes =
-                sample_attributes(campaign, chain, k, Some(sweep), &progress, status, &reason);
-            let mut extras = sample.extras();
-            // Everything that made the sample, beside the model the layout always records.
-            extras.attribute_groups.extend([
-                (
-                    "parameters/swap_monte_carlo".to_owned(),
-                    serde_json::to_value(&run.parameters).expect("parameters serialise"),
-                ),
-                (
-                    "parameters/quench".to_owned(),
-                    serde_json::to_value(&campaign.quench).expect("parameters serialise"),
-                ),
-                (
-                    "parameters/measurements".to_owned(),
-                    serde_json::to_value(&campaign.measurements).expect("parameters serialise"),
-                ),
-            ]);
             writer.add(&Entry {
                 kind: Kind::Sample,
                 id: id.clone(),
                 attributes,
-                configuration: configuration.as_ref(),
-                model,
-                provenance: &provenance,
-                extras,
+                configuration: None,
+                model: self.model(),
+                provenance: &self.provenance,
+                extras: Extras::default(),
             })?;
-            reporter.sample_stored(&id, failure.is_none(), &reason);
+            reporter.sample_stored(&id, false, &reason);
         }
-        finished.insert(id);
-        save(&sampler, &mut run, &record, &progress)?;
-        last_checkpoint = Instant::now();
+        Ok(())
     }
 
-    // The chain's record, then the checkpoint can go.
-    if let Some(writer) = writer.as_deref_mut() {
-        let verdict = record.stationarity(&run.schedule);
-        let curve: (Vec<u64>, Vec<f64>) = record
+    /// Quenches and measures sample `k` at the current sweep, and stores it. Collective.
+    fn store_sample(
+        &self,
+        writer: Option<&mut Writer>,
+        reporter: &mut dyn Reporter,
+        run: &mut Run,
+        progress: &Progress,
+        k: usize,
+    ) -> Result<()> {
+        let (campaign, chain) = (self.context.campaign, self.chain);
+        let id = chain.sample_id(k);
+        reporter.status(chain, &format!("sample {k}: quench and measurements"));
+        let (configuration, sample, failure) =
+            measure_sample(self.context.session, campaign, chain, k, &mut run.sampler)?;
+        let Some(writer) = writer else {
+            return Ok(());
+        };
+        let status = if failure.is_some() { FAILED } else { COMPLETE };
+        let reason = failure.clone().unwrap_or_default();
+        let sweep = Some(run.sweep_count());
+        let attributes = sample_attributes(campaign, chain, k, sweep, progress, status, &reason);
+        let mut extras = sample.extras();
+        // Everything that made the sample, beside the model the layout always records.
+        extras.attribute_groups.extend([
+            (
+                "parameters/swap_monte_carlo".to_owned(),
+                serde_json::to_value(&run.state.parameters).expect("parameters serialise"),
+            ),
+            (
+                "parameters/quench".to_owned(),
+                serde_json::to_value(&campaign.quench).expect("parameters serialise"),
+            ),
+            (
+                "parameters/measurements".to_owned(),
+                serde_json::to_value(&campaign.measurements).expect("parameters serialise"),
+            ),
+        ]);
+        writer.add(&Entry {
+            kind: Kind::Sample,
+            id: id.clone(),
+            attributes,
+            configuration: configuration.as_ref(),
+            model: self.model(),
+            provenance: &self.provenance,
+            extras,
+        })?;
+        reporter.sample_stored(&id, failure.is_none(), &reason);
+        Ok(())
+    }
+
+    /// Stores the chain's record (its time series, F_s and stationarity), then removes its
+    /// checkpoint.
+    fn store_record(&self, writer: &mut Writer, run: &Run, progress: &Progress) -> Result<()> {
+        let chain = self.chain;
+        let schedule = &run.state.schedule;
+        let verdict = run.record.stationarity(schedule);
+        let curve: (Vec<u64>, Vec<f64>) = run
+            .record
             .self_intermediate_scattering(
-                &run.schedule,
-                progress.equilibrated_at.unwrap_or(sampler.state().sweep) / 2,
+                schedule,
+                progress.equilibrated_at.unwrap_or(run.sweep_count()) / 2,
             )
             .into_iter()
             .unzip();
-        let arrays = checkpoint::record_arrays(&record, run.schedule.lags(), &curve);
+        let arrays = checkpoint::record_arrays(&run.record, schedule.lags(), &curve);
         let mut attributes = progress.observables();
         let (status, reason) = if progress.equilibrated_at.is_some() {
             (COMPLETE, String::new())
@@ -438,34 +521,35 @@ pub fn run_chain(
             chain.point.parent_temperature.into(),
         );
         attributes.insert("chain_index".into(), (chain.index as u64).into());
-        attributes.insert("seed".into(), seed.into());
-        attributes.insert("sweeps".into(), sampler.state().sweep.into());
-        attributes.insert("step_size".into(), sampler.state().step_size.into());
+        attributes.insert("seed".into(), self.seed.into());
+        attributes.insert("sweeps".into(), run.sweep_count().into());
+        attributes.insert("step_size".into(), run.sampler.state().step_size.into());
         attributes.insert("stationarity".into(), verdict.reason.clone().into());
         writer.add(&Entry {
             kind: Kind::Chain,
-            id: chain.id(),
+            id: self.chain_id.clone(),
             attributes,
             configuration: None,
-            model,
-            provenance: &provenance,
+            model: self.model(),
+            provenance: &self.provenance,
             extras: Extras {
                 arrays,
                 attribute_groups: vec![(
                     "parameters/swap_monte_carlo".into(),
-                    serde_json::to_value(&run.parameters).expect("parameters serialise"),
+                    serde_json::to_value(&run.state.parameters).expect("parameters serialise"),
                 )],
                 ..Default::default()
             },
         })?;
-        if checkpoint_file.exists() {
-            std::fs::remove_file(&checkpoint_file).map_err(|e| Error::Write {
-                path: checkpoint_file.display().to_string(),
+        let file = &self.checkpoint_file;
+        if file.exists() {
+            std::fs::remove_file(file).map_err(|e| Error::Write {
+                path: file.display().to_string(),
                 message: e.to_string(),
             })?;
         }
+        Ok(())
     }
-    Ok(Outcome::Finished)
 }
 
 /// The attributes that place a sample in the campaign.

@@ -1,7 +1,6 @@
 //! `pinch equilibrate`.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use clap::Args;
@@ -9,13 +8,14 @@ use pinch_petsc::Session;
 use serde_json::Map;
 
 use super::{ModelArgs, load_configuration};
-use crate::domain::communication;
 use crate::error::{Error, Result};
 use crate::model::random_configuration;
 use crate::monte_carlo::checkpoint::{self, RunState};
 use crate::monte_carlo::equilibration::{Record, Schedule, default_wavenumber};
+use crate::monte_carlo::run::{Advance, Run};
 use crate::monte_carlo::{SwapMonteCarlo, SwapParameters};
 use crate::provenance::Provenance;
+use crate::supervision::CheckpointClock;
 
 /// Arguments of `pinch equilibrate`.
 #[derive(Debug, Args)]
@@ -100,7 +100,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     let world = session.world();
     let ranks = session.size();
 
-    let (mut sampler, mut run, mut record, model) = if args.resume {
+    let (mut sampler, run, record, model) = if args.resume {
         let saved = checkpoint::read(&checkpoint_path)?;
         let mut run = saved.run;
         if let Some(sweeps) = args.sweeps {
@@ -188,89 +188,52 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     // Signals only raise flags; the ranks agree on them once per sweep.
     let stop = crate::io::stop_on_signals()?;
 
-    let save = |sampler: &SwapMonteCarlo, run: &mut RunState, record: &Record| -> Result<()> {
-        if let Some((configuration, resumed)) = sampler.checkpoint() {
-            run.sampler = resumed.state.clone();
-            checkpoint::write(
-                &checkpoint_path,
-                &configuration,
-                &model,
-                run,
-                record,
-                Map::new(),
-                Some(&resumed),
-                &Provenance::of_this_run(Some(run.seed), ranks),
-            )?;
-        }
-        Ok(())
-    };
-
+    let provenance = Provenance::of_this_run(Some(run.seed), ranks);
     let n = sampler.engine().n_global();
-    let is_root = {
-        use mpi::topology::Communicator;
-        world.rank() == 0
-    };
     let started = Instant::now();
     let first_sweep = sampler.state().sweep;
-    let mut last_checkpoint = Instant::now();
+    let target = run.schedule.sweeps;
+    let mut trajectory = Run {
+        sampler,
+        state: run,
+        record,
+    };
+    let mut clock = CheckpointClock::new(&stop, args.checkpoint_minutes);
     let mut last_log = Instant::now();
-    let mut interrupted = false;
-    while sampler.state().sweep < run.schedule.sweeps {
-        sampler.sweep();
-        let sweep = sampler.state().sweep;
-        let schedule = &run.schedule;
-        if sweep % schedule.origin_interval == 0 {
-            sampler.add_origin();
-        }
-        if sweep % schedule.measure_interval == 0 {
-            record.measure(&mut sampler, schedule, run.wavenumber);
-            sampler.drop_origins_before(sweep.saturating_sub(schedule.max_lag));
-        }
-        if let (Some(directory), Some(interval)) = (&args.snapshots, args.snapshot_interval)
-            && sweep >= args.snapshot_from
-            && sweep % interval == 0
-        {
-            write_snapshot(&mut sampler, directory, &model, run.seed, ranks)?;
-        }
-        // One agreement per sweep: any rank signalled, or rank 0's checkpoint clock ran out.
-        let due =
-            is_root && last_checkpoint.elapsed().as_secs_f64() > 60.0 * args.checkpoint_minutes;
-        let flags = communication::counts(
-            sampler.engine().comm(),
-            [stop.load(Ordering::Relaxed) as u64, due as u64],
-        );
-        if flags[0] > 0 {
-            interrupted = true;
-            break;
-        }
-        if flags[1] > 0 {
-            save(&sampler, &mut run, &record)?;
-            last_checkpoint = Instant::now();
-        }
-        if last_log.elapsed().as_secs_f64() > 30.0 {
-            last_log = Instant::now();
-            let done = sweep - first_sweep;
-            let rate = done as f64 / started.elapsed().as_secs_f64();
-            log::info!(
-                "sweep {sweep}/{}: energy per particle {:.6}, {:.0} sweeps/s, ETA {:.0} s",
-                run.schedule.sweeps,
-                record
-                    .energy_per_particle
-                    .last()
-                    .copied()
-                    .unwrap_or(f64::NAN),
-                rate,
-                (run.schedule.sweeps - sweep) as f64 / rate
-            );
-        }
-    }
-    save(&sampler, &mut run, &record)?;
-    let seconds = started.elapsed().as_secs_f64();
-    let sweeps_done = sampler.state().sweep - first_sweep;
-    if interrupted {
+    let advanced = trajectory.advance_to(
+        target,
+        &mut clock,
+        |trajectory| {
+            let sweep = trajectory.sweep_count();
+            if let (Some(directory), Some(interval)) = (&args.snapshots, args.snapshot_interval)
+                && sweep >= args.snapshot_from
+                && sweep % interval == 0
+            {
+                let seed = trajectory.state.seed;
+                write_snapshot(&mut trajectory.sampler, directory, &model, seed, ranks)?;
+            }
+            if last_log.elapsed().as_secs_f64() > 30.0 {
+                last_log = Instant::now();
+                let rate = (sweep - first_sweep) as f64 / started.elapsed().as_secs_f64();
+                log::info!(
+                    "sweep {sweep}/{target}: energy per particle {:.6}, {rate:.0} sweeps/s, ETA {:.0} s",
+                    trajectory
+                        .record
+                        .energy_per_particle
+                        .last()
+                        .copied()
+                        .unwrap_or(f64::NAN),
+                    (target - sweep) as f64 / rate
+                );
+            }
+            Ok(())
+        },
+        |trajectory| trajectory.write_checkpoint(&checkpoint_path, &model, Map::new(), &provenance),
+    )?;
+    if advanced == Advance::Stopped {
         log::warn!(
             "interrupted at sweep {}: checkpoint written to {}; continue with --resume",
-            sampler.state().sweep,
+            trajectory.sweep_count(),
             checkpoint_path.display()
         );
         return Err(Error::Stopped {
@@ -278,6 +241,15 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             message: String::new(),
         });
     }
+    // The finished run's checkpoint, which `--resume` with more sweeps continues.
+    trajectory.write_checkpoint(&checkpoint_path, &model, Map::new(), &provenance)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let Run {
+        mut sampler,
+        state: run,
+        record,
+    } = trajectory;
+    let sweeps_done = sampler.state().sweep - first_sweep;
 
     let verdict = record.stationarity(&run.schedule);
     let attempts_per_second = (sweeps_done as f64 * n as f64) / seconds;

@@ -1,15 +1,13 @@
 //! `pinch quench`.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use mpi::topology::Communicator;
 use pinch_petsc::Session;
 
 use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
-use crate::domain::{Engine, communication};
+use crate::domain::Engine;
 use crate::error::{Error, Result};
 use crate::io::h5md::{Extras, write};
 use crate::model::{Configuration, ModelParameters};
@@ -18,6 +16,7 @@ use crate::quench::checkpoint::{self, QuenchState};
 use crate::quench::{
     Outcome, Poll, QuenchParameters, QuenchProgress, Supervisor, quench_supervised,
 };
+use crate::supervision::CheckpointClock;
 
 /// Arguments of `pinch quench`.
 #[derive(Debug, Args)]
@@ -200,9 +199,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     };
     let mut checkpoints = Checkpoints {
         path: &checkpoint_path,
-        interval_seconds: 60.0 * args.checkpoint_minutes,
-        last: Instant::now(),
-        stop: &stop,
+        clock: CheckpointClock::new(&stop, args.checkpoint_minutes),
         model: &model,
         parameters: &parameters,
         configuration: &configuration,
@@ -292,9 +289,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
 /// raised `stop`, agreed on by all ranks at every poll.
 struct Checkpoints<'a> {
     path: &'a Path,
-    interval_seconds: f64,
-    last: Instant,
-    stop: &'a AtomicBool,
+    clock: CheckpointClock<'a>,
     model: &'a ModelParameters,
     parameters: &'a QuenchParameters,
     /// The configuration as the quench started (box and sizes, which the quench leaves alone).
@@ -308,17 +303,7 @@ impl Supervisor for Checkpoints<'_> {
             signal_hook::low_level::raise(signal_hook::consts::SIGTERM)
                 .expect("a process can signal itself");
         }
-        let comm = engine.comm();
-        let due = comm.rank() == 0 && self.last.elapsed().as_secs_f64() > self.interval_seconds;
-        let [stop, due] =
-            communication::counts(comm, [self.stop.load(Ordering::Relaxed) as u64, due as u64]);
-        Ok(if stop > 0 {
-            Poll::Stop
-        } else if due > 0 {
-            Poll::Save
-        } else {
-            Poll::Continue
-        })
+        Ok(self.clock.poll(engine.comm()))
     }
 
     fn save(
@@ -358,7 +343,7 @@ impl Supervisor for Checkpoints<'_> {
             )?;
             log::info!("checkpoint written to {}", self.path.display());
         }
-        self.last = Instant::now();
+        self.clock.saved();
         Ok(())
     }
 }

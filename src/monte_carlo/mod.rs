@@ -29,6 +29,7 @@
 pub mod checkpoint;
 pub mod equilibration;
 mod moves;
+pub mod run;
 
 use mpi::topology::Communicator;
 use rand::Rng;

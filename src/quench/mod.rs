@@ -149,16 +149,7 @@ pub struct QuenchProgress {
     pub fire: Option<FireState>,
 }
 
-/// What a [`Supervisor`] asks of a quench.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Poll {
-    /// Go on.
-    Continue,
-    /// Write a checkpoint and go on.
-    Save,
-    /// Write a checkpoint and stop.
-    Stop,
-}
+pub use crate::supervision::Poll;
 
 /// Checkpoints of a quench. Both calls are collective: every rank must give the same answer.
 pub trait Supervisor {

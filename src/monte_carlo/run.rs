@@ -1,0 +1,111 @@
+//! A supervised swap Monte Carlo run: the sampler with the state and the record its checkpoint holds
+//! beside the configuration, advanced sweep by sweep under a checkpoint clock. Campaign chains and
+//! `pinch equilibrate` drive their trajectories through it.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::SwapMonteCarlo;
+use super::checkpoint::{self, RunState};
+use super::equilibration::Record;
+use crate::error::Result;
+use crate::model::ModelParameters;
+use crate::provenance::Provenance;
+use crate::supervision::{CheckpointClock, Poll};
+
+/// A trajectory under way.
+pub struct Run<'c> {
+    /// The sampler.
+    pub sampler: SwapMonteCarlo<'c>,
+    /// Seed, parameters, schedule and wavenumber, and the sampler's state as of the last checkpoint.
+    pub state: RunState,
+    /// Time series and F_s so far.
+    pub record: Record,
+}
+
+/// How [`Run::advance_to`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Advance {
+    /// The target sweep is reached.
+    Reached,
+    /// A stop was asked for; the checkpoint is written.
+    Stopped,
+}
+
+impl<'c> Run<'c> {
+    /// The current sweep.
+    pub fn sweep_count(&self) -> u64 {
+        self.sampler.state().sweep
+    }
+
+    /// One sweep, then the time origin and the measurement that the schedule asks for at the new
+    /// sweep. Collective.
+    pub fn sweep(&mut self) {
+        self.sampler.sweep();
+        let sweep = self.sweep_count();
+        let schedule = &self.state.schedule;
+        if sweep % schedule.origin_interval == 0 {
+            self.sampler.add_origin();
+        }
+        if sweep % schedule.measure_interval == 0 {
+            self.record
+                .measure(&mut self.sampler, schedule, self.state.wavenumber);
+            self.sampler
+                .drop_origins_before(sweep.saturating_sub(schedule.max_lag));
+        }
+    }
+
+    /// Sweeps until `target`. After every sweep it calls `each_sweep`, then polls `clock`: `save`
+    /// writes a checkpoint when one is due, and when a stop is asked for, after which the run
+    /// returns [`Advance::Stopped`]. Collective.
+    pub fn advance_to(
+        &mut self,
+        target: u64,
+        clock: &mut CheckpointClock,
+        mut each_sweep: impl FnMut(&mut Self) -> Result<()>,
+        mut save: impl FnMut(&mut Self) -> Result<()>,
+    ) -> Result<Advance> {
+        while self.sweep_count() < target {
+            self.sweep();
+            each_sweep(self)?;
+            match clock.poll(self.sampler.engine().comm()) {
+                Poll::Continue => {}
+                Poll::Save => {
+                    save(self)?;
+                    clock.saved();
+                }
+                Poll::Stop => {
+                    save(self)?;
+                    return Ok(Advance::Stopped);
+                }
+            }
+        }
+        Ok(Advance::Reached)
+    }
+
+    /// Writes the run's checkpoint to `path` (atomically, on rank 0): the configuration in the
+    /// sampler's frame, the state, the record and `observables`. Collective.
+    pub fn write_checkpoint(
+        &mut self,
+        path: &Path,
+        model: &ModelParameters,
+        observables: Map<String, Value>,
+        provenance: &Provenance,
+    ) -> Result<()> {
+        if let Some((configuration, resumed)) = self.sampler.checkpoint() {
+            self.state.sampler = resumed.state.clone();
+            checkpoint::write(
+                path,
+                &configuration,
+                model,
+                &self.state,
+                &self.record,
+                observables,
+                Some(&resumed),
+                provenance,
+            )?;
+        }
+        Ok(())
+    }
+}
