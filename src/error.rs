@@ -82,6 +82,36 @@ pub enum Error {
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),
+    /// Another rank failed, and said why in its own message; this rank stops with it.
+    #[error("{0}")]
+    Collective(String),
+    /// The machine or the job has too little of something (memory, typically) for the work.
+    #[error("{0}")]
+    Resource(String),
+    /// An external program (sbatch, Python) could not be run or failed.
+    #[error("{program}: {message}")]
+    External {
+        /// The program.
+        program: String,
+        /// What went wrong, with the program's own message.
+        message: String,
+    },
+    /// Stored data fail their checks (checksums, layout) after they were written.
+    #[error("{path}: {message}")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The engine cannot be built for a sample (e.g. the box is too small for the ranks).
+    #[error("{sample}: {message}")]
+    Sample {
+        /// The sample.
+        sample: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A self-check of the solver stack found wrong results.
     #[error("self-test failed: {0}")]
     SelfTest(String),
@@ -98,6 +128,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A failed write of `path`, with the system's (or pinch's) reason.
+    pub fn write(path: &std::path::Path, reason: impl std::fmt::Display) -> Error {
+        Error::Write {
+            path: path.display().to_string(),
+            message: reason.to_string(),
+        }
+    }
+
     /// The process exit status for this error.
     pub fn exit_status(&self) -> i32 {
         match self {

@@ -82,8 +82,11 @@ pub fn configure_from_environment() -> Result<()> {
             )));
         }
         for argument in return_arguments(actions) {
-            check_argument(point, argument)
-                .map_err(|e| Error::Usage(format!("{VARIABLE}: point {point}: {e}")))?;
+            if let Some(problem) = argument_problem(point, argument) {
+                return Err(Error::Usage(format!(
+                    "{VARIABLE}: point {point}: {problem}"
+                )));
+            }
         }
         fail::cfg(point, actions.trim())
             .map_err(|e| Error::Usage(format!("{VARIABLE}: point {point}: {e}")))?;
@@ -101,21 +104,22 @@ fn return_arguments(actions: &str) -> impl Iterator<Item = &str> {
 
 const EFFECTS: [&str; 5] = ["kill", "ENOSPC", "EROFS", "EIO", "EDQUOT"];
 
-fn check_argument(point: &str, argument: &str) -> std::result::Result<(), String> {
+/// What is wrong with `argument` of `point`, if anything.
+fn argument_problem(point: &str, argument: &str) -> Option<String> {
     let first = argument.split_whitespace().next().unwrap_or("");
     match point {
         _ if (point.ends_with("-written") || point.ends_with("-renamed"))
             && !EFFECTS.contains(&first) =>
         {
-            Err(format!(
+            Some(format!(
                 "the effect {first:?} is not one of {}",
                 EFFECTS.join(", ")
             ))
         }
-        "modes-negative-eigenvalue" if first.parse::<f64>().is_err() => Err(format!(
+        "modes-negative-eigenvalue" if first.parse::<f64>().is_err() => Some(format!(
             "needs the shift first, e.g. return(20), not {argument:?}"
         )),
-        _ => Ok(()),
+        _ => None,
     }
 }
 

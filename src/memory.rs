@@ -95,7 +95,7 @@ fn gigabytes(bytes: u64) -> String {
 /// the memory limit.
 pub fn ensure_fits(what: impl Display, bytes: u64) -> Result<()> {
     match limit() {
-        Some(limit) if bytes > limit.bytes => Err(Error::Usage(format!(
+        Some(limit) if bytes > limit.bytes => Err(Error::Resource(format!(
             "{what} needs about {}, more than the {} of {}",
             gigabytes(bytes),
             gigabytes(limit.bytes),

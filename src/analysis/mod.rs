@@ -24,6 +24,17 @@ use fits::Value;
 pub use point::{OmegaEstimator, PointSummary};
 use temperature::{Boltzmann, Onset, Series};
 
+/// Why the data do not resolve a quantity, in words: the summary reports it as *unresolved* with
+/// this reason, and nothing downstream treats it as a measurement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unresolved(pub String);
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Choices of the analysis (command-line options of `pinch analyze`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalysisOptions {
@@ -66,9 +77,9 @@ pub struct SizeSummary {
     /// N.
     pub n_particles: usize,
     /// T_onset from the plateau of ⟨G⟩(T_p), or why the data do not locate it.
-    pub shear_onset: std::result::Result<Onset, String>,
+    pub shear_onset: std::result::Result<Onset, Unresolved>,
     /// T_onset from where ⟨U_IS⟩/N leaves its plateau (the cross-check), or why not.
-    pub energy_onset: std::result::Result<Onset, String>,
+    pub energy_onset: std::result::Result<Onset, Unresolved>,
     /// The Boltzmann fit of 𝒩 with each ω_g estimator ([`OmegaEstimator::ALL`]), with the summary's
     /// T_onset.
     pub boltzmann: Vec<Boltzmann>,
@@ -160,8 +171,8 @@ pub fn fit_across_temperatures(
     let onsets: Vec<(
         usize,
         usize,
-        std::result::Result<Onset, String>,
-        std::result::Result<Onset, String>,
+        std::result::Result<Onset, Unresolved>,
+        std::result::Result<Onset, Unresolved>,
     )> = sizes
         .iter()
         .map(|&n| {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::campaign::store::{COMPLETE, Inventory, Kind};
 use crate::campaign::{Campaign, Point};
+use crate::error::{Error, Result};
 
 /// A radial profile summed over shells: radii, particle counts and two sums per shell.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -122,37 +123,38 @@ pub fn read_point(
                     parent_temperature: point.parent_temperature,
                     ..sample
                 }),
-                Err(problem) => excluded.push(format!(
-                    "{id}: damaged in {}: {problem}",
-                    found.path.display()
-                )),
+                Err(problem) => excluded.push(format!("{id}: damaged: {problem}")),
             }
         }
     }
     (samples, excluded)
 }
 
-/// Reads sample `id` from part `path`; `Err` says what is missing or damaged.
-pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, String> {
+/// Reads sample `id` from part `path`; [`Error::Damaged`] says what is missing or damaged.
+pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     let _deadline = crate::io::deadline::ReadDeadline::start(path);
-    let file = hdf5::File::open(path).map_err(|e| e.to_string())?;
+    let damaged = |message: String| Error::Damaged {
+        path: path.display().to_string(),
+        message: format!("{id}: {message}"),
+    };
+    let file = hdf5::File::open(path).map_err(|e| damaged(e.to_string()))?;
     let group = file
         .group(&format!("{}/{id}", Kind::Sample.group()))
-        .map_err(|e| e.to_string())?;
-    let f64s = |member: &str| -> std::result::Result<Option<(Vec<f64>, Vec<usize>)>, String> {
+        .map_err(|e| damaged(e.to_string()))?;
+    let f64s = |member: &str| -> Result<Option<(Vec<f64>, Vec<usize>)>> {
         match group.dataset(member) {
             Ok(ds) => ds
                 .read_raw::<f64>()
                 .map(|v| Some((v, ds.shape())))
-                .map_err(|e| format!("{member}: {e}")),
+                .map_err(|e| damaged(format!("{member}: {e}"))),
             Err(_) => Ok(None),
         }
     };
-    let scalar = |member: &str| -> std::result::Result<f64, String> {
+    let scalar = |member: &str| -> Result<f64> {
         group
             .dataset(member)
             .and_then(|ds| ds.read_scalar::<f64>())
-            .map_err(|e| format!("{member}: {e}"))
+            .map_err(|e| damaged(format!("{member}: {e}")))
     };
     let attributes = |member: &str| {
         group
@@ -160,15 +162,18 @@ pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, Str
             .ok()
             .and_then(|g| crate::io::h5md::read_attributes(&g).ok())
     };
-    let own = crate::io::h5md::read_attributes(&group).map_err(|e| e.to_string())?;
+    let own = crate::io::h5md::read_attributes(&group).map_err(|e| damaged(e.to_string()))?;
     let number = |map: &serde_json::Map<String, serde_json::Value>, key: &str| {
         map.get(key).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
     };
-    let edges = f64s("particles/all/box/edges")?.ok_or("no box")?.0;
-    let (positions, shape) = f64s("particles/all/position")?.ok_or("no positions")?;
+    let edges = f64s("particles/all/box/edges")?
+        .ok_or_else(|| damaged("no box".into()))?
+        .0;
+    let (positions, shape) =
+        f64s("particles/all/position")?.ok_or_else(|| damaged("no positions".into()))?;
     drop(positions);
     let (Some(&box_length), Some(&n_particles)) = (edges.first(), shape.first()) else {
-        return Err("empty box or positions".into());
+        return Err(damaged("empty box or positions".into()));
     };
     let mut sample = SampleData {
         id: id.to_owned(),
@@ -195,7 +200,7 @@ pub fn read_sample(path: &Path, id: &str) -> std::result::Result<SampleData, Str
                 .iter()
                 .any(|v| v.len() != modes * bins)
             {
-                return Err("modes/profile: datasets of unequal length".into());
+                return Err(damaged("modes/profile: datasets of unequal length".into()));
             }
             for k in 0..modes {
                 let range = k * bins..(k + 1) * bins;

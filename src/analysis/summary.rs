@@ -191,7 +191,7 @@ pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json
     map
 }
 
-fn onset_json(onset: &std::result::Result<Onset, String>) -> Json {
+fn onset_json(onset: &std::result::Result<Onset, super::Unresolved>) -> Json {
     match onset {
         Ok(o) => json!({"onset": pair(o.onset), "plateau": pair(o.plateau)}),
         Err(reason) => json!({"unresolved": reason}),
@@ -422,10 +422,7 @@ fn write_h5(path: &Path, summary: &Summary, json: &Json) -> Result<()> {
         }
         file.close()
     };
-    write().map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    write().map_err(|e| Error::write(path, e))?;
     output.commit()
 }
 

@@ -3,6 +3,7 @@
 //! left its plateau. Errors come from the points' bootstrap replicas, taken together: replica b of
 //! every point gives one replica of each fit, so the error of T_onset reaches T_p/T_onset and E_QLM.
 
+use super::Unresolved;
 use serde::Serialize;
 
 use super::fits::{self, OnsetFit, Value};
@@ -105,7 +106,7 @@ impl<'a> Series<'a> {
         value: &dyn Fn(&PointSummary) -> Value,
         estimate: &dyn Fn(&Estimates) -> f64,
         rising: bool,
-    ) -> Result<Onset, String> {
+    ) -> Result<Onset, Unresolved> {
         let usable: Vec<(&PointSummary, Value)> = self
             .points
             .iter()
@@ -113,33 +114,36 @@ impl<'a> Series<'a> {
             .filter(|(_, v)| v.value.is_finite() && v.error.is_finite() && v.error > 0.0)
             .collect();
         if usable.len() < 3 {
-            return Err(format!(
+            return Err(Unresolved(format!(
                 "{} parent temperatures with a value and an error; the fit needs three",
                 usable.len()
-            ));
+            )));
         }
         let temperatures: Vec<f64> = usable.iter().map(|u| u.0.parent_temperature).collect();
         let values: Vec<f64> = usable.iter().map(|u| u.1.value).collect();
         let errors: Vec<f64> = usable.iter().map(|u| u.1.error).collect();
-        let fit = fits::fit_onset(&temperatures, &values, &errors).ok_or("the fit failed")?;
+        let fit = fits::fit_onset(&temperatures, &values, &errors)
+            .ok_or_else(|| Unresolved("the fit failed".into()))?;
         let (lowest, highest) = (temperatures[0], temperatures[temperatures.len() - 1]);
         let at_edge = |onset: f64| onset >= highest * (1.0 - 1e-9) || onset <= lowest;
         if at_edge(fit.onset) {
-            return Err(format!(
+            return Err(Unresolved(format!(
                 "the kink lies at the edge of the range of T_p ({:.3})",
                 fit.onset
-            ));
+            )));
         }
         let departure = values[0] - fit.plateau;
         if departure.abs() <= 2.0 * errors[0] {
-            return Err(format!(
+            return Err(Unresolved(format!(
                 "at the lowest T_p the departure from the plateau ({departure:.3}) is within twice \
                  its error ({:.3})",
                 errors[0]
-            ));
+            )));
         }
         if (fit.slope > 0.0) != rising {
-            return Err("the departure from the plateau has the wrong sign".into());
+            return Err(Unresolved(
+                "the departure from the plateau has the wrong sign".into(),
+            ));
         }
         let (mut draws, mut plateau_draws, mut replicas_at_edge) = (Vec::new(), Vec::new(), 0);
         for b in 0..self.replicas {

@@ -364,10 +364,8 @@ impl<'a> ChainRun<'a> {
     /// Writes the chain's checkpoint. Collective.
     fn save(&self, run: &mut Run, progress: &Progress) -> Result<()> {
         let file = &self.checkpoint_file;
-        std::fs::create_dir_all(file.parent().expect("in chains/")).map_err(|e| Error::Write {
-            path: file.display().to_string(),
-            message: e.to_string(),
-        })?;
+        std::fs::create_dir_all(file.parent().expect("in chains/"))
+            .map_err(|e| Error::write(file, e))?;
         run.write_checkpoint(file, self.model(), progress.observables(), &self.provenance)
     }
 
@@ -543,10 +541,7 @@ impl<'a> ChainRun<'a> {
         })?;
         let file = &self.checkpoint_file;
         if file.exists() {
-            std::fs::remove_file(file).map_err(|e| Error::Write {
-                path: file.display().to_string(),
-                message: e.to_string(),
-            })?;
+            std::fs::remove_file(file).map_err(|e| Error::write(file, e))?;
         }
         Ok(())
     }
@@ -638,7 +633,10 @@ fn measure_sample(
         campaign.model.potential(),
         DEFAULT_SKIN,
     )
-    .map_err(|error| Error::Usage(format!("{}: {error}", chain.sample_id(k))))?;
+    .map_err(|error| Error::Sample {
+        sample: chain.sample_id(k),
+        message: error.to_string(),
+    })?;
     let start = Instant::now();
     let info = crate::quench::quench(session, &mut engine, &campaign.quench);
     let mut record = SampleRecord::default();

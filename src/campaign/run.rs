@@ -50,13 +50,9 @@ pub fn default_directory(description: &Path, campaign: &Campaign) -> PathBuf {
 /// Creates the directory or checks that it belongs to this campaign: the description stored there may
 /// differ only in its grid, chain and sample counts, which can grow.
 pub fn prepare_directory(directory: &Path, campaign: &Campaign, text: &str) -> Result<()> {
-    let write_error = |path: &Path, e: std::io::Error| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
     for sub in ["chains", RESULTS] {
         let path = directory.join(sub);
-        std::fs::create_dir_all(&path).map_err(|e| write_error(&path, e))?;
+        std::fs::create_dir_all(&path).map_err(|e| Error::write(&path, e))?;
     }
     let stored_path = directory.join(DESCRIPTION);
     if stored_path.exists() {
@@ -216,7 +212,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
     let failures = communication::counts(&universe, [prepared.is_err() as u64]);
     prepared?;
     if failures[0] > 0 {
-        return Err(Error::Usage(
+        return Err(Error::Collective(
             "the campaign directory could not be prepared (see rank 0's message)".into(),
         ));
     }
@@ -239,10 +235,7 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
                 if let Some(found) = inventory.samples.get(&id)
                     && let Err(problem) = store::verify(&found.path, Kind::Sample, &id)
                 {
-                    log::warn!(
-                        "{id} in {} is damaged and will be redone: {problem}",
-                        found.path.display()
-                    );
+                    log::warn!("{id} is damaged and will be redone: {problem}");
                     finished_samples.remove(&id);
                 }
             }
@@ -267,13 +260,13 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
             super::submit::estimated_memory(n, ranks as usize) / ranks
                 * crate::memory::ranks_on_node(),
         )
-        .map_err(|e| Error::Usage(format!("{e}; use more ranks per worker, or more nodes"))),
+        .map_err(|e| Error::Resource(format!("{e}; use more ranks per worker, or more nodes"))),
         None => Ok(()),
     };
     let short = communication::counts(&universe, [fits.is_err() as u64]);
     fits?;
     if short[0] > 0 {
-        return Err(Error::Usage(
+        return Err(Error::Collective(
             "another node has too little memory for this campaign's samples (see its message)"
                 .into(),
         ));

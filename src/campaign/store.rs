@@ -101,13 +101,6 @@ fn parse_part_name(name: &str) -> Option<(String, usize)> {
     Some((worker.to_owned(), part.parse().ok()?))
 }
 
-fn io_error(path: &Path, error: impl std::fmt::Display) -> Error {
-    Error::Write {
-        path: path.display().to_string(),
-        message: error.to_string(),
-    }
-}
-
 fn hdf5_error(path: &Path, error: impl std::fmt::Display) -> Error {
     Error::Hdf5 {
         path: path.display().to_string(),
@@ -129,16 +122,16 @@ impl Writer {
                 "worker label {worker:?} must be letters, digits and '-'"
             )));
         }
-        fs::create_dir_all(directory).map_err(|e| io_error(directory, e))?;
+        fs::create_dir_all(directory).map_err(|e| Error::write(directory, e))?;
         let lock_path = directory.join(format!("worker-{worker}.lock"));
         let lock = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| io_error(&lock_path, e))?;
+            .map_err(|e| Error::write(&lock_path, e))?;
         lock.try_lock().map_err(|_| {
-            io_error(
+            Error::write(
                 &lock_path,
                 format!(
                     "worker {worker} is already running in another process (the file is locked)"
@@ -146,8 +139,8 @@ impl Writer {
             )
         })?;
         let mut last_part = None;
-        for entry in fs::read_dir(directory).map_err(|e| io_error(directory, e))? {
-            let path = entry.map_err(|e| io_error(directory, e))?.path();
+        for entry in fs::read_dir(directory).map_err(|e| Error::write(directory, e))? {
+            let path = entry.map_err(|e| Error::write(directory, e))?.path();
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -156,7 +149,7 @@ impl Writer {
                 // A write of this worker's that never finished (the lock says no other process is
                 // writing as this worker).
                 if parse_part_name(stem).is_some_and(|(w, _)| w == worker) {
-                    fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
+                    fs::remove_file(&path).map_err(|e| Error::write(&path, e))?;
                 }
             } else if let Some((w, p)) = parse_part_name(&name)
                 && w == worker
@@ -196,7 +189,7 @@ impl Writer {
         let output = AtomicOutput::new(&target)?;
         let exists = target.exists();
         if exists {
-            fs::copy(&target, output.path()).map_err(|e| io_error(&target, e))?;
+            fs::copy(&target, output.path()).map_err(|e| Error::write(&target, e))?;
         }
         let _deadline = ReadDeadline::start(output.path());
         let write = || -> hdf5::Result<bool> {
@@ -232,7 +225,7 @@ impl Writer {
             file.close()?;
             Ok(replaced)
         };
-        let replaced = write().map_err(|e| io_error(&target, e))?;
+        let replaced = write().map_err(|e| Error::write(&target, e))?;
         output.commit()?;
         if !replaced {
             self.entries_in_part += 1;
@@ -360,22 +353,26 @@ fn read_part(path: &Path) -> Result<PartEntries> {
     Ok(entries)
 }
 
-/// Reads every dataset of the entry, so that a checksum or structure error shows; `Err` says what is
-/// wrong.
-pub fn verify(path: &Path, kind: Kind, id: &str) -> std::result::Result<(), String> {
+/// Reads every dataset of the entry, so that a checksum or structure error shows as
+/// [`Error::Damaged`], which says what is wrong.
+pub fn verify(path: &Path, kind: Kind, id: &str) -> Result<()> {
     let _deadline = ReadDeadline::start(path);
-    let file = hdf5::File::open(path).map_err(|e| e.to_string())?;
+    let damaged = |message: String| Error::Damaged {
+        path: path.display().to_string(),
+        message,
+    };
+    let file = hdf5::File::open(path).map_err(|e| damaged(e.to_string()))?;
     let group = file
         .group(&format!("{}/{id}", kind.group()))
-        .map_err(|e| e.to_string())?;
-    verify_group(&group, &format!("/{}/{id}", kind.group()))
+        .map_err(|e| damaged(e.to_string()))?;
+    verify_group(&group, &format!("/{}/{id}", kind.group()), &damaged)
 }
 
-fn verify_group(group: &hdf5::Group, name: &str) -> std::result::Result<(), String> {
-    for member in group.member_names().map_err(|e| e.to_string())? {
+fn verify_group(group: &hdf5::Group, name: &str, damaged: &dyn Fn(String) -> Error) -> Result<()> {
+    for member in group.member_names().map_err(|e| damaged(e.to_string()))? {
         let path = format!("{name}/{member}");
         if let Ok(child) = group.group(&member) {
-            verify_group(&child, &path)?;
+            verify_group(&child, &path, damaged)?;
         } else if let Ok(dataset) = group.dataset(&member) {
             let size = dataset.storage_size();
             let ok = match dataset.dtype().and_then(|t| t.to_descriptor()) {
@@ -390,7 +387,7 @@ fn verify_group(group: &hdf5::Group, name: &str) -> std::result::Result<(), Stri
                 Ok(_) => Ok(()),
                 Err(e) => Err(e),
             };
-            ok.map_err(|e| format!("{path} ({size} bytes) cannot be read: {e}"))?;
+            ok.map_err(|e| damaged(format!("{path} ({size} bytes) cannot be read: {e}")))?;
         }
     }
     Ok(())
@@ -399,7 +396,7 @@ fn verify_group(group: &hdf5::Group, name: &str) -> std::result::Result<(), Stri
 /// Removes the temporary files of writes that never finished.
 pub fn remove_leftovers(inventory: &Inventory) -> Result<()> {
     for path in &inventory.leftovers {
-        fs::remove_file(path).map_err(|e| io_error(path, e))?;
+        fs::remove_file(path).map_err(|e| Error::write(path, e))?;
     }
     Ok(())
 }
@@ -490,7 +487,7 @@ mod tests {
             .expect("the values are stored uncompressed");
         bytes[at + 3] ^= 0x10;
         fs::write(&path, bytes).unwrap();
-        let error = verify(&path, Kind::Sample, "last").unwrap_err();
+        let error = verify(&path, Kind::Sample, "last").unwrap_err().to_string();
         assert!(error.contains("dipoles/omega"), "{error}");
         // Its attributes still scan, so the damage shows only on reading the data.
         assert!(scan(directory.path()).unwrap().samples.contains_key("last"));

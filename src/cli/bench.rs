@@ -137,12 +137,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
         });
         let text = serde_json::to_string_pretty(&report).expect("report serialises");
         match &args.out {
-            Some(path) => {
-                crate::io::atomic::write_file(path, text.as_bytes()).map_err(|e| Error::Write {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })?
-            }
+            Some(path) => crate::io::atomic::write_file(path, text.as_bytes())
+                .map_err(|e| Error::write(path, e))?,
             None => println!("{text}"),
         }
     }

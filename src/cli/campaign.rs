@@ -163,18 +163,20 @@ fn run_program(program: &str, arguments: &[&str]) -> Result<String> {
     let output = std::process::Command::new(program)
         .args(arguments)
         .output()
-        .map_err(|e| {
-            Error::Usage(format!(
-                "cannot run {program}: {e} (is Slurm installed and in PATH?)"
-            ))
+        .map_err(|e| Error::External {
+            program: program.to_owned(),
+            message: format!("cannot run it: {e} (is Slurm installed and in PATH?)"),
         })?;
     if !output.status.success() {
-        return Err(Error::Usage(format!(
-            "{program} {} failed ({}): {}",
-            arguments.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
+        return Err(Error::External {
+            program: program.to_owned(),
+            message: format!(
+                "`{program} {}` failed ({}): {}",
+                arguments.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -190,10 +192,7 @@ fn submit(args: SubmitArgs) -> Result<()> {
         .dir
         .clone()
         .unwrap_or_else(|| default_directory(&args.description, &campaign));
-    let directory = std::path::absolute(&directory).map_err(|e| Error::Write {
-        path: directory.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let directory = std::path::absolute(&directory).map_err(|e| Error::write(&directory, e))?;
     for n in &args.sizes {
         if !campaign.sizes.contains(n) {
             return Err(Error::Usage(format!(
@@ -291,10 +290,7 @@ fn submit(args: SubmitArgs) -> Result<()> {
     }
     crate::campaign::run::prepare_directory(&directory, &campaign, &text)?;
     let logs = directory.join("slurm").join("logs");
-    std::fs::create_dir_all(&logs).map_err(|e| Error::Write {
-        path: logs.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(&logs).map_err(|e| Error::write(&logs, e))?;
     let mut record = String::new();
     for job in &jobs {
         crate::io::atomic::write_file(&job.script, job.text.as_bytes())?;
@@ -330,10 +326,7 @@ fn submit(args: SubmitArgs) -> Result<()> {
         .append(true)
         .open(&log_path)
         .and_then(|mut f| f.write_all(record.as_bytes()))
-        .map_err(|e| Error::Write {
-            path: log_path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| Error::write(&log_path, e))?;
     println!(
         "follow with `pinch campaign status {}`; logs in {}",
         directory.display(),
@@ -652,10 +645,7 @@ pub fn analyze(args: AnalyzeArgs) -> Result<()> {
     let inventory = store::scan(&directory.join(RESULTS))?;
     let summary = crate::analysis::analyse(&campaign, &inventory, &options)?;
     let out = args.out.unwrap_or(directory);
-    std::fs::create_dir_all(&out).map_err(|e| Error::Write {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
     crate::analysis::summary::write(&out, &summary)?;
     print!("{}", crate::analysis::summary::to_csv(&summary));
     if summary.excluded > 0 {
@@ -722,10 +712,7 @@ pub fn plot(args: PlotArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| directory.join("figures"));
-    std::fs::create_dir_all(&out).map_err(|e| Error::Write {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
     let python = args
         .python
         .clone()
@@ -738,13 +725,18 @@ pub fn plot(args: PlotArgs) -> Result<()> {
         .arg(&summary)
         .arg(&out)
         .status()
-        .map_err(|e| Error::Usage(format!("cannot run {}: {e}", python.display())))?;
+        .map_err(|e| Error::External {
+            program: python.display().to_string(),
+            message: format!("cannot run it: {e}"),
+        })?;
     let _ = std::fs::remove_file(&script);
     if !status.success() {
-        return Err(Error::Usage(format!(
-            "the figure script failed ({status}); it needs h5py, numpy and matplotlib in {}",
-            python.display()
-        )));
+        return Err(Error::External {
+            program: python.display().to_string(),
+            message: format!(
+                "the figure script failed ({status}); it needs h5py, numpy and matplotlib"
+            ),
+        });
     }
     log::info!("figures in {}", out.display());
     Ok(())

@@ -323,10 +323,7 @@ fn write_snapshot(
     let Some(configuration) = sampler.configuration() else {
         return Ok(());
     };
-    std::fs::create_dir_all(directory).map_err(|e| Error::Write {
-        path: directory.display().to_string(),
-        message: e.to_string(),
-    })?;
+    std::fs::create_dir_all(directory).map_err(|e| Error::write(directory, e))?;
     let n = configuration.len() as f64;
     let volume = configuration.volume();
     let mut observables = Map::new();

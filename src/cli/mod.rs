@@ -173,15 +173,7 @@ pub fn read_model_file(path: &Path) -> Result<ModelParameters> {
         path: name.clone(),
         error,
     })?;
-    let parameters: ModelParameters = toml::from_str(&text).map_err(|e| Error::Toml {
-        path: name.clone(),
-        message: e.to_string(),
-    })?;
-    parameters.validate().map_err(|error| Error::Parameter {
-        origin: name,
-        error,
-    })?;
-    Ok(parameters)
+    ModelParameters::from_toml(&text, &name)
 }
 
 /// A configuration read from a file, with the model to evaluate it with.

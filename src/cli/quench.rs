@@ -109,10 +109,10 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         .chain([(&checkpoint_path, "the checkpoint")])
     {
         if same(path, &args.output) {
-            return Err(Error::Write {
-                path: args.output.display().to_string(),
-                message: format!("is {what}: the quench writes its result to a new file"),
-            });
+            return Err(Error::write(
+                &args.output,
+                format!("is {what}: the quench writes its result to a new file"),
+            ));
         }
     }
     if !(args.checkpoint_minutes > 0.0) {
@@ -261,9 +261,11 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             &extras,
         )?;
         if checkpoint_path.exists() {
-            std::fs::remove_file(&checkpoint_path).map_err(|error| Error::Write {
-                path: checkpoint_path.display().to_string(),
-                message: format!("cannot remove the checkpoint of the finished quench: {error}"),
+            std::fs::remove_file(&checkpoint_path).map_err(|error| {
+                Error::write(
+                    &checkpoint_path,
+                    format!("cannot remove the checkpoint of the finished quench: {error}"),
+                )
             })?;
         }
         log::info!(

@@ -21,10 +21,9 @@ pub struct AtomicOutput {
 impl AtomicOutput {
     /// Reserves a temporary path for `target`; the directory must exist.
     pub fn new(target: &Path) -> Result<Self> {
-        let name = target.file_name().ok_or_else(|| Error::Write {
-            path: target.display().to_string(),
-            message: "not a file path".into(),
-        })?;
+        let name = target
+            .file_name()
+            .ok_or_else(|| Error::write(target, "not a file path"))?;
         let mut temporary_name = name.to_os_string();
         temporary_name.push(format!(".tmp-{}", std::process::id()));
         let temporary = target.with_file_name(temporary_name);
@@ -42,10 +41,7 @@ impl AtomicOutput {
 
     /// Flushes the temporary file to disk and renames it to the target.
     pub fn commit(mut self) -> Result<()> {
-        let fail = |e: std::io::Error| Error::Write {
-            path: self.target.display().to_string(),
-            message: e.to_string(),
-        };
+        let fail = |e: std::io::Error| Error::write(&self.target, e);
         crate::faults::output_written(&self.target).map_err(fail)?;
         fs::File::open(&self.temporary)
             .and_then(|f| f.sync_all())
@@ -76,9 +72,6 @@ impl Drop for AtomicOutput {
 /// Writes `contents` to `target` atomically.
 pub fn write_file(target: &Path, contents: &[u8]) -> Result<()> {
     let output = AtomicOutput::new(target)?;
-    fs::write(output.path(), contents).map_err(|e| Error::Write {
-        path: target.display().to_string(),
-        message: e.to_string(),
-    })?;
+    fs::write(output.path(), contents).map_err(|e| Error::write(target, e))?;
     output.commit()
 }

@@ -154,12 +154,8 @@ pub fn write(
     extras: &Extras,
 ) -> Result<()> {
     let output = AtomicOutput::new(path)?;
-    write_to(output.path(), configuration, model, provenance, extras).map_err(|e| {
-        Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        }
-    })?;
+    write_to(output.path(), configuration, model, provenance, extras)
+        .map_err(|e| Error::write(path, e))?;
     output.commit()
 }
 

@@ -70,10 +70,20 @@ fn invalid(field: &'static str, reason: String) -> Result<(), ParameterError> {
 pub const MAX_SMOOTHING_ORDER: u32 = 8;
 
 impl ModelParameters {
-    /// Parses TOML text (all keys optional, unknown keys rejected) and validates the result.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        let parameters: ModelParameters = toml::from_str(text).map_err(|e| e.to_string())?;
-        parameters.validate().map_err(|e| e.to_string())?;
+    /// Parses TOML text from `origin` (a file's name, for the messages; all keys optional, unknown
+    /// keys rejected) and validates the result.
+    pub fn from_toml(text: &str, origin: &str) -> crate::error::Result<Self> {
+        let parameters: ModelParameters =
+            toml::from_str(text).map_err(|e| crate::error::Error::Toml {
+                path: origin.to_owned(),
+                message: e.to_string(),
+            })?;
+        parameters
+            .validate()
+            .map_err(|error| crate::error::Error::Parameter {
+                origin: origin.to_owned(),
+                error,
+            })?;
         Ok(parameters)
     }
 
@@ -191,7 +201,7 @@ mod tests {
 
     #[test]
     fn defaults_are_the_project_defaults_and_valid() {
-        let p = ModelParameters::from_toml("").unwrap();
+        let p = ModelParameters::from_toml("", "test").unwrap();
         assert_eq!(p, ModelParameters::default());
         assert_eq!(
             (p.cutoff, p.smoothing_order, p.non_additivity),
@@ -223,18 +233,28 @@ mod tests {
 
     #[test]
     fn syntax_type_and_unknown_key_errors_are_reported() {
-        let unknown = ModelParameters::from_toml("cut_off = 1.4").unwrap_err();
+        let unknown = ModelParameters::from_toml("cut_off = 1.4", "test")
+            .unwrap_err()
+            .to_string();
         assert!(unknown.contains("unknown field `cut_off`"), "{unknown}");
-        let wrong_type = ModelParameters::from_toml("cutoff = \"big\"").unwrap_err();
+        let wrong_type = ModelParameters::from_toml("cutoff = \"big\"", "test")
+            .unwrap_err()
+            .to_string();
         assert!(wrong_type.contains("cutoff"), "{wrong_type}");
-        let syntax = ModelParameters::from_toml("cutoff = = 1").unwrap_err();
+        let syntax = ModelParameters::from_toml("cutoff = = 1", "test")
+            .unwrap_err()
+            .to_string();
         assert!(syntax.contains("line 1"), "{syntax}");
-        let size_set = ModelParameters::from_toml("size_set = \"uniform\"").unwrap_err();
+        let size_set = ModelParameters::from_toml("size_set = \"uniform\"", "test")
+            .unwrap_err()
+            .to_string();
         assert!(
             size_set.contains("quantile") && size_set.contains("random"),
             "{size_set}"
         );
-        let negative_order = ModelParameters::from_toml("smoothing_order = -1").unwrap_err();
+        let negative_order = ModelParameters::from_toml("smoothing_order = -1", "test")
+            .unwrap_err()
+            .to_string();
         assert!(
             negative_order.contains("smoothing_order"),
             "{negative_order}"
