@@ -82,7 +82,7 @@ impl Measurements {
     /// The stages, with `dipole_seed` choosing the pairs.
     pub fn stages(&self, dipole_seed: u64) -> Stages {
         Stages {
-            modes: (self.modes > 0).then(|| ModesRequest {
+            modes: (self.modes > 0).then_some(ModesRequest {
                 count: self.modes,
                 max_frequency: self.max_frequency,
                 vectors: self.mode_vectors,

@@ -143,7 +143,7 @@ fn every_bad_campaign_description_is_refused_before_anything_runs() {
             ],
         );
         let expected = expected_message(path);
-        assert_refused(&path, &output, &expected);
+        assert_refused(path, &output, &expected);
         assert!(
             !campaign.exists(),
             "{}: campaign directory made",

@@ -128,7 +128,7 @@ fn a_damaged_sample_is_detected_excluded_and_redone() {
         &["campaign", "status", "tiny.toml", "--verify"],
     ));
     assert!(
-        status.contains(&format!("damaged (fails its checksums")) && status.contains(id),
+        status.contains(&"damaged (fails its checksums".to_string()) && status.contains(id),
         "{status}"
     );
     let damaged = campaign_summary(directory.path(), "tiny");

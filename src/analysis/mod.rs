@@ -29,6 +29,9 @@ use temperature::{Boltzmann, Onset, Series};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Unresolved(pub String);
 
+/// A quantity the data resolve, or why they do not.
+pub type Resolved<T> = std::result::Result<T, Unresolved>;
+
 impl std::fmt::Display for Unresolved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -77,9 +80,9 @@ pub struct SizeSummary {
     /// N.
     pub n_particles: usize,
     /// T_onset from the plateau of ⟨G⟩(T_p), or why the data do not locate it.
-    pub shear_onset: std::result::Result<Onset, Unresolved>,
+    pub shear_onset: Resolved<Onset>,
     /// T_onset from where ⟨U_IS⟩/N leaves its plateau (the cross-check), or why not.
-    pub energy_onset: std::result::Result<Onset, Unresolved>,
+    pub energy_onset: Resolved<Onset>,
     /// The Boltzmann fit of 𝒩 with each ω_g estimator ([`OmegaEstimator::ALL`]), with the summary's
     /// T_onset.
     pub boltzmann: Vec<Boltzmann>,
@@ -168,12 +171,7 @@ pub fn fit_across_temperatures(
     excluded: usize,
     options: &AnalysisOptions,
 ) -> Summary {
-    let onsets: Vec<(
-        usize,
-        usize,
-        std::result::Result<Onset, Unresolved>,
-        std::result::Result<Onset, Unresolved>,
-    )> = sizes
+    let onsets: Vec<(usize, usize, Resolved<Onset>, Resolved<Onset>)> = sizes
         .iter()
         .map(|&n| {
             let series = Series::new(&points, n);

@@ -191,7 +191,7 @@ pub fn point_record(point: &PointSummary, summary: &Summary) -> Map<String, Json
     map
 }
 
-fn onset_json(onset: &std::result::Result<Onset, super::Unresolved>) -> Json {
+fn onset_json(onset: &super::Resolved<Onset>) -> Json {
     match onset {
         Ok(o) => json!({"onset": pair(o.onset), "plateau": pair(o.plateau)}),
         Err(reason) => json!({"unresolved": reason}),

@@ -106,7 +106,7 @@ impl<'a> Series<'a> {
         value: &dyn Fn(&PointSummary) -> Value,
         estimate: &dyn Fn(&Estimates) -> f64,
         rising: bool,
-    ) -> Result<Onset, Unresolved> {
+    ) -> super::Resolved<Onset> {
         let usable: Vec<(&PointSummary, Value)> = self
             .points
             .iter()

@@ -396,7 +396,7 @@ impl<'a> ChainRun<'a> {
     /// Stores every pending sample as failed: the chain reached `max_sweeps` unequilibrated.
     fn store_unequilibrated(
         &self,
-        mut writer: Option<&mut Writer>,
+        writer: Option<&mut Writer>,
         reporter: &mut dyn Reporter,
         run: &Run,
         progress: &Progress,
@@ -408,7 +408,7 @@ impl<'a> ChainRun<'a> {
             run.sweep_count(),
             verdict.reason
         );
-        let Some(writer) = writer.as_deref_mut() else {
+        let Some(writer) = writer else {
             return Ok(());
         };
         let chain = self.chain;

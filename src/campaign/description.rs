@@ -491,7 +491,7 @@ impl Campaign {
             .filter(|(k, _)| {
                 let round = k / workers;
                 let position = k % workers;
-                let dealt_to = if round % 2 == 0 {
+                let dealt_to = if round.is_multiple_of(2) {
                     position
                 } else {
                     workers - 1 - position

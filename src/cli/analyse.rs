@@ -185,7 +185,7 @@ fn run_on_inherent_state(
     let session = Session::initialize("pinch", &common.petsc.petsc_options)?;
     let world = session.world();
     let mut engine = Engine::new(
-        &world,
+        world,
         &loaded.configuration,
         loaded.parameters.potential(),
         common.engine.skin,
@@ -288,7 +288,7 @@ pub fn sample(args: SampleArgs) -> Result<()> {
     let session = Session::initialize("pinch", &args.common.petsc.petsc_options)?;
     let world = session.world();
     let mut engine = Engine::new(
-        &world,
+        world,
         &loaded.configuration,
         loaded.parameters.potential(),
         args.common.engine.skin,

@@ -61,7 +61,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let configuration = random_configuration(&parameters, n, 1);
         world.barrier();
         let start = Instant::now();
-        let mut engine = Engine::new(&world, &configuration, parameters.potential(), DEFAULT_SKIN)?;
+        let mut engine = Engine::new(world, &configuration, parameters.potential(), DEFAULT_SKIN)?;
         let setup = start.elapsed().as_secs_f64();
         let cores = ranks * rayon::current_num_threads();
         let mut forces = Vec::new();

@@ -107,7 +107,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             run.schedule.sweeps = sweeps;
         }
         let sampler = SwapMonteCarlo::resume(
-            &world,
+            world,
             &saved.configuration,
             saved.model.potential(),
             run.parameters.clone(),
@@ -169,7 +169,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
         })?;
         let wavenumber = default_wavenumber(configuration.box_length, configuration.len());
         let sampler = SwapMonteCarlo::new(
-            &world,
+            world,
             &configuration,
             model.potential(),
             parameters.clone(),

@@ -33,7 +33,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let world = session.world();
     let mut engine = Engine::new(
-        &world,
+        world,
         &loaded.configuration,
         loaded.parameters.potential(),
         args.engine.skin,

@@ -35,7 +35,7 @@ pub fn run(args: HessianArgs) -> Result<()> {
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let world = session.world();
     let mut engine = Engine::new(
-        &world,
+        world,
         &loaded.configuration,
         loaded.parameters.potential(),
         args.engine.skin,

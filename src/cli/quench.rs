@@ -175,7 +175,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
                 positions: built_at,
                 ..configuration.clone()
             };
-            let mut engine = Engine::new(&world, &at_build, model.potential(), skin)?;
+            let mut engine = Engine::new(world, &at_build, model.potential(), skin)?;
             engine.set_local_positions(|id| configuration.positions[id as usize]);
             let velocities = if velocities.is_empty() {
                 Vec::new()
@@ -193,7 +193,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             (engine, Some((progress, velocities)))
         }
         None => (
-            Engine::new(&world, &configuration, model.potential(), skin)?,
+            Engine::new(world, &configuration, model.potential(), skin)?,
             None,
         ),
     };

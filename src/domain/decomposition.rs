@@ -49,11 +49,11 @@ impl Decomposition {
     pub fn grid_for(ranks: usize) -> [usize; 3] {
         let mut best = [ranks, 1, 1];
         for a in 1..=ranks {
-            if ranks % a != 0 {
+            if !ranks.is_multiple_of(a) {
                 continue;
             }
             for b in 1..=ranks / a {
-                if (ranks / a) % b != 0 {
+                if !(ranks / a).is_multiple_of(b) {
                     continue;
                 }
                 let mut g = [a, b, ranks / a / b];

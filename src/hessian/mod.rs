@@ -214,7 +214,7 @@ mod tests {
         };
         let potential = parameters.potential();
         let c = crate::testing::spread_configuration(&parameters, 1500, 5);
-        let mut engine = Engine::new(&world, &c, potential, DEFAULT_SKIN).unwrap();
+        let mut engine = Engine::new(world, &c, potential, DEFAULT_SKIN).unwrap();
         let hessian = assemble(&session, &mut engine).unwrap();
         let storage = hessian.matrix.storage().unwrap();
         assert_eq!(

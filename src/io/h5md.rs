@@ -497,13 +497,13 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
     if let Ok(g) = file.group("observables") {
         for member in g.member_names().map_err(|e| fail(e.to_string()))? {
             let Ok(ds) = g.dataset(&member) else { continue };
-            if ds.ndim() == 0 {
-                if let Ok(v) = ds.read_scalar::<f64>() {
-                    observables.insert(
-                        member,
-                        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-                    );
-                }
+            if ds.ndim() == 0
+                && let Ok(v) = ds.read_scalar::<f64>()
+            {
+                observables.insert(
+                    member,
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                );
             }
         }
     }

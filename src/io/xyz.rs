@@ -144,7 +144,7 @@ struct Property {
 
 fn properties(value: &str, line: usize) -> Result<Vec<Property>, XyzError> {
     let fields: Vec<&str> = value.split(':').collect();
-    if fields.len() % 3 != 0 || fields.is_empty() {
+    if !fields.len().is_multiple_of(3) || fields.is_empty() {
         return error(
             line,
             format!("Properties={value:?} is not a list of name:type:count triples"),

@@ -158,7 +158,7 @@ impl Record {
     /// Adds F_s(k*, `lag`) from the time origin at sweep `origin` to the accumulators (lags beyond
     /// `max_lag` or between measurements are not followed).
     pub fn add_scattering(&mut self, schedule: &Schedule, origin: u64, lag: u64, value: f64) {
-        if lag > schedule.max_lag || lag % schedule.measure_interval != 0 {
+        if lag > schedule.max_lag || !lag.is_multiple_of(schedule.measure_interval) {
             return;
         }
         let lags = schedule.lags();

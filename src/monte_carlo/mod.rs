@@ -814,7 +814,7 @@ impl<'c> SwapMonteCarlo<'c> {
         // The largest distance of any particle from its position at the list build, at the start of
         // the sweep: during the sweep no partner is further from it than this plus h = δ√3/2.
         let mut moved_most = 0.0;
-        if sweep % self.parameters.grid_shift_interval == 0 {
+        if sweep.is_multiple_of(self.parameters.grid_shift_interval) {
             // Move the cell grid relative to the particles by translating the system.
             let mut stream = rng::stream(self.seed, Stream::CellGridShift, &[sweep]);
             let shift: [f64; 3] = std::array::from_fn(|_| width * stream.random::<f64>());
@@ -902,7 +902,8 @@ impl<'c> SwapMonteCarlo<'c> {
             self.state.tuning_counts.add(&global);
         }
         self.state.sweep += 1;
-        if self.state.sweep <= self.parameters.tuning_sweeps && self.state.sweep % TUNING_BLOCK == 0
+        if self.state.sweep <= self.parameters.tuning_sweeps
+            && self.state.sweep.is_multiple_of(TUNING_BLOCK)
         {
             self.tune();
         }

@@ -45,10 +45,10 @@ impl<'c> Run<'c> {
         self.sampler.sweep();
         let sweep = self.sweep_count();
         let schedule = &self.state.schedule;
-        if sweep % schedule.origin_interval == 0 {
+        if sweep.is_multiple_of(schedule.origin_interval) {
             self.sampler.add_origin();
         }
-        if sweep % schedule.measure_interval == 0 {
+        if sweep.is_multiple_of(schedule.measure_interval) {
             self.record
                 .measure(&mut self.sampler, schedule, self.state.wavenumber);
             self.sampler

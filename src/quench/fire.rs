@@ -14,6 +14,9 @@ const SHRINK: f64 = 0.5;
 const DELAY: usize = 20;
 const MIN_TIME_STEP_FRACTION: f64 = 0.02;
 
+/// Asked before every FIRE step with the state, the local velocities and the largest force; `true`
+/// stops the run (after the caller wrote its checkpoint).
+pub type FirePoll<'a> = dyn FnMut(&Engine, &FireState, &[[f64; 3]], f64) -> Result<bool> + 'a;
 /// FIRE's state between steps: what a checkpoint must hold to continue a FIRE run bit for bit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FireState {
@@ -63,7 +66,7 @@ pub fn fire(
     max_steps: usize,
     state: &mut FireState,
     velocities: &mut Vec<[f64; 3]>,
-    supervisor: &mut dyn FnMut(&Engine, &FireState, &[[f64; 3]], f64) -> Result<bool>,
+    supervisor: &mut FirePoll,
 ) -> Result<FireInfo> {
     let mut forces = Vec::with_capacity(engine.n_local());
     let mut displacements = Vec::with_capacity(engine.n_local());

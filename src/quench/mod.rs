@@ -356,7 +356,7 @@ mod tests {
         let parameters = ModelParameters::default();
         let configuration = random_configuration(&parameters, 600, 3);
         let mut engine =
-            Engine::new(&world, &configuration, parameters.potential(), DEFAULT_SKIN).unwrap();
+            Engine::new(world, &configuration, parameters.potential(), DEFAULT_SKIN).unwrap();
         let info = quench(&session, &mut engine, &QuenchParameters::default()).unwrap();
         assert!(info.converged, "{info:?}");
         assert!(info.max_force < 1e-10, "{info:?}");
