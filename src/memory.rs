@@ -105,6 +105,28 @@ pub fn ensure_fits(what: impl Display, bytes: u64) -> Result<()> {
     }
 }
 
+/// A field of this process's `/proc/self/status`, in kB there, in bytes here (0 if unknown).
+fn status_field(name: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Peak resident memory of this process [bytes] (Linux `VmHWM`).
+pub fn peak_memory() -> u64 {
+    status_field("VmHWM:")
+}
+
+/// Current resident memory of this process [bytes] (Linux `VmRSS`).
+pub fn current_memory() -> u64 {
+    status_field("VmRSS:")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

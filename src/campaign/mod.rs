@@ -18,6 +18,7 @@
 
 pub mod chain;
 pub mod description;
+pub mod progress;
 pub mod run;
 pub mod store;
 pub mod submit;

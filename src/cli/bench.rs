@@ -30,27 +30,6 @@ pub struct BenchArgs {
     pub petsc: PetscArgs,
 }
 
-fn status_field(name: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// Peak resident memory of this process [bytes] (Linux `VmHWM`).
-pub fn peak_memory() -> u64 {
-    status_field("VmHWM:")
-}
-
-/// Current resident memory of this process [bytes] (Linux `VmRSS`).
-pub fn current_memory() -> u64 {
-    status_field("VmRSS:")
-}
-
 pub fn run(args: BenchArgs) -> Result<()> {
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let world = session.world();
@@ -85,7 +64,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 let entries = engine.mean_list_entries();
                 // Hessian assembly of the same configuration: time and the memory it adds.
                 world.barrier();
-                let memory_before = engine.sum([current_memory() as f64]);
+                let memory_before = engine.sum([crate::memory::current_memory() as f64]);
                 let start = Instant::now();
                 let hessian = crate::hessian::assemble(&session, &mut engine)?;
                 let mut assembly = start.elapsed().as_secs_f64();
@@ -94,10 +73,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     &mut assembly,
                     mpi::collective::SystemOperation::max(),
                 );
-                let hessian_memory = engine.sum([current_memory() as f64]) - memory_before;
+                let hessian_memory =
+                    engine.sum([crate::memory::current_memory() as f64]) - memory_before;
                 let nonzeros = hessian.matrix.storage()?.nonzeros_used;
                 drop(hessian);
-                let peak = engine.sum([peak_memory() as f64]);
+                let peak = engine.sum([crate::memory::peak_memory() as f64]);
                 let row = json!({
                     "n_particles": n,
                     "ranks": ranks,

@@ -1,4 +1,4 @@
-//! `pinch campaign run` and `pinch campaign status`.
+//! `pinch campaign run`, `pinch campaign status` and `pinch campaign submit`.
 
 use std::path::{Path, PathBuf};
 
@@ -7,10 +7,10 @@ use pinch_petsc::Session;
 use serde_json::json;
 
 use super::PetscArgs;
-use crate::analysis::AnalysisOptions;
+use crate::campaign::Campaign;
+use crate::campaign::progress::{Tally, progress};
 use crate::campaign::run::{DESCRIPTION, RESULTS, RunOptions, default_directory, run};
-use crate::campaign::store::{self, COMPLETE, FAILED, Kind};
-use crate::campaign::{Campaign, chain::checkpoint_path};
+use crate::campaign::store;
 use crate::error::{Error, Result};
 
 /// `pinch campaign …`.
@@ -394,63 +394,33 @@ pub fn locate(argument: &Path, dir: Option<&Path>) -> Result<(Campaign, PathBuf)
 fn status(args: StatusArgs) -> Result<()> {
     let (campaign, directory) = locate(&args.campaign, args.dir.as_deref())?;
     let inventory = store::scan(&directory.join(RESULTS))?;
-    let mut rows = Vec::new();
-    let mut damaged = Vec::new();
-    let mut totals = [0usize; 5];
-    for point in campaign.points() {
-        // complete, failed, running (chains with a checkpoint), pending, damaged
-        let mut counts = [0usize; 5];
-        let mut reasons = Vec::new();
-        for chain in campaign.chains_at(point) {
-            let running = checkpoint_path(&directory, &chain).exists();
-            for id in chain.sample_ids() {
-                match inventory.samples.get(&id) {
-                    Some(found)
-                        if args.verify
-                            && store::verify(&found.path, Kind::Sample, &id).is_err() =>
-                    {
-                        counts[4] += 1;
-                        damaged.push(id);
-                    }
-                    Some(found) if found.status() == COMPLETE => counts[0] += 1,
-                    Some(found) if found.status() == FAILED => {
-                        counts[1] += 1;
-                        if let Some(reason) = found.text("reason") {
-                            reasons.push(format!("{id}: {reason}"));
-                        }
-                    }
-                    _ if running => counts[2] += 1,
-                    _ => counts[3] += 1,
-                }
-            }
-        }
-        for (t, c) in totals.iter_mut().zip(counts) {
-            *t += c;
-        }
-        rows.push((point, counts, reasons));
+    let (rows, damaged) = progress(&campaign, &directory, &inventory, args.verify);
+    let mut totals = Tally::default();
+    for row in &rows {
+        totals += row.tally;
     }
     if args.json {
         let points: Vec<_> = rows
             .iter()
-            .map(|(point, c, reasons)| {
-                json!({
-                    "n_particles": point.n_particles,
-                    "parent_temperature": point.parent_temperature,
-                    "complete": c[0], "failed": c[1], "running": c[2], "pending": c[3], "damaged": c[4],
-                    "failures": reasons,
-                })
+            .map(|row| {
+                let mut entry = json!({
+                    "n_particles": row.point.n_particles,
+                    "parent_temperature": row.point.parent_temperature,
+                    "failures": row.failures,
+                });
+                merge(&mut entry, &row.tally);
+                entry
             })
             .collect();
-        let report = json!({
+        let mut report = json!({
             "campaign": campaign.name,
             "directory": directory.display().to_string(),
             "samples": campaign.sample_count(),
-            "complete": totals[0], "failed": totals[1], "running": totals[2], "pending": totals[3],
-            "damaged": totals[4],
             "points": points,
             "damaged_samples": damaged,
             "unreadable_files": inventory.unreadable.iter().map(|(p, e)| json!({"path": p.display().to_string(), "error": e})).collect::<Vec<_>>(),
         });
+        merge(&mut report, &totals);
         println!("{}", serde_json::to_string_pretty(&report).expect("JSON"));
         return Ok(());
     }
@@ -472,37 +442,30 @@ fn status(args: StatusArgs) -> Result<()> {
         "pending",
         if args.verify { "  damaged" } else { "" }
     );
-    for (point, c, _) in &rows {
+    let line = |label: String, tally: &Tally| {
         println!(
-            "{:>9} {:>8} {:>9} {:>7} {:>8} {:>8}{}",
-            point.n_particles,
-            point.parent_temperature,
-            c[0],
-            c[1],
-            c[2],
-            c[3],
+            "{label} {:>9} {:>7} {:>8} {:>8}{}",
+            tally.complete,
+            tally.failed,
+            tally.running,
+            tally.pending,
             if args.verify {
-                format!("{:>9}", c[4])
+                format!("{:>9}", tally.damaged)
             } else {
                 String::new()
             }
         );
+    };
+    for row in &rows {
+        let point = row.point;
+        line(
+            format!("{:>9} {:>8}", point.n_particles, point.parent_temperature),
+            &row.tally,
+        );
     }
-    println!(
-        "{:>18} {:>9} {:>7} {:>8} {:>8}{}",
-        "all",
-        totals[0],
-        totals[1],
-        totals[2],
-        totals[3],
-        if args.verify {
-            format!("{:>9}", totals[4])
-        } else {
-            String::new()
-        }
-    );
-    for (_, _, reasons) in &rows {
-        for reason in reasons {
+    line(format!("{:>18}", "all"), &totals);
+    for row in &rows {
+        for reason in &row.failures {
             println!("failed: {reason}");
         }
     }
@@ -515,229 +478,12 @@ fn status(args: StatusArgs) -> Result<()> {
     Ok(())
 }
 
-/// Arguments of `pinch analyze`.
-#[derive(Debug, Args)]
-pub struct AnalyzeArgs {
-    /// The campaign description (TOML) or the campaign directory.
-    #[arg(value_name = "CAMPAIGN")]
-    pub campaign: PathBuf,
-    /// The campaign directory, if not the default one of the description.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Where to write summary.{h5,csv,json} [default: the campaign directory].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Fewest modes below the A_g window's upper end (the free exponent must tell 5 from 4 by one
-    /// standard error each).
-    #[arg(long, default_value_t = AnalysisOptions::default().window.min_modes, value_name = "M")]
-    pub min_modes: usize,
-    /// The free exponent must lie within this many standard errors of 5.
-    #[arg(long, default_value_t = AnalysisOptions::default().window.exponent_tolerance, value_name = "S")]
-    pub exponent_tolerance: f64,
-    /// The top shell of the window must hold its share of the modes within this many standard errors.
-    #[arg(long, default_value_t = AnalysisOptions::default().window.shell_tolerance, value_name = "S")]
-    pub shell_tolerance: f64,
-    /// Each candidate upper end of the A_g window is this fraction of the one before.
-    #[arg(long, default_value_t = AnalysisOptions::default().window.step, value_name = "F")]
-    pub window_step: f64,
-    /// Modes with at least this participation ratio count as extended (phonons and modes hybridised
-    /// with them); the lower edge of the lowest phonon band is the 10th percentile of their frequencies.
-    #[arg(long, default_value_t = AnalysisOptions::default().window.extended_participation, value_name = "E")]
-    pub extended_participation: f64,
-    /// Modes below the phonon band edge with a participation ratio below this count as QLMs.
-    #[arg(long, default_value_t = AnalysisOptions::default().qlm_participation, value_name = "E")]
-    pub qlm_participation: f64,
-    /// Crossover lengths: where r^2 f(r) first reaches this fraction of its far-field plateau.
-    #[arg(long, default_value_t = AnalysisOptions::default().plateau_fraction, value_name = "F")]
-    pub plateau_fraction: f64,
-    /// The far field of the profiles: radii from this fraction of L/2 up to L/2.
-    #[arg(long, default_value_t = AnalysisOptions::default().far_field_from, value_name = "F")]
-    pub far_field_from: f64,
-    /// Bootstrap replicas for the errors.
-    #[arg(long, default_value_t = AnalysisOptions::default().bootstrap, value_name = "B")]
-    pub bootstrap: usize,
-    /// The bootstrap resamples blocks of a chain's consecutive samples spanning at least this many
-    /// tau_alpha.
-    #[arg(long, default_value_t = AnalysisOptions::default().block_tau_alpha, value_name = "T")]
-    pub block_tau_alpha: f64,
-    /// Fix T_onset [epsilon/k_B] (e.g. from a larger campaign) instead of fitting it.
-    #[arg(long, value_name = "T")]
-    pub onset: Option<f64>,
-    /// The error of --onset, carried into T_p/T_onset and E_QLM.
-    #[arg(long, default_value_t = 0.0, value_name = "E", requires = "onset")]
-    pub onset_error: f64,
-}
-
-fn analysis_options(args: &AnalyzeArgs) -> Result<AnalysisOptions> {
-    let positive = |name: &str, value: f64| {
-        if value.is_finite() && value > 0.0 {
-            Ok(())
-        } else {
-            Err(Error::Usage(format!(
-                "--{name} must be positive, not {value}"
-            )))
-        }
-    };
-    positive("exponent-tolerance", args.exponent_tolerance)?;
-    positive("shell-tolerance", args.shell_tolerance)?;
-    positive("block-tau-alpha", args.block_tau_alpha)?;
-    if !(args.window_step > 0.0 && args.window_step < 1.0) {
-        return Err(Error::Usage(format!(
-            "--window-step must lie between 0 and 1, not {}",
-            args.window_step
-        )));
+/// Adds the fields of `tally` to the JSON object `object`.
+fn merge(object: &mut serde_json::Value, tally: &Tally) {
+    if let (Some(object), serde_json::Value::Object(fields)) = (
+        object.as_object_mut(),
+        serde_json::to_value(tally).expect("a tally serialises"),
+    ) {
+        object.extend(fields);
     }
-    if args.bootstrap < 2 {
-        return Err(Error::Usage(format!(
-            "--bootstrap must be at least 2 (a few hundred for errors worth quoting), not {}",
-            args.bootstrap
-        )));
-    }
-    for (name, value) in [
-        ("extended-participation", args.extended_participation),
-        ("qlm-participation", args.qlm_participation),
-        ("plateau-fraction", args.plateau_fraction),
-        ("far-field-from", args.far_field_from),
-    ] {
-        if !(value > 0.0 && value < 1.0) {
-            return Err(Error::Usage(format!(
-                "--{name} must lie between 0 and 1, not {value}"
-            )));
-        }
-    }
-    if args.min_modes < 4 {
-        return Err(Error::Usage("--min-modes must be at least 4".into()));
-    }
-    if let Some(t) = args.onset {
-        positive("onset", t)?;
-    }
-    if !(args.onset_error.is_finite() && args.onset_error >= 0.0) {
-        return Err(Error::Usage(format!(
-            "--onset-error must be zero or positive, not {}",
-            args.onset_error
-        )));
-    }
-    let defaults = AnalysisOptions::default();
-    Ok(AnalysisOptions {
-        window: crate::analysis::dos::WindowRule {
-            min_modes: args.min_modes,
-            exponent_tolerance: args.exponent_tolerance,
-            shell_tolerance: args.shell_tolerance,
-            step: args.window_step,
-            extended_participation: args.extended_participation,
-        },
-        qlm_participation: args.qlm_participation,
-        plateau_fraction: args.plateau_fraction,
-        far_field_from: args.far_field_from,
-        bootstrap: args.bootstrap,
-        block_tau_alpha: args.block_tau_alpha,
-        onset: args.onset.map(|value| crate::analysis::fits::Value {
-            value,
-            error: args.onset_error,
-        }),
-        ..defaults
-    })
-}
-
-pub fn analyze(args: AnalyzeArgs) -> Result<()> {
-    let (campaign, directory) = locate(&args.campaign, args.dir.as_deref())?;
-    let options = analysis_options(&args)?;
-    let inventory = store::scan(&directory.join(RESULTS))?;
-    let summary = crate::analysis::analyse(&campaign, &inventory, &options)?;
-    let out = args.out.unwrap_or(directory);
-    std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
-    crate::analysis::summary::write(&out, &summary)?;
-    print!("{}", crate::analysis::summary::to_csv(&summary));
-    if summary.excluded > 0 {
-        log::warn!(
-            "{} samples excluded (failed or damaged): see \"exclusions\" in {}",
-            summary.excluded,
-            out.join("summary.json").display()
-        );
-    }
-    let onset = summary.onset.as_ref().map(|o| o.onset);
-    log::info!(
-        "T_onset = {:.4} ± {:.4} ({} at N = {}), G_inf = {:.4}; summary in {}, the paper's claims \
-         against the data in {}",
-        onset.map_or(f64::NAN, |o| o.value),
-        onset.map_or(f64::NAN, |o| o.error),
-        summary.onset_source,
-        summary
-            .reference_size
-            .map_or("none".into(), |n| n.to_string()),
-        summary.shear_modulus_infinity.value,
-        out.join("summary.{h5,csv,json}").display(),
-        out.join("claims.md").display()
-    );
-    Ok(())
-}
-
-/// Arguments of `pinch plot`.
-#[derive(Debug, Args)]
-pub struct PlotArgs {
-    /// The campaign description (TOML) or the campaign directory (holding summary.h5 from
-    /// `pinch analyze`).
-    #[arg(value_name = "CAMPAIGN")]
-    pub campaign: PathBuf,
-    /// The campaign directory, if not the default one of the description.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// The summary to plot [default: summary.h5 in the campaign directory].
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
-    /// Where to write the figures [default: figures/ in the campaign directory].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// The Python interpreter (with h5py and matplotlib) [default: $PINCH_PYTHON, else python3].
-    #[arg(long, value_name = "PYTHON")]
-    pub python: Option<PathBuf>,
-}
-
-/// The figure script, built into the program so that it always matches it.
-const PLOT_SCRIPT: &str = include_str!("../../scripts/plot_campaign.py");
-
-pub fn plot(args: PlotArgs) -> Result<()> {
-    let (_, directory) = locate(&args.campaign, args.dir.as_deref())?;
-    let summary = args
-        .summary
-        .clone()
-        .unwrap_or_else(|| directory.join("summary.h5"));
-    if !summary.exists() {
-        return Err(Error::Usage(format!(
-            "{} does not exist: run `pinch analyze` first",
-            summary.display()
-        )));
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| directory.join("figures"));
-    std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
-    let python = args
-        .python
-        .clone()
-        .or_else(|| std::env::var_os("PINCH_PYTHON").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("python3"));
-    let script = out.join(".plot_campaign.py");
-    crate::io::atomic::write_file(&script, PLOT_SCRIPT.as_bytes())?;
-    let status = std::process::Command::new(&python)
-        .arg(&script)
-        .arg(&summary)
-        .arg(&out)
-        .status()
-        .map_err(|e| Error::External {
-            program: python.display().to_string(),
-            message: format!("cannot run it: {e}"),
-        })?;
-    let _ = std::fs::remove_file(&script);
-    if !status.success() {
-        return Err(Error::External {
-            program: python.display().to_string(),
-            message: format!(
-                "the figure script failed ({status}); it needs h5py, numpy and matplotlib"
-            ),
-        });
-    }
-    log::info!("figures in {}", out.display());
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! The `pinch` command line: one subcommand per step of the pipeline.
 
-mod analyse;
+mod analyze;
 mod bench;
 mod campaign;
 mod convert;
@@ -9,6 +9,8 @@ mod evaluate;
 mod generate;
 mod hessian;
 mod inspect;
+mod measure;
+mod plot;
 mod quench;
 mod selftest;
 
@@ -82,26 +84,26 @@ pub enum Command {
     /// The lowest nonzero vibrational modes of an inherent state (SLEPc, options prefix modes_):
     /// frequencies, participation ratios, radial profiles and optionally eigenvectors; an unstable
     /// state (negative eigenvalue) is flagged and exits with status 5.
-    Modes(analyse::ModesArgs),
+    Modes(measure::ModesArgs),
     /// The athermal shear modulus (xy, xz, yz planes and mean; Born minus nonaffine term by linear
     /// solves with options prefix response_), the bulk modulus and the pressure of an inherent state.
-    Shear(analyse::ShearArgs),
+    Shear(measure::ShearArgs),
     /// Force-dipole ("pinch") responses u = H^+ d of random interacting pairs of an inherent state:
     /// d^T H^+ d, d^T H^+^2 d, omega per pair and omega_g, with the radial profile of the responses.
-    Dipoles(analyse::DipolesArgs),
+    Dipoles(measure::DipolesArgs),
     /// One sample from a liquid configuration: quench, modes, elastic moduli and dipole responses,
     /// into one file (exit status 3 if the quench fails, 5 if the state is unstable).
-    Sample(analyse::SampleArgs),
+    Sample(measure::SampleArgs),
     /// Campaigns: ensembles of samples over a grid of system sizes and parent temperatures, from a
     /// TOML description (`campaign run`, resumable at any time; `campaign status`).
     Campaign(campaign::CampaignArgs),
     /// Analyse a campaign's samples: per (N, T_p) the cumulative DOS and A_g, omega_g, G, c_s,
     /// N = A_g omega_g^5, xi_g, xi_co, xi_QLM; across T_p, T_onset and the Boltzmann fit of N
     /// giving E_QLM; into summary.{h5,csv,json}, raw and in the paper's units.
-    Analyze(campaign::AnalyzeArgs),
+    Analyze(analyze::AnalyzeArgs),
     /// Draw the paper's figures (Figs. 2, 4, 5, 6 and a finite-size figure) from a campaign's summary,
     /// as PNG and PDF (Python with h5py and matplotlib).
-    Plot(campaign::PlotArgs),
+    Plot(plot::PlotArgs),
     /// Measure the throughput and memory of the engine's stages on random configurations (run under
     /// mpirun/srun for several ranks; results as JSON).
     Bench(bench::BenchArgs),
@@ -139,13 +141,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Hessian(args) => hessian::run(args),
         Command::Quench(args) => quench::run(args),
         Command::Selftest(args) => selftest::run(args),
-        Command::Modes(args) => analyse::modes(args),
-        Command::Shear(args) => analyse::shear(args),
-        Command::Dipoles(args) => analyse::dipoles(args),
-        Command::Sample(args) => analyse::sample(args),
+        Command::Modes(args) => measure::modes(args),
+        Command::Shear(args) => measure::shear(args),
+        Command::Dipoles(args) => measure::dipoles(args),
+        Command::Sample(args) => measure::sample(args),
         Command::Campaign(args) => campaign::dispatch(args),
-        Command::Analyze(args) => campaign::analyze(args),
-        Command::Plot(args) => campaign::plot(args),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Plot(args) => plot::run(args),
     }
 }
 

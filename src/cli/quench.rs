@@ -122,7 +122,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         )));
     }
     // What to quench: the input, or the checkpoint's state with everything needed to continue it.
-    let (configuration, model, parameters, skin, resumed) = if args.resume {
+    let (saved, configuration, model, parameters, skin) = if args.resume {
         if !checkpoint_path.exists() {
             return Err(Error::Usage(format!(
                 "--resume: there is no checkpoint {} (name it with --checkpoint)",
@@ -137,26 +137,22 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             );
         }
         let saved = checkpoint::read(&checkpoint_path)?;
-        let state = saved.state;
-        (
-            saved.configuration,
-            saved.model,
-            state.parameters,
-            state.skin,
-            Some((state.progress, saved.positions_at_build, saved.velocities)),
-        )
+        let (configuration, model) = (saved.configuration.clone(), saved.model.clone());
+        let (parameters, skin) = (saved.state.parameters.clone(), saved.state.skin);
+        (Some(saved), configuration, model, parameters, skin)
     } else {
         let input = args
             .input
             .as_ref()
             .expect("clap requires --in without --resume");
         let loaded = load_configuration(input, false, &args.model)?;
+        let (parameters, skin) = (args.quench.parameters(), args.engine.skin);
         (
+            None,
             loaded.configuration,
             loaded.parameters,
-            args.quench.parameters(),
-            args.engine.skin,
-            None,
+            parameters,
+            skin,
         )
     };
     parameters.validate().map_err(|error| Error::Parameter {
@@ -167,22 +163,10 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     let world = session.world();
     let stop = crate::io::stop_on_signals()?;
     let start = Instant::now();
-    let (mut engine, resumed) = match resumed {
-        // The lists as the interrupted run had them: built at the positions of its last build, then
-        // the particles put where they were.
-        Some((progress, built_at, velocities)) => {
-            let at_build = Configuration {
-                positions: built_at,
-                ..configuration.clone()
-            };
-            let mut engine = Engine::new(world, &at_build, model.potential(), skin)?;
-            engine.set_local_positions(|id| configuration.positions[id as usize]);
-            let velocities = if velocities.is_empty() {
-                Vec::new()
-            } else {
-                let local = engine.local_ids().iter();
-                local.map(|&id| velocities[id as usize]).collect()
-            };
+    let (mut engine, resumed) = match saved {
+        Some(saved) => {
+            let restored = saved.restore(world)?;
+            let progress = &restored.progress;
             log::info!(
                 "continuing the quench of {} from {} FIRE and {} Newton steps, largest force {:e}",
                 checkpoint_path.display(),
@@ -190,7 +174,10 @@ pub fn run(args: QuenchArgs) -> Result<()> {
                 progress.info.newton_steps,
                 progress.info.max_force
             );
-            (engine, Some((progress, velocities)))
+            (
+                restored.engine,
+                Some((restored.progress, restored.velocities)),
+            )
         }
         None => (
             Engine::new(world, &configuration, model.potential(), skin)?,
@@ -236,7 +223,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
         engine.n_global(),
         "particles were lost or duplicated"
     );
-    let peak_memory = engine.sum([super::bench::peak_memory() as f64]);
+    let peak_memory = engine.sum([crate::memory::peak_memory() as f64]);
     let forces = engine.gather(&evaluation.forces);
     let glass = engine.gather_configuration();
     if let (Some(glass), Some(forces)) = (glass, forces) {

@@ -12,7 +12,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use mpi::topology::SimpleCommunicator;
+
 use super::{QuenchParameters, QuenchProgress};
+use crate::domain::Engine;
 use crate::error::{Error, Result};
 use crate::io::h5md::{self, Array, Extras};
 use crate::model::{Configuration, ModelParameters};
@@ -41,6 +44,44 @@ pub struct Checkpoint {
     pub model: ModelParameters,
     /// The quench's state.
     pub state: QuenchState,
+}
+
+/// A quench ready to continue: the engine as the interrupted run held it, and what
+/// [`super::quench_supervised`] takes to resume (the progress and the local FIRE velocities).
+pub struct Restored<'c> {
+    /// The engine, its lists built at the positions of the last build and its particles where they
+    /// were.
+    pub engine: Engine<'c>,
+    /// Where the quench stands.
+    pub progress: QuenchProgress,
+    /// The local particles' FIRE velocities, in local order (empty between Newton steps).
+    pub velocities: Vec<[f64; 3]>,
+}
+
+impl Checkpoint {
+    /// The engine and state to continue this quench on `comm`: the lists as the interrupted run had
+    /// them, so that FIRE follows the uninterrupted trajectory bit for bit. Collective.
+    pub fn restore<'c>(self, comm: &'c SimpleCommunicator) -> Result<Restored<'c>> {
+        let at_build = Configuration {
+            positions: self.positions_at_build,
+            ..self.configuration.clone()
+        };
+        let potential = self.model.potential();
+        let mut engine = Engine::new(comm, &at_build, potential, self.state.skin)?;
+        let positions = &self.configuration.positions;
+        engine.set_local_positions(|id| positions[id as usize]);
+        let velocities = if self.velocities.is_empty() {
+            Vec::new()
+        } else {
+            let local = engine.local_ids().iter();
+            local.map(|&id| self.velocities[id as usize]).collect()
+        };
+        Ok(Restored {
+            engine,
+            progress: self.state.progress,
+            velocities,
+        })
+    }
 }
 
 /// Writes a checkpoint: `configuration` with positions as the engine holds them, the positions at the

@@ -1,21 +1,5 @@
 //! `pinch modes`, `pinch shear`, `pinch dipoles` and `pinch sample`: the measurements on inherent
-//! states, each written with the configuration into one H5MD file.
-//!
-//! Layout of the results (raw simulation units; arrays in particle-id order where per particle):
-//!
-//! ```text
-//! /modes            attributes: count, method, spectral_transform, target, iterations, solves,
-//!                   stable, seconds
-//! /modes/{eigenvalues, frequencies, participation_ratios, relative_errors, centres} (k)
-//! /modes/vectors    (k, N, 3), with --mode-vectors
-//! /modes/profile/{radius (bins), count, sum_magnitude, sum_magnitude2 (k, bins)}
-//! /elastic          attributes: shear_xy, shear_xz, shear_yz, shear_mean, shear_born_*,
-//!                   shear_nonaffine_*, bulk, bulk_born, bulk_nonaffine, pressure, method, seconds
-//! /dipoles          attributes: count, interacting_pairs, omega_g, sqrt_mean_kappa, median_omega,
-//!                   seed, method, seconds
-//! /dipoles/{pairs (M, 2), d_hinv_d, d_hinv2_d, omega (M)}
-//! /dipoles/profile/{radius, count, sum_radial, sum_magnitude2 (bins)}
-//! ```
+//! states, each written with the configuration into one H5MD file (the layout: `docs/FORMAT.md`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -227,7 +211,7 @@ fn finish(
     mut record: SampleRecord,
     stable: Option<bool>,
 ) -> Result<()> {
-    let peak_memory = engine.sum([super::bench::peak_memory() as f64]);
+    let peak_memory = engine.sum([crate::memory::peak_memory() as f64]);
     record
         .observables
         .insert("peak_memory_bytes".into(), peak_memory.into());
