@@ -22,8 +22,7 @@ use crate::error::{Error, Result};
 use crate::io::h5md::Extras;
 use crate::model::{Configuration, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
-use crate::monte_carlo::checkpoint::{self, RunState};
-use crate::monte_carlo::equilibration::{Record, default_wavenumber};
+use crate::monte_carlo::checkpoint;
 use crate::monte_carlo::run::{Advance, Run};
 use crate::provenance::Provenance;
 use crate::sample::{SampleRecord, measure};
@@ -289,44 +288,20 @@ impl<'a> ChainRun<'a> {
     ) -> Result<(Run<'a>, Progress)> {
         let comm = self.context.session.world();
         if let Some((saved, progress)) = saved {
-            let sampler = SwapMonteCarlo::resume(
-                comm,
-                &saved.configuration,
-                saved.model.potential(),
-                saved.run.parameters.clone(),
-                saved.run.seed,
-                saved.resumed,
-            )?;
-            let run = Run {
-                sampler,
-                state: saved.run,
-                record: saved.record,
-            };
-            return Ok((run, progress));
+            return Ok((Run::resume(comm, saved)?, progress));
         }
         let campaign = self.context.campaign;
         let parameters = campaign.swap_parameters(self.chain.point.parent_temperature)?;
         let configuration =
             random_configuration(self.model(), self.chain.point.n_particles, self.seed);
-        let sampler = SwapMonteCarlo::new(
+        let run = Run::start(
             comm,
             &configuration,
-            self.model().potential(),
-            parameters.clone(),
+            self.model(),
+            parameters,
+            self.sampling().schedule(),
             self.seed,
         )?;
-        let state = RunState {
-            seed: self.seed,
-            parameters,
-            schedule: self.sampling().schedule(),
-            sampler: sampler.state().clone(),
-            wavenumber: default_wavenumber(configuration.box_length, configuration.len()),
-        };
-        let run = Run {
-            sampler,
-            state,
-            record: Record::default(),
-        };
         Ok((run, Progress::default()))
     }
 

@@ -1,17 +1,19 @@
 //! `pinch equilibrate`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use clap::Args;
+use mpi::topology::SimpleCommunicator;
 use pinch_petsc::Session;
 use serde_json::Map;
 
 use super::{ModelArgs, load_configuration};
 use crate::error::{Error, Result};
-use crate::model::random_configuration;
-use crate::monte_carlo::checkpoint::{self, RunState};
-use crate::monte_carlo::equilibration::{Record, Schedule, default_wavenumber};
+use crate::model::{ModelParameters, random_configuration};
+use crate::monte_carlo::checkpoint;
+use crate::monte_carlo::equilibration::Schedule;
 use crate::monte_carlo::run::{Advance, Run};
 use crate::monte_carlo::{SwapMonteCarlo, SwapParameters};
 use crate::provenance::Provenance;
@@ -99,118 +101,142 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     let session = Session::initialize("pinch", &[])?;
     let world = session.world();
     let ranks = session.size();
-
-    let (mut sampler, run, record, model) = if args.resume {
-        let saved = checkpoint::read(&checkpoint_path)?;
-        let mut run = saved.run;
-        if let Some(sweeps) = args.sweeps {
-            run.schedule.sweeps = sweeps;
-        }
-        let sampler = SwapMonteCarlo::resume(
-            world,
-            &saved.configuration,
-            saved.model.potential(),
-            run.parameters.clone(),
-            run.seed,
-            saved.resumed,
-        )?;
-        log::info!(
-            "resuming {} at sweep {} of {}",
-            checkpoint_path.display(),
-            run.sampler.sweep,
-            run.schedule.sweeps
-        );
-        (sampler, run, saved.record, saved.model)
+    let (mut trajectory, model) = if args.resume {
+        resume(&args, &checkpoint_path, world)?
     } else {
-        let temperature = args
-            .temperature
-            .ok_or_else(|| Error::Usage("--temperature is required (unless --resume)".into()))?;
-        let (configuration, model) = match (&args.input, args.n_particles) {
-            (Some(path), _) => {
-                let loaded = load_configuration(path, true, &args.model)?;
-                (loaded.configuration, loaded.parameters)
-            }
-            (None, Some(n)) => {
-                let model = args.model.load()?.unwrap_or_default();
-                model.validate_system(n).map_err(|error| Error::Parameter {
-                    origin: "--n-particles".into(),
-                    error,
-                })?;
-                (random_configuration(&model, n, args.seed), model)
-            }
-            (None, None) => {
-                return Err(Error::Usage(
-                    "give --in FILE or --n-particles N to start from (or --resume)".into(),
-                ));
-            }
-        };
-        let parameters = SwapParameters {
-            parent_temperature: temperature,
-            swap_probability: args.swap_probability,
-            max_size_difference: args.max_size_difference,
-            step_size: args.step_size,
-            tuning_sweeps: args.tuning_sweeps,
-            skin: args
-                .skin
-                .unwrap_or_else(|| crate::monte_carlo::default_skin(temperature)),
-            grid_shift_interval: args.grid_shift_interval,
-            ..SwapParameters::at(temperature)
-        };
-        let schedule = Schedule {
-            sweeps: args.sweeps.unwrap_or(Schedule::default().sweeps),
-            measure_interval: args.measure_interval,
-            origin_interval: args.origin_interval,
-            max_lag: args.max_lag,
-            ..Schedule::default()
-        };
-        schedule.validate().map_err(|error| Error::Parameter {
-            origin: "command line".into(),
-            error,
-        })?;
-        let wavenumber = default_wavenumber(configuration.box_length, configuration.len());
-        let sampler = SwapMonteCarlo::new(
-            world,
-            &configuration,
-            model.potential(),
-            parameters.clone(),
-            args.seed,
-        )?;
-        let run = RunState {
-            seed: args.seed,
-            parameters,
-            schedule,
-            sampler: sampler.state().clone(),
-            wavenumber,
-        };
-        (sampler, run, Record::default(), model)
+        start(&args, world)?
     };
-
     // Signals only raise flags; the ranks agree on them once per sweep.
     let stop = crate::io::stop_on_signals()?;
-
-    let provenance = Provenance::of_this_run(Some(run.seed), ranks);
-    let n = sampler.engine().n_global();
-    let started = Instant::now();
-    let first_sweep = sampler.state().sweep;
-    let target = run.schedule.sweeps;
-    let mut trajectory = Run {
-        sampler,
-        state: run,
-        record,
+    let provenance = Provenance::of_this_run(Some(trajectory.state.seed), ranks);
+    let save = |trajectory: &mut Run| {
+        trajectory.write_checkpoint(&checkpoint_path, &model, Map::new(), &provenance)
     };
-    let mut clock = CheckpointClock::new(&stop, args.checkpoint_minutes);
+    let started = Instant::now();
+    let first_sweep = trajectory.sweep_count();
+    if advance(&args, &mut trajectory, &model, &stop, ranks, save)? == Advance::Stopped {
+        log::warn!(
+            "interrupted at sweep {}: checkpoint written to {}; continue with --resume",
+            trajectory.sweep_count(),
+            checkpoint_path.display()
+        );
+        return Err(Error::Stopped {
+            status: crate::error::INTERRUPTED,
+            message: String::new(),
+        });
+    }
+    // The finished run's checkpoint, which `--resume` with more sweeps continues.
+    save(&mut trajectory)?;
+    let seconds = started.elapsed().as_secs_f64();
+    write_run_file(&args, trajectory, &model, first_sweep, seconds, ranks)
+}
+
+/// The trajectory of the checkpoint, to continue up to `--sweeps` if given.
+fn resume<'c>(
+    args: &EquilibrateArgs,
+    checkpoint_path: &Path,
+    world: &'c SimpleCommunicator,
+) -> Result<(Run<'c>, ModelParameters)> {
+    let mut saved = checkpoint::read(checkpoint_path)?;
+    if let Some(sweeps) = args.sweeps {
+        saved.run.schedule.sweeps = sweeps;
+    }
+    log::info!(
+        "resuming {} at sweep {} of {}",
+        checkpoint_path.display(),
+        saved.run.sampler.sweep,
+        saved.run.schedule.sweeps
+    );
+    let model = saved.model.clone();
+    Ok((Run::resume(world, saved)?, model))
+}
+
+/// A new trajectory from `--in` or from a random configuration of `--n-particles`.
+fn start<'c>(
+    args: &EquilibrateArgs,
+    world: &'c SimpleCommunicator,
+) -> Result<(Run<'c>, ModelParameters)> {
+    let temperature = args
+        .temperature
+        .ok_or_else(|| Error::Usage("--temperature is required (unless --resume)".into()))?;
+    let (configuration, model) = match (&args.input, args.n_particles) {
+        (Some(path), _) => {
+            let loaded = load_configuration(path, true, &args.model)?;
+            (loaded.configuration, loaded.parameters)
+        }
+        (None, Some(n)) => {
+            let model = args.model.load()?.unwrap_or_default();
+            model.validate_system(n).map_err(|error| Error::Parameter {
+                origin: "--n-particles".into(),
+                error,
+            })?;
+            (random_configuration(&model, n, args.seed), model)
+        }
+        (None, None) => {
+            return Err(Error::Usage(
+                "give --in FILE or --n-particles N to start from (or --resume)".into(),
+            ));
+        }
+    };
+    let parameters = SwapParameters {
+        parent_temperature: temperature,
+        swap_probability: args.swap_probability,
+        max_size_difference: args.max_size_difference,
+        step_size: args.step_size,
+        tuning_sweeps: args.tuning_sweeps,
+        skin: args
+            .skin
+            .unwrap_or_else(|| crate::monte_carlo::default_skin(temperature)),
+        grid_shift_interval: args.grid_shift_interval,
+        ..SwapParameters::at(temperature)
+    };
+    let schedule = Schedule {
+        sweeps: args.sweeps.unwrap_or(Schedule::default().sweeps),
+        measure_interval: args.measure_interval,
+        origin_interval: args.origin_interval,
+        max_lag: args.max_lag,
+        ..Schedule::default()
+    };
+    schedule.validate().map_err(|error| Error::Parameter {
+        origin: "command line".into(),
+        error,
+    })?;
+    let run = Run::start(
+        world,
+        &configuration,
+        &model,
+        parameters,
+        schedule,
+        args.seed,
+    )?;
+    Ok((run, model))
+}
+
+/// Sweeps to the end of the schedule under the checkpoint clock, writing the snapshots asked for and
+/// logging progress every 30 s. Collective.
+fn advance(
+    args: &EquilibrateArgs,
+    trajectory: &mut Run,
+    model: &ModelParameters,
+    stop: &AtomicBool,
+    ranks: i32,
+    save: impl FnMut(&mut Run) -> Result<()>,
+) -> Result<Advance> {
+    let mut clock = CheckpointClock::new(stop, args.checkpoint_minutes);
+    let target = trajectory.state.schedule.sweeps;
+    let (started, first_sweep) = (Instant::now(), trajectory.sweep_count());
     let mut last_log = Instant::now();
-    let advanced = trajectory.advance_to(
+    trajectory.advance_to(
         target,
         &mut clock,
         |trajectory| {
             let sweep = trajectory.sweep_count();
             if let (Some(directory), Some(interval)) = (&args.snapshots, args.snapshot_interval)
                 && sweep >= args.snapshot_from
-                && sweep % interval == 0
+                && sweep.is_multiple_of(interval)
             {
                 let seed = trajectory.state.seed;
-                write_snapshot(&mut trajectory.sampler, directory, &model, seed, ranks)?;
+                write_snapshot(&mut trajectory.sampler, directory, model, seed, ranks)?;
             }
             if last_log.elapsed().as_secs_f64() > 30.0 {
                 last_log = Instant::now();
@@ -228,27 +254,26 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
             }
             Ok(())
         },
-        |trajectory| trajectory.write_checkpoint(&checkpoint_path, &model, Map::new(), &provenance),
-    )?;
-    if advanced == Advance::Stopped {
-        log::warn!(
-            "interrupted at sweep {}: checkpoint written to {}; continue with --resume",
-            trajectory.sweep_count(),
-            checkpoint_path.display()
-        );
-        return Err(Error::Stopped {
-            status: crate::error::INTERRUPTED,
-            message: String::new(),
-        });
-    }
-    // The finished run's checkpoint, which `--resume` with more sweeps continues.
-    trajectory.write_checkpoint(&checkpoint_path, &model, Map::new(), &provenance)?;
-    let seconds = started.elapsed().as_secs_f64();
+        save,
+    )
+}
+
+/// Writes the run file of a finished trajectory: its last configuration, time series, F_s, τ_α and
+/// the stationarity verdict. Collective; rank 0 writes.
+fn write_run_file(
+    args: &EquilibrateArgs,
+    trajectory: Run,
+    model: &ModelParameters,
+    first_sweep: u64,
+    seconds: f64,
+    ranks: i32,
+) -> Result<()> {
     let Run {
         mut sampler,
         state: run,
         record,
     } = trajectory;
+    let n = sampler.engine().n_global();
     let sweeps_done = sampler.state().sweep - first_sweep;
 
     let verdict = record.stationarity(&run.schedule);
@@ -280,7 +305,7 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
         checkpoint::write(
             &args.out,
             &configuration,
-            &model,
+            model,
             &run,
             &record,
             observables,

@@ -6,11 +6,13 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::SwapMonteCarlo;
-use super::checkpoint::{self, RunState};
-use super::equilibration::Record;
+use mpi::topology::SimpleCommunicator;
+
+use super::checkpoint::{self, Checkpoint, RunState};
+use super::equilibration::{Record, Schedule, default_wavenumber};
+use super::{SwapMonteCarlo, SwapParameters};
 use crate::error::Result;
-use crate::model::ModelParameters;
+use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
 use crate::supervision::{CheckpointClock, Poll};
 
@@ -34,6 +36,53 @@ pub enum Advance {
 }
 
 impl<'c> Run<'c> {
+    /// The trajectory a checkpoint holds, continued on `comm`. Collective.
+    pub fn resume(comm: &'c SimpleCommunicator, saved: Checkpoint) -> Result<Self> {
+        let sampler = SwapMonteCarlo::resume(
+            comm,
+            &saved.configuration,
+            saved.model.potential(),
+            saved.run.parameters.clone(),
+            saved.run.seed,
+            saved.resumed,
+        )?;
+        Ok(Run {
+            sampler,
+            state: saved.run,
+            record: saved.record,
+        })
+    }
+
+    /// A new trajectory from `configuration`, with F_s at k* = 2π/a0. Collective.
+    pub fn start(
+        comm: &'c SimpleCommunicator,
+        configuration: &Configuration,
+        model: &ModelParameters,
+        parameters: SwapParameters,
+        schedule: Schedule,
+        seed: u64,
+    ) -> Result<Self> {
+        let sampler = SwapMonteCarlo::new(
+            comm,
+            configuration,
+            model.potential(),
+            parameters.clone(),
+            seed,
+        )?;
+        let state = RunState {
+            seed,
+            parameters,
+            schedule,
+            sampler: sampler.state().clone(),
+            wavenumber: default_wavenumber(configuration.box_length, configuration.len()),
+        };
+        Ok(Run {
+            sampler,
+            state,
+            record: Record::default(),
+        })
+    }
+
     /// The current sweep.
     pub fn sweep_count(&self) -> u64 {
         self.sampler.state().sweep
