@@ -94,78 +94,24 @@ impl QuenchOptions {
 pub const NOT_CONVERGED: i32 = 3;
 
 pub fn run(args: QuenchArgs) -> Result<()> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
     let checkpoint_path = args
         .checkpoint
         .clone()
         .unwrap_or_else(|| super::default_checkpoint(&args.output));
-    for (path, what) in args
-        .input
-        .iter()
-        .map(|input| (input, "the input file"))
-        .chain([(&checkpoint_path, "the checkpoint")])
-    {
-        if same(path, &args.output) {
-            return Err(Error::write(
-                &args.output,
-                format!("is {what}: the quench writes its result to a new file"),
-            ));
-        }
-    }
-    if !(args.checkpoint_minutes > 0.0) {
-        return Err(Error::Usage(format!(
-            "--checkpoint-minutes must be positive, not {}",
-            args.checkpoint_minutes
-        )));
-    }
-    // What to quench: the input, or the checkpoint's state with everything needed to continue it.
-    let (saved, configuration, model, parameters, skin) = if args.resume {
-        if !checkpoint_path.exists() {
-            return Err(Error::Usage(format!(
-                "--resume: there is no checkpoint {} (name it with --checkpoint)",
-                checkpoint_path.display()
-            )));
-        }
-        if let Some(input) = &args.input {
-            log::info!(
-                "continuing the quench of {}: {} is not read",
-                checkpoint_path.display(),
-                input.display()
-            );
-        }
-        let saved = checkpoint::read(&checkpoint_path)?;
-        let (configuration, model) = (saved.configuration.clone(), saved.model.clone());
-        let (parameters, skin) = (saved.state.parameters.clone(), saved.state.skin);
-        (Some(saved), configuration, model, parameters, skin)
-    } else {
-        let input = args
-            .input
-            .as_ref()
-            .expect("clap requires --in without --resume");
-        let loaded = load_configuration(input, false, &args.model)?;
-        let (parameters, skin) = (args.quench.parameters(), args.engine.skin);
-        (
-            None,
-            loaded.configuration,
-            loaded.parameters,
-            parameters,
-            skin,
-        )
-    };
-    parameters.validate().map_err(|error| Error::Parameter {
-        origin: "the quench options".into(),
-        error,
-    })?;
+    check_paths(&args, &checkpoint_path)?;
+    let ToQuench {
+        saved,
+        configuration,
+        model,
+        parameters,
+        skin,
+    } = what_to_quench(&args, &checkpoint_path)?;
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
-    let world = session.world();
     let stop = crate::io::stop_on_signals()?;
     let start = Instant::now();
     let (mut engine, resumed) = match saved {
         Some(saved) => {
-            let restored = saved.restore(world)?;
+            let restored = saved.restore(session.world())?;
             let progress = &restored.progress;
             log::info!(
                 "continuing the quench of {} from {} FIRE and {} Newton steps, largest force {:e}",
@@ -180,7 +126,7 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             )
         }
         None => (
-            Engine::new(world, &configuration, model.potential(), skin)?,
+            Engine::new(session.world(), &configuration, model.potential(), skin)?,
             None,
         ),
     };
@@ -214,9 +160,137 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             });
         }
     };
-    let seconds = start.elapsed().as_secs_f64();
+    let glass = Glass {
+        info: &info,
+        parameters: &parameters,
+        model: &model,
+        volume: configuration.volume(),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    write_glass(&args, &session, &mut engine, &glass, &checkpoint_path)?;
+    if !info.converged {
+        return Err(not_converged(&info, &args.output));
+    }
+    Ok(())
+}
+
+/// Refuses an output that would overwrite the input or the checkpoint, and a checkpoint interval
+/// that is not positive.
+fn check_paths(args: &QuenchArgs, checkpoint_path: &Path) -> Result<()> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    for (path, what) in args
+        .input
+        .iter()
+        .map(|input| (input.as_path(), "the input file"))
+        .chain([(checkpoint_path, "the checkpoint")])
+    {
+        if same(path, &args.output) {
+            return Err(Error::write(
+                &args.output,
+                format!("is {what}: the quench writes its result to a new file"),
+            ));
+        }
+    }
+    if !(args.checkpoint_minutes > 0.0) {
+        return Err(Error::Usage(format!(
+            "--checkpoint-minutes must be positive, not {}",
+            args.checkpoint_minutes
+        )));
+    }
+    Ok(())
+}
+
+/// What a run quenches.
+struct ToQuench {
+    /// The checkpoint it continues, if any.
+    saved: Option<checkpoint::Checkpoint>,
+    /// The configuration (as the checkpoint holds it, when continuing).
+    configuration: Configuration,
+    model: ModelParameters,
+    parameters: QuenchParameters,
+    /// The Verlet skin of the engine's lists.
+    skin: f64,
+}
+
+/// What to quench: the input, or the checkpoint's state with everything needed to continue it.
+fn what_to_quench(args: &QuenchArgs, checkpoint_path: &Path) -> Result<ToQuench> {
+    let (saved, configuration, model, parameters, skin) = if args.resume {
+        if !checkpoint_path.exists() {
+            return Err(Error::Usage(format!(
+                "--resume: there is no checkpoint {} (name it with --checkpoint)",
+                checkpoint_path.display()
+            )));
+        }
+        if let Some(input) = &args.input {
+            log::info!(
+                "continuing the quench of {}: {} is not read",
+                checkpoint_path.display(),
+                input.display()
+            );
+        }
+        let saved = checkpoint::read(checkpoint_path)?;
+        let (configuration, model) = (saved.configuration.clone(), saved.model.clone());
+        let (parameters, skin) = (saved.state.parameters.clone(), saved.state.skin);
+        (Some(saved), configuration, model, parameters, skin)
+    } else {
+        let input = args
+            .input
+            .as_ref()
+            .expect("clap requires --in without --resume");
+        let loaded = load_configuration(input, false, &args.model)?;
+        let (parameters, skin) = (args.quench.parameters(), args.engine.skin);
+        (
+            None,
+            loaded.configuration,
+            loaded.parameters,
+            parameters,
+            skin,
+        )
+    };
+    parameters.validate().map_err(|error| Error::Parameter {
+        origin: "the quench options".into(),
+        error,
+    })?;
+    Ok(ToQuench {
+        saved,
+        configuration,
+        model,
+        parameters,
+        skin,
+    })
+}
+
+/// A finished quench, as its output records it.
+struct Glass<'a> {
+    info: &'a crate::quench::QuenchInfo,
+    parameters: &'a QuenchParameters,
+    model: &'a ModelParameters,
+    volume: f64,
+    /// Seconds of this run only; the quench's own times span its interruptions.
+    seconds: f64,
+}
+
+/// Writes the inherent state with its forces and the quench's record, and removes the checkpoint.
+/// Collective; rank 0 writes.
+fn write_glass(
+    args: &QuenchArgs,
+    session: &Session,
+    engine: &mut Engine,
+    glass: &Glass,
+    checkpoint_path: &Path,
+) -> Result<()> {
+    let Glass {
+        info,
+        parameters,
+        model,
+        volume,
+        seconds,
+    } = *glass;
     let evaluation = engine.evaluate();
-    let pressure = evaluation.pressure(configuration.volume());
+    let pressure = evaluation.pressure(volume);
     let (count, _) = engine.census();
     assert_eq!(
         count as usize,
@@ -227,7 +301,6 @@ pub fn run(args: QuenchArgs) -> Result<()> {
     let forces = engine.gather(&evaluation.forces);
     let glass = engine.gather_configuration();
     if let (Some(glass), Some(forces)) = (glass, forces) {
-        // Seconds of this run only; the quench's own times span its interruptions.
         let mut observables = info.observables(seconds);
         observables.insert("pressure".into(), pressure.into());
         observables.insert("peak_memory_bytes".into(), peak_memory.into());
@@ -236,21 +309,21 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             per_particle: vec![("force", &forces)],
             attribute_groups: vec![(
                 "parameters/quench".to_owned(),
-                serde_json::to_value(&parameters).expect("parameters serialise"),
+                serde_json::to_value(parameters).expect("parameters serialise"),
             )],
             ..Default::default()
         };
         write(
             &args.output,
             &glass,
-            &model,
+            model,
             &Provenance::of_this_run(None, session.size()),
             &extras,
         )?;
         if checkpoint_path.exists() {
-            std::fs::remove_file(&checkpoint_path).map_err(|error| {
+            std::fs::remove_file(checkpoint_path).map_err(|error| {
                 Error::write(
-                    &checkpoint_path,
+                    checkpoint_path,
                     format!("cannot remove the checkpoint of the finished quench: {error}"),
                 )
             })?;
@@ -267,9 +340,6 @@ pub fn run(args: QuenchArgs) -> Result<()> {
             info.fire_seconds,
             info.newton_seconds
         );
-    }
-    if !info.converged {
-        return Err(not_converged(&info, &args.output));
     }
     Ok(())
 }
