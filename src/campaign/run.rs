@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use mpi::topology::SimpleCommunicator;
 use pinch_petsc::Session;
 
 use super::chain::{ChainContext, Outcome, Reporter, checkpoint_path, run_chain};
@@ -203,74 +204,40 @@ impl Reporter for Progress {
 /// Runs this rank's worker through its share of the campaign. Collective over all ranks.
 pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOptions) -> Result<()> {
     let universe = session.universe();
-    // The directory is prepared once, by the first rank; every rank learns whether that worked.
+    // The directory is prepared once, by the first rank.
     let prepared = if mpi::topology::Communicator::rank(&universe) == 0 {
         prepare_directory(&options.directory, campaign, text)
     } else {
         Ok(())
     };
-    let failures = communication::counts(&universe, [prepared.is_err() as u64]);
-    prepared?;
-    if failures[0] > 0 {
-        return Err(Error::Collective(
-            "the campaign directory could not be prepared (see rank 0's message)".into(),
-        ));
-    }
+    agreed(
+        &universe,
+        prepared,
+        "the campaign directory could not be prepared",
+    )?;
 
     let groups = session.groups() as usize;
     let worker = options.share * groups + session.group() as usize;
     let workers = options.shares * groups;
     let results = options.directory.join(RESULTS);
     let inventory = store::scan(&results)?;
-    let mine = campaign.chains_of_worker(worker, workers, options.size);
     // Runs restricted to one size have workers of their own, so their files never meet.
     let label = match options.size {
         Some(n) => format!("n{n}-{worker:04}"),
         None => format!("{worker:04}"),
     };
-    let (mut finished_samples, finished_chains) = finished(&inventory, options.retry_failed);
-    if options.verify {
-        for chain in &mine {
-            for id in chain.sample_ids() {
-                if let Some(found) = inventory.samples.get(&id)
-                    && let Err(problem) = store::verify(&found.path, Kind::Sample, &id)
-                {
-                    log::warn!("{id} is damaged and will be redone: {problem}");
-                    finished_samples.remove(&id);
-                }
-            }
-        }
-    }
-    let todo: Vec<Chain> = mine
-        .into_iter()
-        .filter(|c| {
-            !finished_chains.contains(&c.id())
-                || c.sample_ids().any(|id| !finished_samples.contains(&id))
-        })
-        .collect();
-    // Refused before any work if the largest sample cannot fit in this node's memory (every rank
-    // learns whether all fit).
-    let ranks = session.size() as u64;
+    let mine = campaign.chains_of_worker(worker, workers, options.size);
+    let (todo, mut finished_samples) = chains_to_run(mine, &inventory, options);
+    // Refused before any work if the largest sample cannot fit in this node's memory.
     let fits = match todo.iter().map(|c| c.point.n_particles).max() {
-        Some(n) => crate::memory::ensure_fits(
-            format_args!(
-                "a sample of N = {n} on {ranks} ranks per worker, with {} ranks on this node,",
-                crate::memory::ranks_on_node()
-            ),
-            super::submit::estimated_memory(n, ranks as usize) / ranks
-                * crate::memory::ranks_on_node(),
-        )
-        .map_err(|e| Error::Resource(format!("{e}; use more ranks per worker, or more nodes"))),
+        Some(n) => fits_in_memory(n, session.size() as u64),
         None => Ok(()),
     };
-    let short = communication::counts(&universe, [fits.is_err() as u64]);
-    fits?;
-    if short[0] > 0 {
-        return Err(Error::Collective(
-            "another node has too little memory for this campaign's samples (see its message)"
-                .into(),
-        ));
-    }
+    agreed(
+        &universe,
+        fits,
+        "another node has too little memory for this campaign's samples",
+    )?;
     let samples_total: usize = todo.iter().map(|c| c.samples).sum();
     let samples_done = todo
         .iter()
@@ -338,4 +305,60 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
         );
     }
     Ok(())
+}
+
+/// `local`, this rank's result, unless another rank failed: then an error that says `what` and points
+/// to that rank's message. Collective: every rank stops, or none.
+fn agreed(comm: &SimpleCommunicator, local: Result<()>, what: &str) -> Result<()> {
+    let failures = communication::counts(comm, [local.is_err() as u64]);
+    local?;
+    if failures[0] > 0 {
+        return Err(Error::Collective(format!(
+            "{what} (see the failing rank's message)"
+        )));
+    }
+    Ok(())
+}
+
+/// The chains of `mine` with work left, and the samples already stored (less those found damaged,
+/// with `--verify`, and failed ones, with `--retry-failed`).
+fn chains_to_run(
+    mine: Vec<Chain>,
+    inventory: &store::Inventory,
+    options: &RunOptions,
+) -> (Vec<Chain>, BTreeSet<String>) {
+    let (mut finished_samples, finished_chains) = finished(inventory, options.retry_failed);
+    if options.verify {
+        for chain in &mine {
+            for id in chain.sample_ids() {
+                if let Some(found) = inventory.samples.get(&id)
+                    && let Err(problem) = store::verify(&found.path, Kind::Sample, &id)
+                {
+                    log::warn!("{id} is damaged and will be redone: {problem}");
+                    finished_samples.remove(&id);
+                }
+            }
+        }
+    }
+    let todo = mine
+        .into_iter()
+        .filter(|c| {
+            !finished_chains.contains(&c.id())
+                || c.sample_ids().any(|id| !finished_samples.contains(&id))
+        })
+        .collect();
+    (todo, finished_samples)
+}
+
+/// Whether a sample of `n` particles on `ranks` ranks per worker fits in this node's memory, with as
+/// many ranks on the node as it has.
+fn fits_in_memory(n: usize, ranks: u64) -> Result<()> {
+    crate::memory::ensure_fits(
+        format_args!(
+            "a sample of N = {n} on {ranks} ranks per worker, with {} ranks on this node,",
+            crate::memory::ranks_on_node()
+        ),
+        super::submit::estimated_memory(n, ranks as usize) / ranks * crate::memory::ranks_on_node(),
+    )
+    .map_err(|e| Error::Resource(format!("{e}; use more ranks per worker, or more nodes")))
 }

@@ -11,6 +11,7 @@ use crate::campaign::Campaign;
 use crate::campaign::progress::{Tally, progress};
 use crate::campaign::run::{DESCRIPTION, RESULTS, RunOptions, default_directory, run};
 use crate::campaign::store;
+use crate::campaign::submit::{Job, SubmitOptions};
 use crate::error::{Error, Result};
 
 /// `pinch campaign …`.
@@ -182,7 +183,7 @@ fn run_program(program: &str, arguments: &[&str]) -> Result<String> {
 }
 
 fn submit(args: SubmitArgs) -> Result<()> {
-    use crate::campaign::submit::{SubmitOptions, plan};
+    use crate::campaign::submit::plan;
     let text = std::fs::read_to_string(&args.description).map_err(|error| Error::Read {
         path: args.description.display().to_string(),
         error,
@@ -202,13 +203,42 @@ fn submit(args: SubmitArgs) -> Result<()> {
             )));
         }
     }
-    // Sizes with samples left to do (failed samples count as done, as for `campaign run`).
+    let sizes = sizes_with_work(&campaign, &directory, &args.sizes)?;
+    if sizes.is_empty() {
+        println!(
+            "campaign {}: every sample is done; nothing to submit",
+            campaign.name
+        );
+        return Ok(());
+    }
+    // The jobs read the copy of the description kept in the campaign directory.
+    let stored = directory.join(DESCRIPTION);
+    let jobs = plan(
+        &campaign,
+        &stored,
+        &sizes,
+        &submit_options(&args, &directory)?,
+    )?;
+    if args.dry_run {
+        print_jobs(&jobs);
+        return Ok(());
+    }
+    if !args.force {
+        refuse_if_queued(&campaign, &jobs)?;
+    }
+    crate::campaign::run::prepare_directory(&directory, &campaign, &text)?;
+    submit_jobs(&jobs, &directory, &args.time)
+}
+
+/// The sizes among `asked` (all if empty) with samples left to do (failed samples count as done, as
+/// for `campaign run`).
+fn sizes_with_work(campaign: &Campaign, directory: &Path, asked: &[usize]) -> Result<Vec<usize>> {
     let inventory = store::scan(&directory.join(RESULTS))?;
-    let sizes: Vec<usize> = campaign
+    let sizes = campaign
         .sizes
         .iter()
         .copied()
-        .filter(|n| args.sizes.is_empty() || args.sizes.contains(n))
+        .filter(|n| asked.is_empty() || asked.contains(n))
         .filter(|&n| {
             campaign
                 .chains()
@@ -224,18 +254,16 @@ fn submit(args: SubmitArgs) -> Result<()> {
                 })
         })
         .collect();
-    if sizes.is_empty() {
-        println!(
-            "campaign {}: every sample is done; nothing to submit",
-            campaign.name
-        );
-        return Ok(());
-    }
+    Ok(sizes)
+}
+
+/// The job settings the command line gives.
+fn submit_options(args: &SubmitArgs, directory: &Path) -> Result<SubmitOptions> {
     let executable = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| Error::Usage(format!("cannot locate the pinch executable: {e}")))?;
-    let options = SubmitOptions {
-        directory: directory.clone(),
+    Ok(SubmitOptions {
+        directory: directory.to_path_buf(),
         executable,
         time: args.time.clone(),
         warning_seconds: args.warning_seconds,
@@ -251,48 +279,52 @@ fn submit(args: SubmitArgs) -> Result<()> {
         launcher: args.launcher.clone(),
         sbatch_options: args.sbatch_options.clone(),
         petsc_options: args.petsc.petsc_options.clone(),
-    };
-    // The jobs read the copy of the description kept in the campaign directory.
-    let stored = directory.join(DESCRIPTION);
-    let jobs = plan(&campaign, &stored, &sizes, &options)?;
-    if args.dry_run {
-        for job in &jobs {
-            println!(
-                "# {} ({} samples, {} array task{} of {} rank{}, {} MiB per CPU)",
-                job.script.display(),
-                job.samples,
-                job.tasks,
-                if job.tasks == 1 { "" } else { "s" },
-                job.ranks_per_task,
-                if job.ranks_per_task == 1 { "" } else { "s" },
-                job.memory_per_cpu_mib
-            );
-            println!(
-                "# submitted with: sbatch --parsable {}",
-                job.script.display()
-            );
-            print!("{}", job.text);
-            println!();
-        }
-        return Ok(());
+    })
+}
+
+/// Prints the job scripts and how they would be submitted (`--dry-run`).
+fn print_jobs(jobs: &[Job]) {
+    for job in jobs {
+        println!(
+            "# {} ({} samples, {} array task{} of {} rank{}, {} MiB per CPU)",
+            job.script.display(),
+            job.samples,
+            job.tasks,
+            if job.tasks == 1 { "" } else { "s" },
+            job.ranks_per_task,
+            if job.ranks_per_task == 1 { "" } else { "s" },
+            job.memory_per_cpu_mib
+        );
+        println!(
+            "# submitted with: sbatch --parsable {}",
+            job.script.display()
+        );
+        print!("{}", job.text);
+        println!();
     }
-    if !args.force {
-        for job in &jobs {
-            let name = format!("pinch-{}-n{}", campaign.name, job.n_particles);
-            let queued = run_program("squeue", &["--noheader", "--name", &name, "--format", "%i"])?;
-            if !queued.trim().is_empty() {
-                return Err(Error::Usage(format!(
-                    "jobs of {name} are queued or running already ({}); wait for them, or use --force",
-                    queued.split_whitespace().collect::<Vec<_>>().join(", ")
-                )));
-            }
+}
+
+/// Refuses to submit a size whose jobs are queued or running already.
+fn refuse_if_queued(campaign: &Campaign, jobs: &[Job]) -> Result<()> {
+    for job in jobs {
+        let name = format!("pinch-{}-n{}", campaign.name, job.n_particles);
+        let queued = run_program("squeue", &["--noheader", "--name", &name, "--format", "%i"])?;
+        if !queued.trim().is_empty() {
+            return Err(Error::Usage(format!(
+                "jobs of {name} are queued or running already ({}); wait for them, or use --force",
+                queued.split_whitespace().collect::<Vec<_>>().join(", ")
+            )));
         }
     }
-    crate::campaign::run::prepare_directory(&directory, &campaign, &text)?;
+    Ok(())
+}
+
+/// Writes and submits the job scripts, and records the submissions in `slurm/submissions.log`.
+fn submit_jobs(jobs: &[Job], directory: &Path, time: &str) -> Result<()> {
     let logs = directory.join("slurm").join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| Error::write(&logs, e))?;
     let mut record = String::new();
-    for job in &jobs {
+    for job in jobs {
         crate::io::atomic::write_file(&job.script, job.text.as_bytes())?;
         let script = job.script.display().to_string();
         let answer = run_program("sbatch", &["--parsable", &script])?;
@@ -310,7 +342,7 @@ fn submit(args: SubmitArgs) -> Result<()> {
             job.ranks_per_task,
             if job.ranks_per_task == 1 { "" } else { "s" },
             job.memory_per_cpu_mib,
-            args.time
+            time
         );
         record.push_str(&format!(
             "{} N={} job={id} tasks={} script={script}\n",
