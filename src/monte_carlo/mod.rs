@@ -26,82 +26,28 @@
 //! for a sweep if the two largest displacements since the build plus 2h are below the skin; otherwise
 //! they are rebuilt before it. Lists only ever speed up the computation of exact energy changes.
 
+mod cells;
 pub mod checkpoint;
 pub mod equilibration;
 mod moves;
+mod parameters;
 pub mod run;
+mod sweep;
 
 use mpi::topology::Communicator;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Decomposition, Engine, GhostTraffic, Layout, PackedParticles, ParticlesMut};
+use crate::domain::{Engine, Layout};
 use crate::error::{Error, Result};
 use crate::model::{Configuration, PairPotential, ParameterError};
 use crate::rng::{self, Stream};
 
 pub use moves::{swap, translation};
+pub use parameters::{SwapParameters, default_skin};
 
-/// Parameters of swap Monte Carlo (TOML keys of the `[swap_monte_carlo]` table).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SwapParameters {
-    /// The parent temperature T_p [ε/k_B].
-    pub parent_temperature: f64,
-    /// Probability that an attempt is a size swap rather than a translation.
-    #[serde(default = "defaults::swap_probability")]
-    pub swap_probability: f64,
-    /// Swaps only between particles whose sizes differ by less than this [λ_min] (none: any two).
-    #[serde(default)]
-    pub max_size_difference: Option<f64>,
-    /// Initial edge δ of the cube of trial translations [λ_min].
-    #[serde(default = "defaults::step_size")]
-    pub step_size: f64,
-    /// Acceptance rate of translations that the tuning aims at.
-    #[serde(default = "defaults::target_acceptance")]
-    pub target_acceptance: f64,
-    /// Sweeps during which δ is tuned (every [`TUNING_BLOCK`] sweeps); δ is frozen afterwards.
-    #[serde(default = "defaults::tuning_sweeps")]
-    pub tuning_sweeps: u64,
-    /// Verlet skin of the Monte Carlo lists [λ_min]; δ is kept below skin/(2√3). It sets the speed
-    /// only: energy changes are exact with any skin. By default [`default_skin`] of T_p.
-    pub skin: f64,
-    /// The cell grid is moved (by a random translation of the system) every this many sweeps.
-    #[serde(default = "defaults::grid_shift_interval")]
-    pub grid_shift_interval: u64,
-}
-
-mod defaults {
-    pub fn swap_probability() -> f64 {
-        0.2
-    }
-    pub fn step_size() -> f64 {
-        0.12
-    }
-    pub fn target_acceptance() -> f64 {
-        0.4
-    }
-    pub fn tuning_sweeps() -> u64 {
-        200
-    }
-    pub fn grid_shift_interval() -> u64 {
-        20
-    }
-}
-
-/// The default skin of the Monte Carlo lists at parent temperature T_p: max(0.9, min(T_p + 0.6,
-/// 0.4 T_p + 1.2)) [λ_min].
-///
-/// The hotter the liquid, the larger the tuned step size and the faster particles leave their list
-/// range, so lists are rebuilt ever more often unless the skin grows; a larger skin makes every energy
-/// change scan more partners. Lists are rebuilt after every grid shift anyway, so the best skin is
-/// about the smallest that lasts from one shift to the next. This rule follows the measured optimum
-/// of the default model at N = 16,000 (`docs/swap-monte-carlo.md`): 1.0 at T_p = 0.4, 1.3–1.45 at
-/// 0.7, 1.6 at 1.0, 2.0 at 2.0.
-pub fn default_skin(parent_temperature: f64) -> f64 {
-    let t = parent_temperature;
-    (t + 0.6).min(0.4 * t + 1.2).max(0.9)
-}
+use cells::CellOrder;
+use sweep::SweepMoves;
 
 /// The order of the colours in a sweep (colour = 4·(i mod 2) + 2·(j mod 2) + (k mod 2) for cell
 /// (i, j, k)). The parity along x changes at every step, and along y at all but one. A domain with an
@@ -114,76 +60,6 @@ const COLOUR_ORDER: [usize; 8] = [0, 6, 1, 7, 2, 4, 3, 5];
 
 /// Sweeps per adjustment of the step size during tuning.
 pub const TUNING_BLOCK: u64 = 10;
-
-impl SwapParameters {
-    /// The defaults at parent temperature `parent_temperature`.
-    pub fn at(parent_temperature: f64) -> Self {
-        SwapParameters {
-            parent_temperature,
-            swap_probability: defaults::swap_probability(),
-            max_size_difference: None,
-            step_size: defaults::step_size(),
-            target_acceptance: defaults::target_acceptance(),
-            tuning_sweeps: defaults::tuning_sweeps(),
-            skin: default_skin(parent_temperature),
-            grid_shift_interval: defaults::grid_shift_interval(),
-        }
-    }
-
-    /// Checks every field, naming the one that is wrong.
-    pub fn validate(&self) -> std::result::Result<(), ParameterError> {
-        let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
-        if !(self.parent_temperature.is_finite() && self.parent_temperature > 0.0) {
-            return bad(
-                "parent_temperature",
-                format!(
-                    "must be positive and finite, not {}",
-                    self.parent_temperature
-                ),
-            );
-        }
-        if !(0.0..=1.0).contains(&self.swap_probability) {
-            return bad(
-                "swap_probability",
-                format!("must lie in [0, 1], not {}", self.swap_probability),
-            );
-        }
-        if let Some(d) = self.max_size_difference
-            && !(d > 0.0)
-        {
-            return bad("max_size_difference", format!("must be positive, not {d}"));
-        }
-        if !(self.skin.is_finite() && self.skin > 0.0) {
-            return bad("skin", format!("must be positive, not {}", self.skin));
-        }
-        if !(self.step_size > 0.0 && self.step_size <= self.largest_step_size()) {
-            return bad(
-                "step_size",
-                format!(
-                    "must be positive and at most skin/(2√3) = {:.4}, not {}",
-                    self.largest_step_size(),
-                    self.step_size
-                ),
-            );
-        }
-        if self.grid_shift_interval == 0 {
-            return bad("grid_shift_interval", "must be at least 1".into());
-        }
-        if !(self.target_acceptance > 0.0 && self.target_acceptance < 1.0) {
-            return bad(
-                "target_acceptance",
-                format!("must lie in (0, 1), not {}", self.target_acceptance),
-            );
-        }
-        Ok(())
-    }
-
-    /// The largest step size the skin allows: a particle moves at most δ√3/2 per sweep, and two of
-    /// them together by no more than half the skin.
-    pub fn largest_step_size(&self) -> f64 {
-        self.skin / (2.0 * 3f64.sqrt())
-    }
-}
 
 /// Attempted and accepted moves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,266 +167,6 @@ pub struct SwapMonteCarlo<'c> {
     accepted_energy_change: f64,
     /// The order in which the cells and their particles are visited, for the current list build.
     cells: Option<CellOrder>,
-}
-
-/// A local particle's place in the visiting order: (colour, whether its cell borders the domain,
-/// cell, global id, local index).
-type Visit = (u8, bool, u64, u64, u32);
-
-/// The local particles by colour, cell and id, for one list build of the engine, and the particles
-/// packed for energy changes.
-struct CellOrder {
-    /// The engine's build count it was made for.
-    build: usize,
-    /// Every local particle, sorted: within a colour the inner cells come first.
-    order: Vec<Visit>,
-    /// Where each colour's particles start in `order`, where its border cells start, and where it
-    /// ends.
-    colours: [[usize; 3]; 8],
-    /// What each colour's ghost update sends and receives.
-    traffic_by_colour: Vec<GhostTraffic>,
-    /// Locals and ghosts packed at the build, then kept equal to the engine's by the moves and the
-    /// ghost updates (a copy made afresh every sweep cost 2.5% of the time).
-    packed: PackedParticles,
-}
-
-impl CellOrder {
-    /// The order of the engine's particles in a grid of m³ cells. Collective.
-    ///
-    /// A cell *borders* the domain if one of its 26 neighbours lies outside it (on another rank, or
-    /// across the periodic boundary, whose particles are ghost images). Moves in an inner cell reach
-    /// only locals: every ghost is at least a cell width, the largest interaction range, away.
-    fn new(engine: &mut Engine, m: usize) -> Self {
-        let decomposition = engine.decomposition();
-        let l = decomposition.box_length;
-        let slabs: [(usize, usize); 3] = std::array::from_fn(|axis| {
-            let (lo, hi) = decomposition.bounds(axis);
-            let first = (lo / l * m as f64).round() as usize;
-            let end = (hi / l * m as f64).round() as usize;
-            (first, end)
-        });
-        let ids = engine.local_ids();
-        let mut order: Vec<Visit> = engine
-            .local_positions()
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                let c = x.map(|v| Decomposition::slab_of(v, l, m));
-                let colour = ((c[0] & 1) << 2 | (c[1] & 1) << 1 | (c[2] & 1)) as u8;
-                let border = (0..3).any(|a| c[a] <= slabs[a].0 || c[a] + 1 >= slabs[a].1);
-                let cell = ((c[0] * m + c[1]) * m + c[2]) as u64;
-                (colour, border, cell, ids[i], i as u32)
-            })
-            .collect();
-        // Every particle's colour, ghosts included (sent by their owners, so that all copies agree).
-        let mut colours = vec![0.0; order.len()];
-        for &(colour, _, _, _, i) in &order {
-            colours[i as usize] = colour as f64;
-        }
-        order.sort_unstable();
-        let colour_starts: [[usize; 3]; 8] = std::array::from_fn(|colour| {
-            let colour = colour as u8;
-            [
-                order.partition_point(|o| o.0 < colour),
-                order.partition_point(|o| (o.0, o.1) < (colour, true)),
-                order.partition_point(|o| o.0 <= colour),
-            ]
-        });
-        engine.forward_values(&mut colours);
-        let traffic_by_colour = (0..8)
-            .map(|colour| engine.ghost_traffic(&colours, colour as f64))
-            .collect();
-        CellOrder {
-            build: engine.builds(),
-            order,
-            colours: colour_starts,
-            traffic_by_colour,
-            packed: PackedParticles::new(engine.all_positions(), engine.all_sizes()),
-        }
-    }
-}
-
-/// The moves of one sweep: its parameters, the packed particles and what the moves add up.
-struct SweepMoves<'s> {
-    potential: PairPotential,
-    seed: u64,
-    sweep: u64,
-    cells_per_axis: usize,
-    box_length: f64,
-    step: f64,
-    temperature: f64,
-    swap_probability: f64,
-    max_size_difference: Option<f64>,
-    /// How far any partner can be from its position at the list build during the sweep.
-    partner_travel: f64,
-    packed: &'s mut PackedParticles,
-    travel: &'s mut [[f64; 3]],
-    counts: MoveCounts,
-    energy_change: f64,
-    members: Vec<usize>,
-    scratch: Vec<u32>,
-}
-
-impl SweepMoves<'_> {
-    /// Attempts a move of every particle of the cells in `order` (whole cells, sorted by cell), cell
-    /// by cell, each cell's particles in an order drawn from its stream; calls `after_cell` after
-    /// each cell.
-    fn visit(
-        &mut self,
-        particles: ParticlesMut<'_>,
-        order: &[Visit],
-        after_cell: &mut dyn FnMut(),
-    ) {
-        let ParticlesMut {
-            positions,
-            sizes,
-            list,
-            ids,
-            positions_at_build: at_build,
-            ..
-        } = particles;
-        let m = self.cells_per_axis;
-        let l = self.box_length;
-        let step = self.step;
-        let temperature = self.temperature;
-        let partner_travel = self.partner_travel;
-        let potential = &self.potential;
-        let packed = &mut *self.packed;
-        let scratch = &mut self.scratch;
-        let members = &mut self.members;
-        let counts = &mut self.counts;
-        // A partner that can interact with particle k (of size λ, whose move spans a distance
-        // `span`) was closer to it at the build than its reach x_c·max_j λ_ij plus `span`, plus how
-        // far each of the two has moved since: only that prefix of its row (in shells of distance at
-        // the build) is scanned.
-        let within = |k: usize, x: [f64; 3], reach: f64, span: f64| {
-            let x0 = at_build[k];
-            let moved =
-                ((x[0] - x0[0]).powi(2) + (x[1] - x0[1]).powi(2) + (x[2] - x0[2]).powi(2)).sqrt();
-            list.neighbours_closer_than(k, reach + span + moved + partner_travel)
-        };
-        let accept = |delta: f64, u: f64| delta <= 0.0 || u < (-delta / temperature).exp();
-        let mut start = 0;
-        while start < order.len() {
-            let cell = order[start].2;
-            let end = start + order[start..].partition_point(|o| o.2 == cell);
-            members.clear();
-            members.extend(order[start..end].iter().map(|o| o.4 as usize));
-            start = end;
-            let cell_index = [
-                cell as usize / (m * m),
-                (cell as usize / m) % m,
-                cell as usize % m,
-            ];
-            let mut stream = rng::stream(self.seed, Stream::CellMoves, &[self.sweep, cell]);
-            // Fisher–Yates over the members in id order.
-            for k in (1..members.len()).rev() {
-                let pick = stream.random_range(0..=k);
-                members.swap(k, pick);
-            }
-            for position in 0..members.len() {
-                let i = members[position];
-                // The rows live in a list too large for the nearest caches: ask for the next
-                // particle's while this one's moves are computed.
-                if let Some(&next) = members.get(position + 1) {
-                    moves::prefetch(within(next, positions[next], list.reach(sizes[next]), 0.0));
-                }
-                if stream.random::<f64>() < self.swap_probability {
-                    counts.swaps += 1;
-                    if members.len() < 2 {
-                        continue;
-                    }
-                    let pick = stream.random_range(0..members.len() - 1);
-                    let j = members[if pick >= position { pick + 1 } else { pick }];
-                    let u = stream.random::<f64>();
-                    if let Some(limit) = self.max_size_difference
-                        && (sizes[i] - sizes[j]).abs() >= limit
-                    {
-                        continue;
-                    }
-                    let reach = list.reach(sizes[i]).max(list.reach(sizes[j]));
-                    let delta = swap(
-                        potential,
-                        within(i, positions[i], reach, 0.0),
-                        within(j, positions[j], reach, 0.0),
-                        packed,
-                        ids,
-                        i,
-                        j,
-                        scratch,
-                    );
-                    // In unit tests: the scanned prefixes miss no interacting partner, so the whole
-                    // rows give the same sum, bit for bit.
-                    #[cfg(test)]
-                    assert_eq!(
-                        delta,
-                        swap(
-                            potential,
-                            list.neighbours_of(i),
-                            list.neighbours_of(j),
-                            packed,
-                            ids,
-                            i,
-                            j,
-                            scratch
-                        )
-                    );
-                    if accept(delta, u) {
-                        sizes.swap(i, j);
-                        packed.set_size(i, sizes[i]);
-                        packed.set_size(j, sizes[j]);
-                        counts.swaps_accepted += 1;
-                        self.energy_change += delta;
-                    }
-                } else {
-                    counts.translations += 1;
-                    let d: [f64; 3] =
-                        std::array::from_fn(|_| step * (stream.random::<f64>() - 0.5));
-                    let u = stream.random::<f64>();
-                    let x = positions[i];
-                    let to = [x[0] + d[0], x[1] + d[1], x[2] + d[2]];
-                    if (0..3).any(|a| {
-                        !(0.0..l).contains(&to[a])
-                            || Decomposition::slab_of(to[a], l, m) != cell_index[a]
-                    }) {
-                        continue;
-                    }
-                    let span = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-                    let delta = translation(
-                        potential,
-                        within(i, positions[i], list.reach(sizes[i]), span),
-                        packed,
-                        i,
-                        to,
-                        scratch,
-                    );
-                    #[cfg(test)]
-                    assert_eq!(
-                        delta,
-                        translation(potential, list.neighbours_of(i), packed, i, to, scratch)
-                    );
-                    if accept(delta, u) {
-                        positions[i] = to;
-                        packed.set(i, to, sizes[i]);
-                        for a in 0..3 {
-                            self.travel[i][a] += d[a];
-                        }
-                        counts.translations_accepted += 1;
-                        self.energy_change += delta;
-                    }
-                }
-            }
-            after_cell();
-        }
-    }
-
-    /// Brings the packed copies of the ghosts that `traffic` updates up to date with the engine's.
-    fn refresh_ghosts(&mut self, engine: &Engine, traffic: &GhostTraffic) {
-        let (positions, sizes) = (engine.all_positions(), engine.all_sizes());
-        for k in traffic.ghosts() {
-            self.packed.set(k, positions[k], sizes[k]);
-        }
-    }
 }
 
 impl<'c> SwapMonteCarlo<'c> {
@@ -858,7 +474,7 @@ impl<'c> SwapMonteCarlo<'c> {
             sweep,
             cells_per_axis: m,
             box_length: l,
-            step,
+            step_size: step,
             temperature: self.parameters.parent_temperature,
             swap_probability: self.parameters.swap_probability,
             max_size_difference: self.parameters.max_size_difference,
@@ -873,13 +489,13 @@ impl<'c> SwapMonteCarlo<'c> {
         // Cells of one colour are a cell width apart, so the order they are visited in does not
         // matter. The inner cells of a colour are visited while the ghost update of the colour before
         // travels (they need none of it), the border cells after it.
-        for (step, &colour) in COLOUR_ORDER.iter().enumerate() {
+        for (position, &colour) in COLOUR_ORDER.iter().enumerate() {
             let [start, border, end] = colours[colour];
-            if step == 0 {
+            if position == 0 {
                 moves.visit(self.engine.particles_mut(), &order[start..end], &mut || {});
                 continue;
             }
-            let previous = COLOUR_ORDER[step - 1];
+            let previous = COLOUR_ORDER[position - 1];
             self.engine.forward_ghost_traffic_around(
                 &traffic_by_colour[previous],
                 |particles, progress| moves.visit(particles, &order[start..border], progress),
@@ -925,6 +541,7 @@ impl<'c> SwapMonteCarlo<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PackedParticles;
     use crate::model::{ModelParameters, evaluate};
     use crate::testing::spread_configuration;
     use rand::SeedableRng;
