@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::domain::Engine;
 use crate::error::Result;
 use crate::io::h5md::{Array, Extras};
+use crate::io::layout;
 use crate::model::ParameterError;
 use crate::modes::{ModesRequest, lowest_modes};
 use crate::response::ResponseSolver;
@@ -158,15 +159,19 @@ impl SampleRecord {
         } else {
             vec![profiles.len(), bins]
         };
-        self.array(&format!("{path}/radius"), first.radii(), vec![bins]);
         self.array(
-            &format!("{path}/count"),
+            &layout::member(path, layout::PROFILE_MEMBERS[0]),
+            first.radii(),
+            vec![bins],
+        );
+        self.array(
+            &layout::member(path, layout::PROFILE_MEMBERS[1]),
             profiles.iter().flat_map(|p| p.counts.clone()).collect(),
             shape.clone(),
         );
         for (k, name) in names.iter().enumerate() {
             self.array(
-                &format!("{path}/{name}"),
+                &layout::member(path, name),
                 profiles
                     .iter()
                     .flat_map(|p| p.sums.iter().map(move |s| s[k]))
@@ -217,7 +222,7 @@ pub fn measure(
             );
         }
         record.groups.push((
-            "modes".into(),
+            layout::modes::GROUP.into(),
             json!({
                 "count": k as u64,
                 "method": modes.method,
@@ -229,24 +234,30 @@ pub fn measure(
                 "seconds": seconds,
             }),
         ));
-        record.array("modes/eigenvalues", modes.eigenvalues.clone(), vec![k]);
-        record.array("modes/frequencies", modes.frequencies(), vec![k]);
         record.array(
-            "modes/participation_ratios",
+            layout::modes::EIGENVALUES,
+            modes.eigenvalues.clone(),
+            vec![k],
+        );
+        record.array(layout::modes::FREQUENCIES, modes.frequencies(), vec![k]);
+        record.array(
+            layout::modes::PARTICIPATION_RATIOS,
             modes.participation_ratios.clone(),
             vec![k],
         );
         record.array(
-            "modes/relative_errors",
+            layout::modes::RELATIVE_ERRORS,
             modes.relative_errors.clone(),
             vec![k],
         );
-        record
-            .u64_arrays
-            .push(("modes/centres".into(), modes.centres.clone(), vec![k]));
+        record.u64_arrays.push((
+            layout::modes::CENTRES.into(),
+            modes.centres.clone(),
+            vec![k],
+        ));
         record.profile(
-            "modes/profile",
-            ["sum_magnitude", "sum_magnitude2"],
+            layout::modes::PROFILE,
+            layout::modes::PROFILE_SUMS,
             &modes.profiles,
         );
         if request.vectors {
@@ -257,7 +268,7 @@ pub fn measure(
                 }
             }
             if session.rank() == 0 {
-                record.array("modes/vectors", all, vec![k, n, 3]);
+                record.array(layout::modes::VECTORS, all, vec![k, n, 3]);
             }
         }
         if modes.unstable {
@@ -300,7 +311,9 @@ pub fn measure(
                 constants.pressure
             );
         }
-        record.groups.push(("elastic".into(), Value::Object(group)));
+        record
+            .groups
+            .push((layout::ELASTIC.into(), Value::Object(group)));
     }
     if let Some(request) = &stages.dipoles {
         let start = Instant::now();
@@ -317,7 +330,7 @@ pub fn measure(
             );
         }
         record.groups.push((
-            "dipoles".into(),
+            layout::dipoles::GROUP.into(),
             json!({
                 "count": m as u64,
                 "interacting_pairs": dipoles.interacting_pairs,
@@ -330,16 +343,20 @@ pub fn measure(
             }),
         ));
         record.u64_arrays.push((
-            "dipoles/pairs".into(),
+            layout::dipoles::PAIRS.into(),
             dipoles.pairs.iter().flatten().copied().collect(),
             vec![m, 2],
         ));
-        record.array("dipoles/d_hinv_d", dipoles.d_hinv_d.clone(), vec![m]);
-        record.array("dipoles/d_hinv2_d", dipoles.d_hinv2_d.clone(), vec![m]);
-        record.array("dipoles/omega", dipoles.omega(), vec![m]);
+        record.array(layout::dipoles::D_HINV_D, dipoles.d_hinv_d.clone(), vec![m]);
+        record.array(
+            layout::dipoles::D_HINV2_D,
+            dipoles.d_hinv2_d.clone(),
+            vec![m],
+        );
+        record.array(layout::dipoles::OMEGA, dipoles.omega(), vec![m]);
         record.profile(
-            "dipoles/profile",
-            ["sum_radial", "sum_magnitude2"],
+            layout::dipoles::PROFILE,
+            layout::dipoles::PROFILE_SUMS,
             std::slice::from_ref(&dipoles.profile),
         );
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::campaign::store::{COMPLETE, Inventory, Kind};
 use crate::campaign::{Campaign, Point};
 use crate::error::{Error, Result};
+use crate::io::layout;
 
 /// A radial profile summed over shells: radii, particle counts and two sums per shell.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -166,11 +167,11 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     let number = |map: &serde_json::Map<String, serde_json::Value>, key: &str| {
         map.get(key).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
     };
-    let edges = f64s("particles/all/box/edges")?
+    let edges = f64s(layout::BOX_EDGES)?
         .ok_or_else(|| damaged("no box".into()))?
         .0;
     let (positions, shape) =
-        f64s("particles/all/position")?.ok_or_else(|| damaged("no positions".into()))?;
+        f64s(layout::POSITION)?.ok_or_else(|| damaged("no positions".into()))?;
     drop(positions);
     let (Some(&box_length), Some(&n_particles)) = (edges.first(), shape.first()) else {
         return Err(damaged("empty box or positions".into()));
@@ -180,19 +181,31 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
         n_particles,
         parent_temperature: number(&own, "parent_temperature"),
         box_length,
-        energy_per_particle: scalar("observables/energy_per_particle")?,
+        energy_per_particle: scalar(layout::ENERGY_PER_PARTICLE)?,
         ..Default::default()
     };
-    if let Some((values, _)) = f64s("modes/frequencies")? {
+    if let Some((values, _)) = f64s(layout::modes::FREQUENCIES)? {
         sample.frequencies = values;
-        sample.participation_ratios = f64s("modes/participation_ratios")?
+        sample.participation_ratios = f64s(layout::modes::PARTICIPATION_RATIOS)?
             .map(|v| v.0)
             .unwrap_or_default();
         if let (Some((radius, _)), Some((count, shape)), Some((first, _)), Some((second, _))) = (
-            f64s("modes/profile/radius")?,
-            f64s("modes/profile/count")?,
-            f64s("modes/profile/sum_magnitude")?,
-            f64s("modes/profile/sum_magnitude2")?,
+            f64s(&layout::member(
+                layout::modes::PROFILE,
+                layout::PROFILE_MEMBERS[0],
+            ))?,
+            f64s(&layout::member(
+                layout::modes::PROFILE,
+                layout::PROFILE_MEMBERS[1],
+            ))?,
+            f64s(&layout::member(
+                layout::modes::PROFILE,
+                layout::modes::PROFILE_SUMS[0],
+            ))?,
+            f64s(&layout::member(
+                layout::modes::PROFILE,
+                layout::modes::PROFILE_SUMS[1],
+            ))?,
         ) {
             let bins = radius.len();
             let modes = if shape.len() == 2 { shape[0] } else { 1 };
@@ -213,7 +226,7 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
             }
         }
     }
-    if let Some(elastic) = attributes("elastic") {
+    if let Some(elastic) = attributes(layout::ELASTIC) {
         sample.shear_modulus = number(&elastic, "shear_mean");
         sample.bulk_modulus = number(&elastic, "bulk");
         sample.pressure = number(&elastic, "pressure");
@@ -222,13 +235,25 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
         sample.bulk_modulus = f64::NAN;
         sample.pressure = f64::NAN;
     }
-    if let Some((omega, _)) = f64s("dipoles/omega")? {
+    if let Some((omega, _)) = f64s(layout::dipoles::OMEGA)? {
         sample.omega = omega;
         if let (Some((radius, _)), Some((count, _)), Some((first, _)), Some((second, _))) = (
-            f64s("dipoles/profile/radius")?,
-            f64s("dipoles/profile/count")?,
-            f64s("dipoles/profile/sum_radial")?,
-            f64s("dipoles/profile/sum_magnitude2")?,
+            f64s(&layout::member(
+                layout::dipoles::PROFILE,
+                layout::PROFILE_MEMBERS[0],
+            ))?,
+            f64s(&layout::member(
+                layout::dipoles::PROFILE,
+                layout::PROFILE_MEMBERS[1],
+            ))?,
+            f64s(&layout::member(
+                layout::dipoles::PROFILE,
+                layout::dipoles::PROFILE_SUMS[0],
+            ))?,
+            f64s(&layout::member(
+                layout::dipoles::PROFILE,
+                layout::dipoles::PROFILE_SUMS[1],
+            ))?,
         ) {
             sample.dipole_profile = Profile {
                 radius,

@@ -437,15 +437,15 @@ impl<'a> ChainRun<'a> {
         // Everything that made the sample, beside the model the layout always records.
         extras.attribute_groups.extend([
             (
-                "parameters/swap_monte_carlo".to_owned(),
+                crate::io::layout::SWAP_MONTE_CARLO.to_owned(),
                 serde_json::to_value(&run.state.parameters).expect("parameters serialise"),
             ),
             (
-                "parameters/quench".to_owned(),
+                crate::io::layout::QUENCH.to_owned(),
                 serde_json::to_value(&campaign.quench).expect("parameters serialise"),
             ),
             (
-                "parameters/measurements".to_owned(),
+                crate::io::layout::MEASUREMENTS.to_owned(),
                 serde_json::to_value(&campaign.measurements).expect("parameters serialise"),
             ),
         ]);
@@ -508,7 +508,7 @@ impl<'a> ChainRun<'a> {
             extras: Extras {
                 arrays,
                 attribute_groups: vec![(
-                    "parameters/swap_monte_carlo".into(),
+                    crate::io::layout::SWAP_MONTE_CARLO.into(),
                     serde_json::to_value(&run.state.parameters).expect("parameters serialise"),
                 )],
                 ..Default::default()

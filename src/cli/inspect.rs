@@ -88,19 +88,20 @@ pub fn run(args: InspectArgs) -> Result<()> {
 fn stored_measurements(path: &std::path::Path) -> Result<Map<String, Value>> {
     use crate::io::h5md::{read_array_f64, read_array_u64, read_attribute_group};
     let mut report = Map::new();
-    if let Some((values, _)) = read_array_f64(path, "modes/eigenvalues")? {
+    if let Some((values, _)) = read_array_f64(path, crate::io::layout::modes::EIGENVALUES)? {
         report.insert("eigenvalues".into(), json!(values));
     }
-    if let Some(group) = read_attribute_group(path, "modes")? {
+    if let Some(group) = read_attribute_group(path, crate::io::layout::modes::GROUP)? {
         report.insert(
             "stable".into(),
             group.get("stable").cloned().unwrap_or(Value::Null),
         );
     }
-    if let Some((values, _)) = read_array_f64(path, "modes/participation_ratios")? {
+    if let Some((values, _)) = read_array_f64(path, crate::io::layout::modes::PARTICIPATION_RATIOS)?
+    {
         report.insert("participation_ratios".into(), json!(values));
     }
-    if let Some(group) = read_attribute_group(path, "elastic")? {
+    if let Some(group) = read_attribute_group(path, crate::io::layout::ELASTIC)? {
         let get = |key: &str| group.get(key).cloned().unwrap_or(Value::Null);
         report.insert(
             "shear_modulus".into(),
@@ -113,13 +114,13 @@ fn stored_measurements(path: &std::path::Path) -> Result<Map<String, Value>> {
         );
         report.insert("bulk_modulus".into(), get("bulk"));
     }
-    if let Some(group) = read_attribute_group(path, "dipoles")? {
+    if let Some(group) = read_attribute_group(path, crate::io::layout::dipoles::GROUP)? {
         let array = |name: &str| -> Result<Value> {
             Ok(json!(
                 read_array_f64(path, &format!("dipoles/{name}"))?.map(|(v, _)| v)
             ))
         };
-        let pairs: Option<Vec<[u64; 2]>> = read_array_u64(path, "dipoles/pairs")?
+        let pairs: Option<Vec<[u64; 2]>> = read_array_u64(path, crate::io::layout::dipoles::PAIRS)?
             .map(|(v, _)| v.chunks_exact(2).map(|p| [p[0], p[1]]).collect());
         let get = |key: &str| group.get(key).cloned().unwrap_or(Value::Null);
         report.insert(

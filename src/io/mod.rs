@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod deadline;
 pub mod h5md;
+pub mod layout;
 pub mod xyz;
 
 use std::path::Path;
