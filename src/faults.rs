@@ -195,23 +195,22 @@ impl Drop for CurrentSample {
 /// The words of a numerical point's argument if the point fires for the sample being measured (all of
 /// them when the argument names no sample).
 fn numerical_point(point: &str) -> Option<Vec<String>> {
-    let current = CURRENT_SAMPLE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let values = point_for(point, current.as_deref())?;
+    let values = point_for(point, |names| {
+        let current = CURRENT_SAMPLE.lock().unwrap_or_else(|e| e.into_inner());
+        current.as_deref().is_some_and(|s| names.contains(&s))
+    })?;
     log::warn!("{point}: fault injected");
     Some(values)
 }
 
-/// The numbers of `point`'s argument if it fires for `subject` (always when the argument names
-/// nothing but numbers).
-fn point_for(point: &str, subject: Option<&str>) -> Option<Vec<String>> {
+/// The numbers of `point`'s argument if it fires, and either names nothing but numbers or `named`
+/// accepts the names it holds (asked only then, so that points that are off cost one lookup).
+fn point_for(point: &str, named: impl FnOnce(&[&str]) -> bool) -> Option<Vec<String>> {
     let argument = fires(point)?;
     let (values, names): (Vec<&str>, Vec<&str>) = argument
         .split_whitespace()
         .partition(|word| word.parse::<f64>().is_ok());
-    if !names.is_empty() && !subject.is_some_and(|s| names.contains(&s)) {
+    if !names.is_empty() && !named(&names) {
         return None;
     }
     Some(values.into_iter().map(str::to_owned).collect())
@@ -219,23 +218,22 @@ fn point_for(point: &str, subject: Option<&str>) -> Option<Vec<String>> {
 
 /// Sends this process SIGTERM if the point `startup-signal` fires.
 pub fn startup_signal() {
-    if point_for("startup-signal", None).is_some() {
+    if point_for("startup-signal", |_| false).is_some() {
         log::warn!("startup-signal: SIGTERM before MPI and PETSc start");
         let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTERM);
     }
 }
 
-/// Whether the point `chain-signal` fires for `chain` after `sweep`; it then sends this process
-/// SIGTERM, whose handler asks the run to checkpoint and stop.
-pub fn chain_signal(chain: &str, sweep: u64) -> bool {
-    let Some(sweeps) = point_for("chain-signal", Some(chain)) else {
-        return false;
+/// Sends this process SIGTERM, whose handler asks the run to checkpoint and stop, if the point
+/// `chain-signal` fires for `chain` after `sweep`.
+pub fn chain_signal(chain: &str, sweep: u64) {
+    let Some(sweeps) = point_for("chain-signal", |names| names.contains(&chain)) else {
+        return;
     };
-    if !sweeps.iter().any(|s| s.parse::<f64>() == Ok(sweep as f64)) {
-        return false;
+    if sweeps.iter().any(|s| s.parse::<u64>() == Ok(sweep)) {
+        log::warn!("chain-signal: SIGTERM after sweep {sweep} of {chain}");
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTERM);
     }
-    log::warn!("chain-signal: SIGTERM after sweep {sweep} of {chain}");
-    signal_hook::low_level::raise(signal_hook::consts::SIGTERM).is_ok()
 }
 
 /// Whether the point `quench-stall` fires.

@@ -159,19 +159,16 @@ impl SampleRecord {
         } else {
             vec![profiles.len(), bins]
         };
+        let [radius, count, sums @ ..] = layout::profile_paths(path, names);
+        self.array(&radius, first.radii(), vec![bins]);
         self.array(
-            &layout::member(path, layout::PROFILE_MEMBERS[0]),
-            first.radii(),
-            vec![bins],
-        );
-        self.array(
-            &layout::member(path, layout::PROFILE_MEMBERS[1]),
+            &count,
             profiles.iter().flat_map(|p| p.counts.clone()).collect(),
             shape.clone(),
         );
-        for (k, name) in names.iter().enumerate() {
+        for (k, sum) in sums.iter().enumerate() {
             self.array(
-                &layout::member(path, name),
+                sum,
                 profiles
                     .iter()
                     .flat_map(|p| p.sums.iter().map(move |s| s[k]))

@@ -330,15 +330,15 @@ pub fn summarise_point(
 
     let (spectrum, window) = spectrum_and_window(samples, n, options);
     let cap = window.cap;
+    // 2π c_s/L of the full data: the lowest transverse phonon frequency, the unit of the soft-mode cuts.
+    let shear = mean(samples.iter().map(|s| s.shear_modulus));
+    let phonon_frequency = 2.0 * std::f64::consts::PI * (shear / density).sqrt() / l;
     let ensemble = Ensemble {
         samples,
         n,
         l,
         window: window.upper,
-        soft_mode_cuts: {
-            let shear = mean(samples.iter().map(|s| s.shear_modulus));
-            SOFT_MODE_CUTS.map(|f| f * 2.0 * std::f64::consts::PI * (shear / density).sqrt() / l)
-        },
+        soft_mode_cuts: SOFT_MODE_CUTS.map(|f| f * phonon_frequency),
         dipole_omegas: samples
             .iter()
             .map(|s| s.omega.iter().copied().filter(|w| w.is_finite()).collect())
@@ -405,7 +405,7 @@ pub fn summarise_point(
         bulk_modulus: value(&|e| e.bulk_modulus),
         pressure: value(&|e| e.pressure),
         sound_speed,
-        phonon_frequency: 2.0 * std::f64::consts::PI * sound_speed.value / l,
+        phonon_frequency,
         omega_min: value(&|e| e.omega_min),
         modes_complete_below: modes_complete_below(samples),
         omega_g,

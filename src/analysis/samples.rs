@@ -131,6 +131,9 @@ pub fn read_point(
     (samples, excluded)
 }
 
+/// A profile group's radius, count and two sums, with the shape of its counts.
+type ProfileData = ([Vec<f64>; 4], Vec<usize>);
+
 /// Reads sample `id` from part `path`; [`Error::Damaged`] says what is missing or damaged.
 pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     let _deadline = crate::io::deadline::ReadDeadline::start(path);
@@ -156,6 +159,19 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
             .dataset(member)
             .and_then(|ds| ds.read_scalar::<f64>())
             .map_err(|e| damaged(format!("{member}: {e}")))
+    };
+    // The four datasets of a profile group, with the shape of its counts; `None` if one is absent.
+    let profile = |group: &str, sums: [&str; 2]| -> Result<Option<ProfileData>> {
+        let read = layout::profile_paths(group, sums)
+            .iter()
+            .map(|path| f64s(path))
+            .collect::<Result<Vec<_>>>()?;
+        let Some(read) = read.into_iter().collect::<Option<Vec<_>>>() else {
+            return Ok(None);
+        };
+        let shape = read[1].1.clone();
+        let [radius, count, first, second] = <[_; 4]>::try_from(read).expect("four datasets");
+        Ok(Some(([radius.0, count.0, first.0, second.0], shape)))
     };
     let attributes = |member: &str| {
         group
@@ -189,24 +205,9 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
         sample.participation_ratios = f64s(layout::modes::PARTICIPATION_RATIOS)?
             .map(|v| v.0)
             .unwrap_or_default();
-        if let (Some((radius, _)), Some((count, shape)), Some((first, _)), Some((second, _))) = (
-            f64s(&layout::member(
-                layout::modes::PROFILE,
-                layout::PROFILE_MEMBERS[0],
-            ))?,
-            f64s(&layout::member(
-                layout::modes::PROFILE,
-                layout::PROFILE_MEMBERS[1],
-            ))?,
-            f64s(&layout::member(
-                layout::modes::PROFILE,
-                layout::modes::PROFILE_SUMS[0],
-            ))?,
-            f64s(&layout::member(
-                layout::modes::PROFILE,
-                layout::modes::PROFILE_SUMS[1],
-            ))?,
-        ) {
+        if let Some(([radius, count, first, second], shape)) =
+            profile(layout::modes::PROFILE, layout::modes::PROFILE_SUMS)?
+        {
             let bins = radius.len();
             let modes = if shape.len() == 2 { shape[0] } else { 1 };
             if [&count, &first, &second]
@@ -237,24 +238,9 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     }
     if let Some((omega, _)) = f64s(layout::dipoles::OMEGA)? {
         sample.omega = omega;
-        if let (Some((radius, _)), Some((count, _)), Some((first, _)), Some((second, _))) = (
-            f64s(&layout::member(
-                layout::dipoles::PROFILE,
-                layout::PROFILE_MEMBERS[0],
-            ))?,
-            f64s(&layout::member(
-                layout::dipoles::PROFILE,
-                layout::PROFILE_MEMBERS[1],
-            ))?,
-            f64s(&layout::member(
-                layout::dipoles::PROFILE,
-                layout::dipoles::PROFILE_SUMS[0],
-            ))?,
-            f64s(&layout::member(
-                layout::dipoles::PROFILE,
-                layout::dipoles::PROFILE_SUMS[1],
-            ))?,
-        ) {
+        if let Some(([radius, count, first, second], _)) =
+            profile(layout::dipoles::PROFILE, layout::dipoles::PROFILE_SUMS)?
+        {
             sample.dipole_profile = Profile {
                 radius,
                 count,

@@ -243,26 +243,23 @@ fn finish(
 pub fn modes(args: ModesArgs) -> Result<()> {
     let stages = Stages {
         modes: Some(args.modes.request(args.common.profile_bin_width)),
-        elastic: false,
-        dipoles: None,
+        ..Stages::default()
     };
     run_on_inherent_state(&args.input, &args.output, &args.common, stages)
 }
 
 pub fn shear(args: ShearArgs) -> Result<()> {
     let stages = Stages {
-        modes: None,
         elastic: true,
-        dipoles: None,
+        ..Stages::default()
     };
     run_on_inherent_state(&args.input, &args.output, &args.common, stages)
 }
 
 pub fn dipoles(args: DipolesArgs) -> Result<()> {
     let stages = Stages {
-        modes: None,
-        elastic: false,
         dipoles: Some(args.dipoles.request(args.common.profile_bin_width)),
+        ..Stages::default()
     };
     run_on_inherent_state(&args.input, &args.output, &args.common, stages)
 }

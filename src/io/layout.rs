@@ -68,6 +68,11 @@ pub fn member(group: &str, name: &str) -> String {
     format!("{group}/{name}")
 }
 
+/// The four datasets of the radial profile `profile`: `radius`, `count`, then its two `sums`.
+pub fn profile_paths(profile: &str, sums: [&str; 2]) -> [String; 4] {
+    [PROFILE_MEMBERS[0], PROFILE_MEMBERS[1], sums[0], sums[1]].map(|name| member(profile, name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,9 +106,7 @@ mod tests {
             (modes::PROFILE, modes::PROFILE_SUMS),
             (dipoles::PROFILE, dipoles::PROFILE_SUMS),
         ] {
-            for name in PROFILE_MEMBERS.iter().chain(&sums) {
-                paths.push(member(profile, name));
-            }
+            paths.extend(profile_paths(profile, sums));
         }
         paths
     }
