@@ -5,17 +5,18 @@ use std::time::Instant;
 
 use pinch_petsc::Session;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::domain::Engine;
 use crate::error::Result;
+use crate::hessian::Hessian;
 use crate::io::h5md::{Array, Extras};
-use crate::io::layout;
+use crate::io::layout::{self, DipolesRecord, ElasticRecord, Group, ModesRecord};
 use crate::model::ParameterError;
-use crate::modes::{ModesRequest, lowest_modes};
+use crate::modes::{Modes, ModesRequest, lowest_modes};
 use crate::response::ResponseSolver;
-use crate::response::dipoles::{DipoleRequest, dipole_responses};
-use crate::response::elastic::{SHEAR_PLANE_NAMES, elastic_constants};
+use crate::response::dipoles::{DipoleRequest, Dipoles, dipole_responses};
+use crate::response::elastic::elastic_constants;
 use crate::response::profiles::RadialProfile;
 
 /// What a campaign measures on each inherent state (TOML keys of the `[measurements]` table; all
@@ -149,6 +150,68 @@ impl SampleRecord {
         self.f64_arrays.push((path.into(), values, shape));
     }
 
+    fn group<R: Group>(&mut self, record: &R) {
+        self.groups.push(layout::group(R::PATH, record));
+    }
+
+    /// The modes' record, datasets and profiles, with the eigenvectors (k·N·3 values) if given.
+    fn modes(&mut self, modes: &Modes, summary: &ModesRecord, vectors: Option<Vec<f64>>, n: usize) {
+        let k = modes.eigenvalues.len();
+        self.group(summary);
+        self.array(
+            layout::modes::EIGENVALUES,
+            modes.eigenvalues.clone(),
+            vec![k],
+        );
+        self.array(layout::modes::FREQUENCIES, modes.frequencies(), vec![k]);
+        self.array(
+            layout::modes::PARTICIPATION_RATIOS,
+            modes.participation_ratios.clone(),
+            vec![k],
+        );
+        self.array(
+            layout::modes::RELATIVE_ERRORS,
+            modes.relative_errors.clone(),
+            vec![k],
+        );
+        self.u64_arrays.push((
+            layout::modes::CENTRES.into(),
+            modes.centres.clone(),
+            vec![k],
+        ));
+        self.profile(
+            layout::modes::PROFILE,
+            layout::modes::PROFILE_SUMS,
+            &modes.profiles,
+        );
+        if let Some(vectors) = vectors {
+            self.array(layout::modes::VECTORS, vectors, vec![k, n, 3]);
+        }
+    }
+
+    /// The dipoles' record, datasets and profile.
+    fn dipoles(&mut self, dipoles: &Dipoles, summary: &DipolesRecord) {
+        let m = dipoles.pairs.len();
+        self.group(summary);
+        self.u64_arrays.push((
+            layout::dipoles::PAIRS.into(),
+            dipoles.pairs.iter().flatten().copied().collect(),
+            vec![m, 2],
+        ));
+        self.array(layout::dipoles::D_HINV_D, dipoles.d_hinv_d.clone(), vec![m]);
+        self.array(
+            layout::dipoles::D_HINV2_D,
+            dipoles.d_hinv2_d.clone(),
+            vec![m],
+        );
+        self.array(layout::dipoles::OMEGA, dipoles.omega(), vec![m]);
+        self.profile(
+            layout::dipoles::PROFILE,
+            layout::dipoles::PROFILE_SUMS,
+            std::slice::from_ref(&dipoles.profile),
+        );
+    }
+
     fn profile(&mut self, path: &str, names: [&str; 2], profiles: &[RadialProfile]) {
         let Some(first) = profiles.first() else {
             return;
@@ -188,7 +251,6 @@ pub fn measure(
     stages: &Stages,
     record: &mut SampleRecord,
 ) -> Result<Option<bool>> {
-    let n = engine.n_global();
     let start = Instant::now();
     let hessian = crate::hessian::assemble(session, engine)?;
     record.observables.insert(
@@ -197,165 +259,114 @@ pub fn measure(
     );
     let mut stable = None;
     if let Some(request) = &stages.modes {
-        let start = Instant::now();
-        let modes = lowest_modes(session, engine, &hessian, request)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let k = modes.eigenvalues.len();
-        stable = Some(!modes.unstable);
-        if session.rank() == 0 {
-            log::info!(
-                "{k} lowest modes in {seconds:.3} s ({} + {}, {} eigensolver run{}): omega = {:.4} ... {:.4}{}",
-                modes.method,
-                modes.spectral_transform,
-                modes.solves,
-                if modes.solves == 1 { "" } else { "s" },
-                modes.frequencies().first().copied().unwrap_or(f64::NAN),
-                modes.frequencies().last().copied().unwrap_or(f64::NAN),
-                if modes.unstable {
-                    " (UNSTABLE: negative eigenvalue)"
-                } else {
-                    ""
-                }
-            );
-        }
-        record.groups.push((
-            layout::modes::GROUP.into(),
-            json!({
-                "count": k as u64,
-                "method": modes.method,
-                "spectral_transform": modes.spectral_transform,
-                "target": modes.target,
-                "iterations": modes.iterations as u64,
-                "solves": modes.solves as u64,
-                "stable": !modes.unstable,
-                "seconds": seconds,
-            }),
-        ));
-        record.array(
-            layout::modes::EIGENVALUES,
-            modes.eigenvalues.clone(),
-            vec![k],
-        );
-        record.array(layout::modes::FREQUENCIES, modes.frequencies(), vec![k]);
-        record.array(
-            layout::modes::PARTICIPATION_RATIOS,
-            modes.participation_ratios.clone(),
-            vec![k],
-        );
-        record.array(
-            layout::modes::RELATIVE_ERRORS,
-            modes.relative_errors.clone(),
-            vec![k],
-        );
-        record.u64_arrays.push((
-            layout::modes::CENTRES.into(),
-            modes.centres.clone(),
-            vec![k],
-        ));
-        record.profile(
-            layout::modes::PROFILE,
-            layout::modes::PROFILE_SUMS,
-            &modes.profiles,
-        );
-        if request.vectors {
-            let mut all = Vec::with_capacity(3 * n * k);
-            for field in &modes.vectors {
-                if let Some(gathered) = engine.gather(field) {
-                    all.extend(gathered.iter().flatten());
-                }
-            }
-            if session.rank() == 0 {
-                record.array(layout::modes::VECTORS, all, vec![k, n, 3]);
-            }
-        }
-        if modes.unstable {
+        let modes = measure_modes(session, engine, &hessian, request, record)?;
+        stable = Some(modes.stable);
+        if !modes.stable {
             return Ok(stable);
         }
     }
     if !stages.elastic && stages.dipoles.is_none() {
         return Ok(stable);
     }
+    // The elastic constants' time includes setting up the solver they share with the dipoles.
     let start = Instant::now();
-    let mut solver = ResponseSolver::new(session, &hessian, n)?;
+    let mut solver = ResponseSolver::new(session, &hessian, engine.n_global())?;
     let method = solver.method()?;
     if stages.elastic {
         let constants = elastic_constants(engine, &mut solver)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let mut group = Map::new();
-        for (k, name) in SHEAR_PLANE_NAMES.iter().enumerate() {
-            group.insert(format!("shear_{name}"), constants.shear[k].into());
-            group.insert(format!("shear_born_{name}"), constants.shear_born[k].into());
-            group.insert(
-                format!("shear_nonaffine_{name}"),
-                constants.shear_nonaffine[k].into(),
-            );
-        }
-        group.insert("shear_mean".into(), constants.mean_shear().into());
-        group.insert("bulk".into(), constants.bulk.into());
-        group.insert("bulk_born".into(), constants.bulk_born.into());
-        group.insert("bulk_nonaffine".into(), constants.bulk_nonaffine.into());
-        group.insert("pressure".into(), constants.pressure.into());
-        group.insert("method".into(), method.clone().into());
-        group.insert("seconds".into(), seconds.into());
-        if session.rank() == 0 {
-            log::info!(
-                "shear modulus {:.6} (xy {:.6}, xz {:.6}, yz {:.6}), bulk modulus {:.6}, pressure {:.6}, in {seconds:.3} s ({method})",
-                constants.mean_shear(),
-                constants.shear[0],
-                constants.shear[1],
-                constants.shear[2],
-                constants.bulk,
-                constants.pressure
-            );
-        }
-        record
-            .groups
-            .push((layout::ELASTIC.into(), Value::Object(group)));
+        let elastic = ElasticRecord::new(&constants, method.clone(), seconds_since(start));
+        log_elastic(session, &elastic);
+        record.group(&elastic);
     }
     if let Some(request) = &stages.dipoles {
         let start = Instant::now();
         let dipoles = dipole_responses(engine, &mut solver, request)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let m = dipoles.pairs.len();
-        if session.rank() == 0 {
-            log::info!(
-                "{m} dipole responses in {seconds:.3} s ({:.0} per second, {method}): omega_g = {:.6}, sqrt<kappa> = {:.6}, median omega = {:.6}",
-                m as f64 / seconds,
-                dipoles.omega_g(),
-                dipoles.sqrt_mean_kappa(),
-                dipoles.median_omega()
-            );
-        }
-        record.groups.push((
-            layout::dipoles::GROUP.into(),
-            json!({
-                "count": m as u64,
-                "interacting_pairs": dipoles.interacting_pairs,
-                "omega_g": dipoles.omega_g(),
-                "sqrt_mean_kappa": dipoles.sqrt_mean_kappa(),
-                "median_omega": dipoles.median_omega(),
-                "seed": request.seed,
-                "method": method,
-                "seconds": seconds,
-            }),
-        ));
-        record.u64_arrays.push((
-            layout::dipoles::PAIRS.into(),
-            dipoles.pairs.iter().flatten().copied().collect(),
-            vec![m, 2],
-        ));
-        record.array(layout::dipoles::D_HINV_D, dipoles.d_hinv_d.clone(), vec![m]);
-        record.array(
-            layout::dipoles::D_HINV2_D,
-            dipoles.d_hinv2_d.clone(),
-            vec![m],
-        );
-        record.array(layout::dipoles::OMEGA, dipoles.omega(), vec![m]);
-        record.profile(
-            layout::dipoles::PROFILE,
-            layout::dipoles::PROFILE_SUMS,
-            std::slice::from_ref(&dipoles.profile),
-        );
+        let summary = DipolesRecord::new(&dipoles, request.seed, method, seconds_since(start));
+        log_dipoles(session, &summary);
+        record.dipoles(&dipoles, &summary);
     }
     Ok(stable)
+}
+
+fn seconds_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// The lowest modes, recorded. Collective.
+fn measure_modes<'s>(
+    session: &'s Session,
+    engine: &Engine,
+    hessian: &Hessian<'s>,
+    request: &ModesRequest,
+    record: &mut SampleRecord,
+) -> Result<ModesRecord> {
+    let start = Instant::now();
+    let modes = lowest_modes(session, engine, hessian, request)?;
+    let summary = ModesRecord::new(&modes, seconds_since(start));
+    if session.rank() == 0 {
+        let frequencies = modes.frequencies();
+        log::info!(
+            "{} lowest modes in {:.3} s ({} + {}, {} eigensolver run{}): omega = {:.4} ... {:.4}{}",
+            summary.count,
+            summary.seconds,
+            summary.method,
+            summary.spectral_transform,
+            summary.solves,
+            if summary.solves == 1 { "" } else { "s" },
+            frequencies.first().copied().unwrap_or(f64::NAN),
+            frequencies.last().copied().unwrap_or(f64::NAN),
+            if summary.stable {
+                ""
+            } else {
+                " (UNSTABLE: negative eigenvalue)"
+            }
+        );
+    }
+    // Gathering the eigenvectors is collective; only rank 0 stores them.
+    let vectors = request.vectors.then(|| {
+        modes
+            .vectors
+            .iter()
+            .filter_map(|field| engine.gather(field))
+            .flat_map(|gathered| gathered.into_iter().flatten())
+            .collect::<Vec<f64>>()
+    });
+    record.modes(
+        &modes,
+        &summary,
+        vectors.filter(|_| session.rank() == 0),
+        engine.n_global(),
+    );
+    Ok(summary)
+}
+
+fn log_elastic(session: &Session, elastic: &ElasticRecord) {
+    if session.rank() == 0 {
+        log::info!(
+            "shear modulus {:.6} (xy {:.6}, xz {:.6}, yz {:.6}), bulk modulus {:.6}, pressure {:.6}, in {:.3} s ({})",
+            elastic.shear_mean,
+            elastic.shear_xy,
+            elastic.shear_xz,
+            elastic.shear_yz,
+            elastic.bulk,
+            elastic.pressure,
+            elastic.seconds,
+            elastic.method
+        );
+    }
+}
+
+fn log_dipoles(session: &Session, dipoles: &DipolesRecord) {
+    if session.rank() == 0 {
+        log::info!(
+            "{} dipole responses in {:.3} s ({:.0} per second, {}): omega_g = {:.6}, sqrt<kappa> = {:.6}, median omega = {:.6}",
+            dipoles.count,
+            dipoles.seconds,
+            dipoles.count as f64 / dipoles.seconds,
+            dipoles.method,
+            dipoles.omega_g,
+            dipoles.sqrt_mean_kappa,
+            dipoles.median_omega
+        );
+    }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::campaign::store::{COMPLETE, Inventory, Kind};
 use crate::campaign::{Campaign, Point};
 use crate::error::{Error, Result};
-use crate::io::layout;
+use crate::io::layout::{self, ElasticRecord, Group, SampleAttributes};
 
 /// A radial profile summed over shells: radii, particle counts and two sums per shell.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -109,10 +109,7 @@ pub fn read_point(
                 continue;
             };
             if found.status() != COMPLETE {
-                excluded.push(format!(
-                    "{id}: {}",
-                    found.text("reason").unwrap_or("failed")
-                ));
+                excluded.push(format!("{id}: {}", found.reason().unwrap_or("failed")));
                 continue;
             }
             let read = crate::campaign::store::verify(&found.path, Kind::Sample, &id)
@@ -133,6 +130,18 @@ pub fn read_point(
 
 /// A profile group's radius, count and two sums, with the shape of its counts.
 type ProfileData = ([Vec<f64>; 4], Vec<usize>);
+
+/// A record's group below `group`, if present; `damaged` says so if it does not read as the record.
+fn record<R: Group>(group: &hdf5::Group, damaged: impl Fn(String) -> Error) -> Result<Option<R>> {
+    let Ok(member) = group.group(R::PATH) else {
+        return Ok(None);
+    };
+    let attributes = crate::io::h5md::read_attributes(&member)
+        .map_err(|e| damaged(format!("{}: {e}", R::PATH)))?;
+    layout::from_attributes(attributes)
+        .map(Some)
+        .map_err(|e| damaged(format!("{}: {e}", R::PATH)))
+}
 
 /// Reads sample `id` from part `path`; [`Error::Damaged`] says what is missing or damaged.
 pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
@@ -173,16 +182,9 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
         let [radius, count, first, second] = <[_; 4]>::try_from(read).expect("four datasets");
         Ok(Some(([radius.0, count.0, first.0, second.0], shape)))
     };
-    let attributes = |member: &str| {
-        group
-            .group(member)
-            .ok()
-            .and_then(|g| crate::io::h5md::read_attributes(&g).ok())
-    };
-    let own = crate::io::h5md::read_attributes(&group).map_err(|e| damaged(e.to_string()))?;
-    let number = |map: &serde_json::Map<String, serde_json::Value>, key: &str| {
-        map.get(key).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
-    };
+    let own: SampleAttributes = crate::io::h5md::read_attributes(&group)
+        .map_err(|e| damaged(e.to_string()))
+        .and_then(|a| layout::from_attributes(a).map_err(|e| damaged(e.to_string())))?;
     let edges = f64s(layout::BOX_EDGES)?
         .ok_or_else(|| damaged("no box".into()))?
         .0;
@@ -195,7 +197,7 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     let mut sample = SampleData {
         id: id.to_owned(),
         n_particles,
-        parent_temperature: number(&own, "parent_temperature"),
+        parent_temperature: own.parent_temperature,
         box_length,
         energy_per_particle: scalar(layout::ENERGY_PER_PARTICLE)?,
         ..Default::default()
@@ -227,15 +229,10 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
             }
         }
     }
-    if let Some(elastic) = attributes(layout::ELASTIC) {
-        sample.shear_modulus = number(&elastic, "shear_mean");
-        sample.bulk_modulus = number(&elastic, "bulk");
-        sample.pressure = number(&elastic, "pressure");
-    } else {
-        sample.shear_modulus = f64::NAN;
-        sample.bulk_modulus = f64::NAN;
-        sample.pressure = f64::NAN;
-    }
+    let elastic = record::<ElasticRecord>(&group, &damaged)?;
+    sample.shear_modulus = elastic.as_ref().map_or(f64::NAN, |e| e.shear_mean);
+    sample.bulk_modulus = elastic.as_ref().map_or(f64::NAN, |e| e.bulk);
+    sample.pressure = elastic.as_ref().map_or(f64::NAN, |e| e.pressure);
     if let Some((omega, _)) = f64s(layout::dipoles::OMEGA)? {
         sample.omega = omega;
         if let Some(([radius, count, first, second], _)) =

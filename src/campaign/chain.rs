@@ -20,6 +20,7 @@ use crate::domain::communication;
 use crate::domain::{DEFAULT_SKIN, Engine};
 use crate::error::{Error, Result};
 use crate::io::h5md::Extras;
+use crate::io::layout::{self, ChainProgress, ChainRecord, SampleAttributes};
 use crate::model::{Configuration, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
 use crate::monte_carlo::checkpoint;
@@ -60,23 +61,23 @@ struct Progress {
 }
 
 impl Progress {
-    fn observables(&self) -> Map<String, Value> {
-        let mut map = Map::new();
-        if let Some(sweep) = self.equilibrated_at {
-            map.insert("equilibrated_at".into(), (sweep as f64).into());
-            map.insert("sample_spacing".into(), (self.spacing as f64).into());
-            map.insert("tau_alpha".into(), self.tau_alpha.into());
+    fn record(&self) -> ChainProgress {
+        match self.equilibrated_at {
+            Some(sweep) => ChainProgress {
+                equilibrated_at: Some(sweep as f64),
+                sample_spacing: Some(self.spacing as f64),
+                tau_alpha: Some(self.tau_alpha),
+            },
+            None => ChainProgress::default(),
         }
-        map
     }
 
-    fn from_observables(map: &Map<String, Value>) -> Progress {
-        let number = |key: &str| map.get(key).and_then(Value::as_f64);
-        match (number("equilibrated_at"), number("sample_spacing")) {
+    fn from_record(record: &ChainProgress) -> Progress {
+        match (record.equilibrated_at, record.sample_spacing) {
             (Some(sweep), Some(spacing)) => Progress {
                 equilibrated_at: Some(sweep as u64),
                 spacing: spacing as u64,
-                tau_alpha: number("tau_alpha").unwrap_or(f64::NAN),
+                tau_alpha: record.tau_alpha.unwrap_or(f64::NAN),
             },
             _ => Progress::default(),
         }
@@ -238,7 +239,11 @@ impl<'a> ChainRun<'a> {
         let stored = file.exists().then(|| {
             checkpoint::read(file).and_then(|saved| {
                 let observables = crate::io::h5md::read(file)?.observables;
-                Ok((saved, Progress::from_observables(&observables)))
+                let record = layout::from_attributes(observables).map_err(|e| Error::Damaged {
+                    path: file.display().to_string(),
+                    message: format!("/observables: {e}"),
+                })?;
+                Ok((saved, Progress::from_record(&record)))
             })
         });
         // Writes are atomic, so an unreadable checkpoint was damaged afterwards (by the disk, or by
@@ -341,7 +346,12 @@ impl<'a> ChainRun<'a> {
         let file = &self.checkpoint_file;
         std::fs::create_dir_all(file.parent().expect("in chains/"))
             .map_err(|e| Error::write(file, e))?;
-        run.write_checkpoint(file, self.model(), progress.observables(), &self.provenance)
+        run.write_checkpoint(
+            file,
+            self.model(),
+            layout::attributes(&progress.record()),
+            &self.provenance,
+        )
     }
 
     /// The stationarity test at the current sweep; a stationary chain takes its first sample here,
@@ -435,20 +445,9 @@ impl<'a> ChainRun<'a> {
         let attributes = sample_attributes(campaign, chain, k, sweep, progress, status, &reason);
         let mut extras = sample.extras();
         // Everything that made the sample, beside the model the layout always records.
-        extras.attribute_groups.extend([
-            (
-                crate::io::layout::SWAP_MONTE_CARLO.to_owned(),
-                serde_json::to_value(&run.state.parameters).expect("parameters serialise"),
-            ),
-            (
-                crate::io::layout::QUENCH.to_owned(),
-                serde_json::to_value(&campaign.quench).expect("parameters serialise"),
-            ),
-            (
-                crate::io::layout::MEASUREMENTS.to_owned(),
-                serde_json::to_value(&campaign.measurements).expect("parameters serialise"),
-            ),
-        ]);
+        extras.group(layout::SWAP_MONTE_CARLO, &run.state.parameters);
+        extras.group(layout::QUENCH, &campaign.quench);
+        extras.group(layout::MEASUREMENTS, &campaign.measurements);
         writer.add(&Entry {
             kind: Kind::Sample,
             id: id.clone(),
@@ -477,42 +476,36 @@ impl<'a> ChainRun<'a> {
             .into_iter()
             .unzip();
         let arrays = checkpoint::record_arrays(&run.record, schedule.lags(), &curve);
-        let mut attributes = progress.observables();
         let (status, reason) = if progress.equilibrated_at.is_some() {
             (COMPLETE, String::new())
         } else {
             (FAILED, format!("not equilibrated: {}", verdict.reason))
         };
-        attributes.insert("status".into(), status.into());
-        attributes.insert("reason".into(), reason.into());
-        attributes.insert(
-            "n_particles".into(),
-            (chain.point.n_particles as u64).into(),
-        );
-        attributes.insert(
-            "parent_temperature".into(),
-            chain.point.parent_temperature.into(),
-        );
-        attributes.insert("chain_index".into(), (chain.index as u64).into());
-        attributes.insert("seed".into(), self.seed.into());
-        attributes.insert("sweeps".into(), run.sweep_count().into());
-        attributes.insert("step_size".into(), run.sampler.state().step_size.into());
-        attributes.insert("stationarity".into(), verdict.reason.clone().into());
+        let record = ChainRecord {
+            status: status.into(),
+            reason,
+            progress: progress.record(),
+            n_particles: chain.point.n_particles as u64,
+            parent_temperature: chain.point.parent_temperature,
+            chain_index: chain.index as u64,
+            seed: self.seed,
+            sweeps: run.sweep_count(),
+            step_size: run.sampler.state().step_size,
+            stationarity: verdict.reason.clone(),
+        };
+        let mut extras = Extras {
+            arrays,
+            ..Default::default()
+        };
+        extras.group(layout::SWAP_MONTE_CARLO, &run.state.parameters);
         writer.add(&Entry {
             kind: Kind::Chain,
             id: self.chain_id.clone(),
-            attributes,
+            attributes: layout::attributes(&record),
             configuration: None,
             model: self.model(),
             provenance: &self.provenance,
-            extras: Extras {
-                arrays,
-                attribute_groups: vec![(
-                    crate::io::layout::SWAP_MONTE_CARLO.into(),
-                    serde_json::to_value(&run.state.parameters).expect("parameters serialise"),
-                )],
-                ..Default::default()
-            },
+            extras,
         })?;
         let file = &self.checkpoint_file;
         if file.exists() {
@@ -532,38 +525,20 @@ fn sample_attributes(
     status: &str,
     reason: &str,
 ) -> Map<String, Value> {
-    let mut map = Map::new();
-    map.insert("status".into(), status.into());
-    map.insert("reason".into(), reason.into());
-    map.insert("point".into(), chain.point.id().into());
-    map.insert("chain".into(), chain.id().into());
-    map.insert(
-        "n_particles".into(),
-        (chain.point.n_particles as u64).into(),
-    );
-    map.insert(
-        "parent_temperature".into(),
-        chain.point.parent_temperature.into(),
-    );
-    map.insert("chain_index".into(), (chain.index as u64).into());
-    map.insert("sample_index".into(), (k as u64).into());
-    if let Some(sweep) = sweep {
-        map.insert("sweep".into(), sweep.into());
-    }
-    if progress.equilibrated_at.is_some() {
-        map.insert("tau_alpha".into(), progress.tau_alpha.into());
-    }
-    map.insert(
-        "chain_seed".into(),
-        campaign.seed(chain, SeedPurpose::Chain, &[]).into(),
-    );
-    map.insert(
-        "dipole_seed".into(),
-        campaign
-            .seed(chain, SeedPurpose::DipolePairs, &[k as u64])
-            .into(),
-    );
-    map
+    layout::attributes(&SampleAttributes {
+        status: status.into(),
+        reason: reason.into(),
+        point: chain.point.id(),
+        chain: chain.id(),
+        n_particles: chain.point.n_particles as u64,
+        parent_temperature: chain.point.parent_temperature,
+        chain_index: chain.index as u64,
+        sample_index: k as u64,
+        sweep,
+        tau_alpha: progress.equilibrated_at.map(|_| progress.tau_alpha),
+        chain_seed: campaign.seed(chain, SeedPurpose::Chain, &[]),
+        dipole_seed: campaign.seed(chain, SeedPurpose::DipolePairs, &[k as u64]),
+    })
 }
 
 /// Quenches the sampler's configuration and measures it. Returns the inherent state (on rank 0), the

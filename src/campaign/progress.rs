@@ -73,7 +73,7 @@ pub fn progress(
                         Some(found) if found.status() == COMPLETE => tally.complete += 1,
                         Some(found) if found.status() == FAILED => {
                             tally.failed += 1;
-                            if let Some(reason) = found.text("reason") {
+                            if let Some(reason) = found.reason() {
                                 failures.push(format!("{id}: {reason}"));
                             }
                         }

@@ -75,29 +75,18 @@ pub fn prepare_directory(directory: &Path, campaign: &Campaign, text: &str) -> R
 
 fn differing_tables(a: &Campaign, b: &Campaign) -> Vec<&'static str> {
     let (a, b) = (a.fixed_part(), b.fixed_part());
-    let mut names = Vec::new();
-    if a.name != b.name {
-        names.push("name");
-    }
-    if a.seed != b.seed {
-        names.push("seed");
-    }
-    if a.model != b.model {
-        names.push("[model]");
-    }
-    if a.sampling != b.sampling {
-        names.push("[sampling]");
-    }
-    if a.swap != b.swap {
-        names.push("[swap]");
-    }
-    if a.quench != b.quench {
-        names.push("[quench]");
-    }
-    if a.measurements != b.measurements {
-        names.push("[measurements]");
-    }
-    names
+    [
+        (a.name != b.name, "name"),
+        (a.seed != b.seed, "seed"),
+        (a.model != b.model, "[model]"),
+        (a.sampling != b.sampling, "[sampling]"),
+        (a.swap != b.swap, "[swap]"),
+        (a.quench != b.quench, "[quench]"),
+        (a.measurements != b.measurements, "[measurements]"),
+    ]
+    .into_iter()
+    .filter_map(|(differs, name)| differs.then_some(name))
+    .collect()
 }
 
 /// The samples and chains that count as done: stored complete, or stored failed unless they are to be

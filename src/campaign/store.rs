@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::io::atomic::AtomicOutput;
 use crate::io::deadline::ReadDeadline;
 use crate::io::h5md::{self, Extras};
+use crate::io::layout::entries;
 use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
 
@@ -258,10 +259,12 @@ pub struct Found {
 impl Found {
     /// The entry's status attribute.
     pub fn status(&self) -> &str {
-        self.attributes
-            .get("status")
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        self.text(entries::STATUS).unwrap_or("")
+    }
+
+    /// Why the entry failed, if it says.
+    pub fn reason(&self) -> Option<&str> {
+        self.text(entries::REASON)
     }
 
     /// Whether the entry is finished, successfully or not.

@@ -6,8 +6,7 @@ use clap::Args;
 use pinch_petsc::Session;
 use serde_json::Map;
 
-use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
-use crate::domain::Engine;
+use super::{EngineArgs, ModelArgs, PetscArgs, build_engine, load_configuration};
 use crate::error::Result;
 use crate::provenance::Provenance;
 
@@ -31,13 +30,7 @@ pub struct EvaluateArgs {
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let loaded = load_configuration(&args.input, false, &args.model)?;
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
-    let world = session.world();
-    let mut engine = Engine::new(
-        world,
-        &loaded.configuration,
-        loaded.parameters.potential(),
-        args.engine.skin,
-    )?;
+    let mut engine = build_engine(&session, &loaded, &args.engine)?;
     let evaluation = engine.evaluate();
     let max_force = engine.max(evaluation.forces.iter().flatten().map(|f| f.abs()));
     let pressure = evaluation.pressure(loaded.configuration.volume());

@@ -6,8 +6,7 @@ use std::time::Instant;
 use clap::Args;
 use pinch_petsc::Session;
 
-use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
-use crate::domain::Engine;
+use super::{EngineArgs, ModelArgs, PetscArgs, build_engine, load_configuration};
 use crate::error::Result;
 use crate::io::h5md::{Extras, write};
 use crate::provenance::Provenance;
@@ -33,13 +32,7 @@ pub struct HessianArgs {
 pub fn run(args: HessianArgs) -> Result<()> {
     let loaded = load_configuration(&args.input, false, &args.model)?;
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
-    let world = session.world();
-    let mut engine = Engine::new(
-        world,
-        &loaded.configuration,
-        loaded.parameters.potential(),
-        args.engine.skin,
-    )?;
+    let mut engine = build_engine(&session, &loaded, &args.engine)?;
     let start = Instant::now();
     let hessian = crate::hessian::assemble(&session, &mut engine)?;
     let seconds = start.elapsed().as_secs_f64();

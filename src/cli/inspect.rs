@@ -86,53 +86,46 @@ pub fn run(args: InspectArgs) -> Result<()> {
 /// `bulk_modulus`, `dipoles` {pairs, d_hinv_d, d_hinv2_d, omega, omega_g, sqrt_mean_kappa,
 /// median_omega}.
 fn stored_measurements(path: &std::path::Path) -> Result<Map<String, Value>> {
-    use crate::io::h5md::{read_array_f64, read_array_u64, read_attribute_group};
+    use crate::io::h5md::{read_array_f64, read_array_u64, read_record};
+    use crate::io::layout::{DipolesRecord, ElasticRecord, ModesRecord, dipoles, modes};
+    let f64s = |member: &str| -> Result<Option<Vec<f64>>> {
+        Ok(read_array_f64(path, member)?.map(|(values, _)| values))
+    };
     let mut report = Map::new();
-    if let Some((values, _)) = read_array_f64(path, crate::io::layout::modes::EIGENVALUES)? {
+    if let Some(values) = f64s(modes::EIGENVALUES)? {
         report.insert("eigenvalues".into(), json!(values));
     }
-    if let Some(group) = read_attribute_group(path, crate::io::layout::modes::GROUP)? {
-        report.insert(
-            "stable".into(),
-            group.get("stable").cloned().unwrap_or(Value::Null),
-        );
+    if let Some(record) = read_record::<ModesRecord>(path)? {
+        report.insert("stable".into(), record.stable.into());
     }
-    if let Some((values, _)) = read_array_f64(path, crate::io::layout::modes::PARTICIPATION_RATIOS)?
-    {
+    if let Some(values) = f64s(modes::PARTICIPATION_RATIOS)? {
         report.insert("participation_ratios".into(), json!(values));
     }
-    if let Some(group) = read_attribute_group(path, crate::io::layout::ELASTIC)? {
-        let get = |key: &str| group.get(key).cloned().unwrap_or(Value::Null);
+    if let Some(record) = read_record::<ElasticRecord>(path)? {
         report.insert(
             "shear_modulus".into(),
             json!({
-                "xy": get("shear_xy"),
-                "xz": get("shear_xz"),
-                "yz": get("shear_yz"),
-                "mean": get("shear_mean"),
+                "xy": record.shear_xy,
+                "xz": record.shear_xz,
+                "yz": record.shear_yz,
+                "mean": record.shear_mean,
             }),
         );
-        report.insert("bulk_modulus".into(), get("bulk"));
+        report.insert("bulk_modulus".into(), record.bulk.into());
     }
-    if let Some(group) = read_attribute_group(path, crate::io::layout::dipoles::GROUP)? {
-        let array = |name: &str| -> Result<Value> {
-            Ok(json!(
-                read_array_f64(path, &format!("dipoles/{name}"))?.map(|(v, _)| v)
-            ))
-        };
-        let pairs: Option<Vec<[u64; 2]>> = read_array_u64(path, crate::io::layout::dipoles::PAIRS)?
+    if let Some(record) = read_record::<DipolesRecord>(path)? {
+        let pairs: Option<Vec<[u64; 2]>> = read_array_u64(path, dipoles::PAIRS)?
             .map(|(v, _)| v.chunks_exact(2).map(|p| [p[0], p[1]]).collect());
-        let get = |key: &str| group.get(key).cloned().unwrap_or(Value::Null);
         report.insert(
             "dipoles".into(),
             json!({
                 "pairs": pairs,
-                "d_hinv_d": array("d_hinv_d")?,
-                "d_hinv2_d": array("d_hinv2_d")?,
-                "omega": array("omega")?,
-                "omega_g": get("omega_g"),
-                "sqrt_mean_kappa": get("sqrt_mean_kappa"),
-                "median_omega": get("median_omega"),
+                "d_hinv_d": f64s(dipoles::D_HINV_D)?,
+                "d_hinv2_d": f64s(dipoles::D_HINV2_D)?,
+                "omega": f64s(dipoles::OMEGA)?,
+                "omega_g": record.omega_g,
+                "sqrt_mean_kappa": record.sqrt_mean_kappa,
+                "median_omega": record.median_omega,
             }),
         );
     }

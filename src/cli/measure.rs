@@ -8,7 +8,7 @@ use clap::Args;
 use pinch_petsc::Session;
 
 use super::quench::{QuenchOptions, not_converged};
-use super::{EngineArgs, ModelArgs, PetscArgs, load_configuration};
+use super::{EngineArgs, ModelArgs, PetscArgs, build_engine, load_configuration};
 use crate::domain::Engine;
 use crate::error::{Error, Result};
 use crate::io::h5md::write;
@@ -167,13 +167,7 @@ fn run_on_inherent_state(
 ) -> Result<()> {
     let loaded = load_configuration(input, false, &common.model)?;
     let session = Session::initialize("pinch", &common.petsc.petsc_options)?;
-    let world = session.world();
-    let mut engine = Engine::new(
-        world,
-        &loaded.configuration,
-        loaded.parameters.potential(),
-        common.engine.skin,
-    )?;
+    let mut engine = build_engine(&session, &loaded, &common.engine)?;
     let evaluation = engine.evaluate();
     let max_force = engine.max(
         evaluation
@@ -267,13 +261,7 @@ pub fn dipoles(args: DipolesArgs) -> Result<()> {
 pub fn sample(args: SampleArgs) -> Result<()> {
     let loaded = load_configuration(&args.input, false, &args.common.model)?;
     let session = Session::initialize("pinch", &args.common.petsc.petsc_options)?;
-    let world = session.world();
-    let mut engine = Engine::new(
-        world,
-        &loaded.configuration,
-        loaded.parameters.potential(),
-        args.common.engine.skin,
-    )?;
+    let mut engine = build_engine(&session, &loaded, &args.common.engine)?;
     let start = Instant::now();
     let info = crate::quench::quench(&session, &mut engine, &args.quench.parameters())?;
     let mut record = SampleRecord {

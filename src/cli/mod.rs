@@ -194,6 +194,20 @@ pub struct LoadedConfiguration {
     pub observables: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The engine over a loaded configuration, on the session's ranks.
+pub fn build_engine<'s>(
+    session: &'s pinch_petsc::Session,
+    loaded: &LoadedConfiguration,
+    engine: &EngineArgs,
+) -> Result<crate::domain::Engine<'s>> {
+    Ok(crate::domain::Engine::new(
+        session.world(),
+        &loaded.configuration,
+        loaded.parameters.potential(),
+        engine.skin,
+    )?)
+}
+
 /// Reads a configuration (H5MD or extended XYZ) and its model, and checks that the box holds twice the
 /// largest interaction range.
 pub fn load_configuration(

@@ -304,15 +304,12 @@ fn write_glass(
         let mut observables = info.observables(seconds);
         observables.insert("pressure".into(), pressure.into());
         observables.insert("peak_memory_bytes".into(), peak_memory.into());
-        let extras = Extras {
+        let mut extras = Extras {
             observables,
             per_particle: vec![("force", &forces)],
-            attribute_groups: vec![(
-                "parameters/quench".to_owned(),
-                serde_json::to_value(parameters).expect("parameters serialise"),
-            )],
             ..Default::default()
         };
+        extras.group(crate::io::layout::QUENCH, parameters);
         write(
             &args.output,
             &glass,

@@ -62,6 +62,14 @@ pub struct Extras<'a> {
     pub matrices: Vec<(&'a str, &'a Csr)>,
 }
 
+impl Extras<'_> {
+    /// Adds the group of attributes at `path`, one per field of `record`.
+    pub fn group<R: serde::Serialize>(&mut self, path: &str, record: &R) {
+        self.attribute_groups
+            .push(super::layout::group(path, record));
+    }
+}
+
 /// The particle group's name in `/particles`.
 pub const PARTICLE_GROUP: &str = "all";
 
@@ -86,39 +94,48 @@ fn string(value: &str) -> VarLenUnicode {
         .expect("a string without NUL bytes is valid VarLenUnicode")
 }
 
+/// Where a scalar goes: an attribute of a location, or a dataset of a group.
+trait ScalarSink {
+    fn put<T: hdf5::H5Type>(&self, name: &str, value: &T) -> hdf5::Result<()>;
+}
+
+struct AttributesOf<'a>(&'a hdf5::Location);
+struct DatasetsOf<'a>(&'a hdf5::Group);
+
+impl ScalarSink for AttributesOf<'_> {
+    fn put<T: hdf5::H5Type>(&self, name: &str, value: &T) -> hdf5::Result<()> {
+        self.0.new_attr::<T>().create(name)?.write_scalar(value)
+    }
+}
+
+impl ScalarSink for DatasetsOf<'_> {
+    fn put<T: hdf5::H5Type>(&self, name: &str, value: &T) -> hdf5::Result<()> {
+        self.0.new_dataset::<T>().create(name)?.write_scalar(value)
+    }
+}
+
+/// Writes a JSON scalar as the HDF5 type it holds: f64, u64, i64, bool, or (with `text`) a string;
+/// nested values as JSON text when `text`. Nulls, and text without `text`, are left out.
+fn put_scalar(sink: &impl ScalarSink, name: &str, value: &Value, text: bool) -> hdf5::Result<()> {
+    match value {
+        Value::Number(n) if n.is_f64() => sink.put(name, &n.as_f64().unwrap()),
+        Value::Number(n) if n.is_u64() => sink.put(name, &n.as_u64().unwrap()),
+        Value::Number(n) => sink.put(name, &n.as_i64().unwrap()),
+        Value::Bool(b) => sink.put(name, b),
+        Value::Null => Ok(()),
+        _ if !text => Ok(()),
+        Value::String(s) => sink.put(name, &string(s)),
+        other => sink.put(name, &string(&other.to_string())),
+    }
+}
+
 /// Writes the members of a JSON object as attributes of `location` (nested values as JSON text).
 pub fn write_attributes(location: &hdf5::Location, values: &Value) -> hdf5::Result<()> {
     let Value::Object(map) = values else {
         return Ok(());
     };
     for (name, value) in map {
-        match value {
-            Value::Number(n) if n.is_f64() => location
-                .new_attr::<f64>()
-                .create(name.as_str())?
-                .write_scalar(&n.as_f64().unwrap())?,
-            Value::Number(n) if n.is_u64() => location
-                .new_attr::<u64>()
-                .create(name.as_str())?
-                .write_scalar(&n.as_u64().unwrap())?,
-            Value::Number(n) => location
-                .new_attr::<i64>()
-                .create(name.as_str())?
-                .write_scalar(&n.as_i64().unwrap())?,
-            Value::String(s) => location
-                .new_attr::<VarLenUnicode>()
-                .create(name.as_str())?
-                .write_scalar(&string(s))?,
-            Value::Bool(b) => location
-                .new_attr::<bool>()
-                .create(name.as_str())?
-                .write_scalar(b)?,
-            Value::Null => {}
-            other => location
-                .new_attr::<VarLenUnicode>()
-                .create(name.as_str())?
-                .write_scalar(&string(&other.to_string()))?,
-        }
+        put_scalar(&AttributesOf(location), name, value, true)?;
     }
     Ok(())
 }
@@ -262,25 +279,7 @@ pub fn write_extras(
 
     let group = base.create_group("observables")?;
     for (name, value) in &extras.observables {
-        match value {
-            Value::Number(v) if v.is_f64() => group
-                .new_dataset::<f64>()
-                .create(name.as_str())?
-                .write_scalar(&v.as_f64().unwrap())?,
-            Value::Number(v) if v.is_u64() => group
-                .new_dataset::<u64>()
-                .create(name.as_str())?
-                .write_scalar(&v.as_u64().unwrap())?,
-            Value::Number(v) => group
-                .new_dataset::<i64>()
-                .create(name.as_str())?
-                .write_scalar(&v.as_i64().unwrap())?,
-            Value::Bool(v) => group
-                .new_dataset::<bool>()
-                .create(name.as_str())?
-                .write_scalar(v)?,
-            _ => {}
-        }
+        put_scalar(&DatasetsOf(&group), name, value, false)?;
     }
     for (path, values) in &extras.attribute_groups {
         let group = group_at(base, path)?;
@@ -395,6 +394,46 @@ pub fn read_attribute_group(path: &Path, member: &str) -> Result<Option<Map<Stri
         .map_err(|e| fail(format!("cannot read the attributes of {member}: {e}")))
 }
 
+/// The `/checkpoint` group of a pinch checkpoint of `kind` (`equilibration`, `quench`): its `state`
+/// (JSON text of a `T`) and all its attributes.
+pub fn read_checkpoint_state<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    kind: &str,
+) -> Result<(T, Map<String, Value>)> {
+    let fail = |message: String| Error::Hdf5 {
+        path: path.display().to_string(),
+        message,
+    };
+    let attributes = read_attribute_group(path, "checkpoint")?.ok_or_else(|| {
+        fail(format!(
+            "no /checkpoint group: not a pinch {kind} checkpoint"
+        ))
+    })?;
+    let state = match attributes.get("state") {
+        Some(Value::String(text)) => serde_json::from_str(text).map_err(|e| {
+            fail(format!(
+                "/checkpoint state is not that of a {kind} checkpoint: {e}"
+            ))
+        })?,
+        _ => return Err(fail("/checkpoint has no state attribute".into())),
+    };
+    Ok((state, attributes))
+}
+
+/// Reads the record at its group of the pinch file `path` (`None` if absent); an error names the
+/// field that is missing or mistyped.
+pub fn read_record<R: super::layout::Group>(path: &Path) -> Result<Option<R>> {
+    let Some(attributes) = read_attribute_group(path, R::PATH)? else {
+        return Ok(None);
+    };
+    super::layout::from_attributes(attributes)
+        .map(Some)
+        .map_err(|e| Error::Damaged {
+            path: path.display().to_string(),
+            message: format!("/{}: {e}", R::PATH),
+        })
+}
+
 /// Reads a configuration file written by pinch (or any H5MD file with the same particle layout).
 pub fn read(path: &Path) -> Result<StoredConfiguration> {
     let name = path.display().to_string();
@@ -473,7 +512,7 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
             error,
         })?;
 
-    let model = match file.group("parameters/model") {
+    let model = match file.group(super::layout::MODEL) {
         Ok(g) => {
             let attributes = read_attributes(&g)
                 .map_err(|e| fail(format!("cannot read /parameters/model: {e}")))?;
@@ -487,7 +526,7 @@ pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> 
         }
         Err(_) => None,
     };
-    let provenance = match file.group("parameters/provenance") {
+    let provenance = match file.group(super::layout::PROVENANCE) {
         Ok(g) => Some(Value::Object(read_attributes(&g).map_err(|e| {
             fail(format!("cannot read /parameters/provenance: {e}"))
         })?)),

@@ -15,6 +15,7 @@ use super::equilibration::{Record, Schedule};
 use super::{Resumed, SamplerState, SwapParameters};
 use crate::error::{Error, Result};
 use crate::io::h5md::{self, Array, Extras};
+use crate::io::layout;
 use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
 
@@ -112,18 +113,9 @@ pub fn write(
     let mut arrays = record_arrays(record, run.schedule.lags(), &curve);
     let n = configuration.len();
     let mut attribute_groups = vec![
-        (
-            "observables/stationarity".to_owned(),
-            serde_json::to_value(&verdict).expect("verdict serialises"),
-        ),
-        (
-            "parameters/swap_monte_carlo".to_owned(),
-            serde_json::to_value(&run.parameters).expect("parameters serialise"),
-        ),
-        (
-            "parameters/equilibration".to_owned(),
-            serde_json::to_value(&run.schedule).expect("schedule serialises"),
-        ),
+        layout::group(layout::STATIONARITY, &verdict),
+        layout::group(layout::SWAP_MONTE_CARLO, &run.parameters),
+        layout::group(layout::EQUILIBRATION, &run.schedule),
     ];
     let origin_sweeps: Vec<u64>;
     let origins: Vec<f64>;
@@ -224,13 +216,7 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
     };
     let stored = h5md::read(path)?;
     let n = stored.configuration.len();
-    let state = h5md::read_attribute_group(path, "checkpoint")?
-        .ok_or_else(|| fail("no /checkpoint group: not a pinch equilibration checkpoint".into()))?;
-    let run: RunState = match state.get("state") {
-        Some(Value::String(text)) => serde_json::from_str(text)
-            .map_err(|e| fail(format!("/checkpoint state is unreadable: {e}")))?,
-        _ => return Err(fail("/checkpoint has no state attribute".into())),
-    };
+    let (run, state): (RunState, _) = h5md::read_checkpoint_state(path, "equilibration")?;
     run.parameters
         .validate()
         .map_err(|error| Error::Parameter {

@@ -133,18 +133,13 @@ pub fn write(
     let mut observables = Map::new();
     observables.insert("max_force".into(), state.progress.info.max_force.into());
     observables.insert("quench_converged".into(), false.into());
-    let extras = Extras {
+    let mut extras = Extras {
         observables,
         arrays,
-        attribute_groups: vec![
-            ("checkpoint".to_owned(), Value::Object(attributes)),
-            (
-                "parameters/quench".to_owned(),
-                serde_json::to_value(&state.parameters).expect("parameters serialise"),
-            ),
-        ],
+        attribute_groups: vec![("checkpoint".to_owned(), Value::Object(attributes))],
         ..Default::default()
     };
+    extras.group(crate::io::layout::QUENCH, &state.parameters);
     // The configuration proper, for viewers, in the box.
     let l = configuration.box_length;
     let wrapped = Configuration {
@@ -167,16 +162,7 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
     };
     let stored = h5md::read(path)?;
     let n = stored.configuration.len();
-    let attributes = h5md::read_attribute_group(path, "checkpoint")?
-        .ok_or_else(|| fail("no /checkpoint group: not a pinch quench checkpoint".into()))?;
-    let state: QuenchState = match attributes.get("state") {
-        Some(Value::String(text)) => serde_json::from_str(text).map_err(|e| {
-            fail(format!(
-                "/checkpoint state is not that of a quench checkpoint: {e}"
-            ))
-        })?,
-        _ => return Err(fail("/checkpoint has no state attribute".into())),
-    };
+    let (state, _): (QuenchState, _) = h5md::read_checkpoint_state(path, "quench")?;
     state
         .parameters
         .validate()

@@ -14,9 +14,6 @@ use crate::error::Result;
 /// The shear planes (a, b): x_a → x_a + γ x_b. In the order xy, xz, yz.
 pub const SHEAR_PLANES: [(usize, usize); 3] = [(0, 1), (0, 2), (1, 2)];
 
-/// Names of the shear planes, in the order of [`SHEAR_PLANES`].
-pub const SHEAR_PLANE_NAMES: [&str; 3] = ["xy", "xz", "yz"];
-
 /// The athermal elastic constants of one inherent state (raw units ε/λ_min³).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ElasticConstants {
