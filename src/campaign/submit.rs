@@ -184,6 +184,15 @@ pub fn plan(
     sizes: &[usize],
     options: &SubmitOptions,
 ) -> Result<Vec<Job>> {
+    let warning = checked_warning_seconds(options)?;
+    Ok(sizes
+        .iter()
+        .filter_map(|&n| job_for_size(campaign, description, n, options, warning))
+        .collect())
+}
+
+/// Checks the options; returns how long before the time limit the job is warned [s].
+fn checked_warning_seconds(options: &SubmitOptions) -> Result<u64> {
     let limit = time_limit_seconds(&options.time)?;
     let warning = options
         .warning_seconds
@@ -209,105 +218,110 @@ pub fn plan(
             "--ranks-per-worker and --max-concurrent must be at least 1".into(),
         ));
     }
-    let mut jobs = Vec::new();
-    for &n in sizes {
-        let of_size: Vec<_> = campaign
-            .chains()
-            .into_iter()
-            .filter(|c| c.point.n_particles == n)
-            .collect();
-        let chains = of_size.len();
-        if chains == 0 {
-            // Every point of this size is left out by the allocation.
-            continue;
-        }
-        let samples: usize = of_size.iter().map(|c| c.samples).sum();
-        // Tasks are sized in whole chains of the size's mean length.
-        let per_chain = samples.div_ceil(chains.max(1)).max(1);
-        let chains_per_task = options.samples_per_task.div_ceil(per_chain).max(1);
-        // Every worker of a task gets at least one chain.
-        let tasks = chains
-            .div_ceil(chains_per_task.max(options.workers_per_task))
-            .clamp(1, options.max_array_size);
-        let ranks_per_worker = options
-            .ranks_per_worker
-            .unwrap_or_else(|| n.div_ceil(options.particles_per_rank).max(1));
-        let ranks_per_task = ranks_per_worker * options.workers_per_task;
-        let memory_per_cpu_mib = match options.memory_per_rank_mib {
-            Some(m) => m,
-            None => {
-                let per_rank =
-                    estimated_memory(n, ranks_per_worker) as f64 / ranks_per_worker as f64;
-                // A margin of a quarter, in steps of 256 MiB.
-                (per_rank * 1.25 / (256.0 * 1048576.0)).ceil() as u64 * 256
-            }
-        }
-        .div_ceil(options.cpus_per_rank as u64);
-        let label = format!("n{n}");
-        let script = options
-            .directory
-            .join("slurm")
-            .join(format!("{label}.sbatch"));
-        let logs = options.directory.join("slurm").join("logs");
-        let mut array = format!("0-{}", tasks - 1);
-        if let Some(k) = options.max_concurrent {
-            write!(array, "%{k}").unwrap();
-        }
-        let sbatch = vec![
-            (
-                "job-name".to_owned(),
-                format!("pinch-{}-{label}", campaign.name),
-            ),
-            ("array".to_owned(), array),
-            ("ntasks".to_owned(), ranks_per_task.to_string()),
-            (
-                "cpus-per-task".to_owned(),
-                options.cpus_per_rank.to_string(),
-            ),
-            ("mem-per-cpu".to_owned(), format!("{memory_per_cpu_mib}M")),
-            ("time".to_owned(), options.time.clone()),
-            ("signal".to_owned(), format!("B:USR1@{warning}")),
-            (
-                "output".to_owned(),
-                logs.join(format!("{label}-%A_%a.out"))
-                    .display()
-                    .to_string(),
-            ),
-        ];
-        let settings = vec![
-            ("CAMPAIGN", description.display().to_string()),
-            ("DIR", options.directory.display().to_string()),
-            ("SIZE", n.to_string()),
-            ("SHARES", tasks.to_string()),
-            ("RANKS_PER_WORKER", ranks_per_worker.to_string()),
-            ("PINCH", options.executable.display().to_string()),
-            ("LAUNCHER", options.launcher.clone()),
-            ("PETSC_OPTIONS", options.petsc_options.join(" ")),
-            ("MAX_RESUBMISSIONS", options.max_resubmissions.to_string()),
-            ("SCRIPT", script.display().to_string()),
-        ];
-        let mut text = render(&sbatch, &options.sbatch_options, &settings);
-        text = text.replacen(
-            "#!/bin/bash\n",
-            &format!(
-                "#!/bin/bash\n# Written by `pinch campaign submit` for campaign {} at N = {n}: {} samples \
-                 in {tasks} array tasks.\n",
-                campaign.name, samples
-            ),
-            1,
-        );
-        jobs.push(Job {
-            n_particles: n,
-            samples,
-            tasks,
-            ranks_per_worker,
-            ranks_per_task,
-            memory_per_cpu_mib,
-            script,
-            text,
-        });
+    Ok(warning)
+}
+
+/// The job array of the chains of size `n`; `None` if the allocation leaves out every point of it.
+fn job_for_size(
+    campaign: &Campaign,
+    description: &Path,
+    n: usize,
+    options: &SubmitOptions,
+    warning: u64,
+) -> Option<Job> {
+    let of_size: Vec<_> = campaign
+        .chains()
+        .into_iter()
+        .filter(|c| c.point.n_particles == n)
+        .collect();
+    let chains = of_size.len();
+    if chains == 0 {
+        return None;
     }
-    Ok(jobs)
+    let samples: usize = of_size.iter().map(|c| c.samples).sum();
+    // Tasks are sized in whole chains of the size's mean length.
+    let per_chain = samples.div_ceil(chains.max(1)).max(1);
+    let chains_per_task = options.samples_per_task.div_ceil(per_chain).max(1);
+    // Every worker of a task gets at least one chain.
+    let tasks = chains
+        .div_ceil(chains_per_task.max(options.workers_per_task))
+        .clamp(1, options.max_array_size);
+    let ranks_per_worker = options
+        .ranks_per_worker
+        .unwrap_or_else(|| n.div_ceil(options.particles_per_rank).max(1));
+    let ranks_per_task = ranks_per_worker * options.workers_per_task;
+    let memory_per_cpu_mib = match options.memory_per_rank_mib {
+        Some(m) => m,
+        None => {
+            let per_rank = estimated_memory(n, ranks_per_worker) as f64 / ranks_per_worker as f64;
+            // A margin of a quarter, in steps of 256 MiB.
+            (per_rank * 1.25 / (256.0 * 1048576.0)).ceil() as u64 * 256
+        }
+    }
+    .div_ceil(options.cpus_per_rank as u64);
+    let label = format!("n{n}");
+    let script = options
+        .directory
+        .join("slurm")
+        .join(format!("{label}.sbatch"));
+    let logs = options.directory.join("slurm").join("logs");
+    let mut array = format!("0-{}", tasks - 1);
+    if let Some(k) = options.max_concurrent {
+        write!(array, "%{k}").unwrap();
+    }
+    let sbatch = vec![
+        (
+            "job-name".to_owned(),
+            format!("pinch-{}-{label}", campaign.name),
+        ),
+        ("array".to_owned(), array),
+        ("ntasks".to_owned(), ranks_per_task.to_string()),
+        (
+            "cpus-per-task".to_owned(),
+            options.cpus_per_rank.to_string(),
+        ),
+        ("mem-per-cpu".to_owned(), format!("{memory_per_cpu_mib}M")),
+        ("time".to_owned(), options.time.clone()),
+        ("signal".to_owned(), format!("B:USR1@{warning}")),
+        (
+            "output".to_owned(),
+            logs.join(format!("{label}-%A_%a.out"))
+                .display()
+                .to_string(),
+        ),
+    ];
+    let settings = vec![
+        ("CAMPAIGN", description.display().to_string()),
+        ("DIR", options.directory.display().to_string()),
+        ("SIZE", n.to_string()),
+        ("SHARES", tasks.to_string()),
+        ("RANKS_PER_WORKER", ranks_per_worker.to_string()),
+        ("PINCH", options.executable.display().to_string()),
+        ("LAUNCHER", options.launcher.clone()),
+        ("PETSC_OPTIONS", options.petsc_options.join(" ")),
+        ("MAX_RESUBMISSIONS", options.max_resubmissions.to_string()),
+        ("SCRIPT", script.display().to_string()),
+    ];
+    let mut text = render(&sbatch, &options.sbatch_options, &settings);
+    text = text.replacen(
+        "#!/bin/bash\n",
+        &format!(
+            "#!/bin/bash\n# Written by `pinch campaign submit` for campaign {} at N = {n}: {} samples \
+             in {tasks} array tasks.\n",
+            campaign.name, samples
+        ),
+        1,
+    );
+    Some(Job {
+        n_particles: n,
+        samples,
+        tasks,
+        ranks_per_worker,
+        ranks_per_task,
+        memory_per_cpu_mib,
+        script,
+        text,
+    })
 }
 
 #[cfg(test)]

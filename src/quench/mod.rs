@@ -233,113 +233,166 @@ pub fn quench_supervised(
         )
     });
     loop {
-        if let Some(mut state) = progress.fire.take() {
-            let remaining = parameters
-                .max_fire_steps
-                .saturating_sub(progress.info.fire_steps);
-            let start = std::time::Instant::now();
-            let threshold = progress.threshold;
-            let mut poll =
-                |engine: &Engine, state: &FireState, velocities: &[[f64; 3]], max_force| {
-                    let action = supervisor.poll(engine)?;
-                    if action != Poll::Continue {
-                        let mut snapshot = QuenchProgress {
-                            info: progress.info.clone(),
-                            threshold,
-                            fire: Some(state.clone()),
-                        };
-                        snapshot.info.fire_seconds += start.elapsed().as_secs_f64();
-                        snapshot.info.max_force = max_force;
-                        supervisor.save(engine, &snapshot, velocities)?;
-                    }
-                    Ok(action == Poll::Stop)
-                };
-            let fire = fire(
+        let next = if progress.fire.is_some() {
+            fire_phase(
                 engine,
                 parameters,
-                threshold,
-                remaining,
-                &mut state,
+                &mut progress,
                 &mut velocities,
-                &mut poll,
-            )?;
-            progress.info.fire_seconds += start.elapsed().as_secs_f64();
-            if fire.interrupted {
-                progress.info.max_force = fire.max_force;
-                progress.fire = Some(state);
-                return Ok(Outcome::Interrupted(progress));
-            }
-            let info = &mut progress.info;
-            info.fire_steps += fire.steps;
-            info.max_force = fire.max_force;
-            if fire.max_force < parameters.force_tolerance {
-                info.converged = true;
-                break;
-            }
-            if !fire.reached {
-                info.failure = Some(format!(
-                    "FIRE did not bring the largest force below {threshold:e} within {} steps (it is {:e})",
-                    parameters.max_fire_steps, fire.max_force
-                ));
-                break;
-            }
-        }
-        let remaining = parameters
-            .max_newton_steps
-            .saturating_sub(progress.info.newton_steps);
-        let start = std::time::Instant::now();
-        let mut poll = |engine: &Engine, newton: &NewtonInfo| {
-            let action = supervisor.poll(engine)?;
-            if action != Poll::Continue {
-                let mut snapshot = progress.clone();
-                snapshot.info.newton_steps += newton.steps;
-                snapshot.info.linear_iterations += newton.linear_iterations;
-                snapshot.info.max_force = newton.max_force;
-                snapshot.info.newton_seconds += start.elapsed().as_secs_f64();
-                supervisor.save(engine, &snapshot, &[])?;
-            }
-            Ok(action == Poll::Stop)
+                supervisor,
+            )?
+        } else {
+            newton_phase(
+                session,
+                engine,
+                parameters,
+                &mut progress,
+                &mut velocities,
+                supervisor,
+            )?
         };
-        let newton = newton(
-            session,
-            engine,
-            parameters.force_tolerance,
-            remaining,
-            &mut poll,
-        )?;
-        let info = &mut progress.info;
-        info.newton_seconds += start.elapsed().as_secs_f64();
-        info.newton_steps += newton.steps;
-        info.linear_iterations += newton.linear_iterations;
-        info.max_force = newton.max_force;
-        if newton.interrupted {
-            return Ok(Outcome::Interrupted(progress));
+        match next {
+            Next::Continue => {}
+            Next::Finished => break,
+            Next::Interrupted => return Ok(Outcome::Interrupted(progress)),
         }
-        if newton.converged {
-            info.converged = true;
-            break;
-        }
-        if info.newton_steps >= parameters.max_newton_steps {
-            info.failure = Some(format!(
-                "{} Newton steps did not reach the force tolerance {:e} (largest force {:e}; {})",
-                info.newton_steps, parameters.force_tolerance, newton.max_force, newton.stop_reason
-            ));
-            break;
-        }
-        // Newton stalled: relax further with FIRE first.
-        let threshold = (progress.threshold / 10.0).max(parameters.force_tolerance);
-        log::info!(
-            "Newton stopped ({}) at largest force {:e}; back to FIRE down to {threshold:e}",
-            newton.stop_reason,
-            newton.max_force,
-        );
-        progress.threshold = threshold;
-        progress.fire = Some(FireState::start(parameters));
-        velocities = vec![[0.0; 3]; engine.n_local()];
     }
     let mut info = progress.info;
     info.energy_per_particle = engine.evaluate().energy / engine.n_global() as f64;
     Ok(Outcome::Finished(info))
+}
+
+/// What is left after a phase of the quench.
+enum Next {
+    /// The next phase (Newton after FIRE; FIRE again after a stalled Newton).
+    Continue,
+    /// Converged, or failed with the reason in the record.
+    Finished,
+    /// Stopped by the supervisor, with its checkpoint written.
+    Interrupted,
+}
+
+/// FIRE from `progress.fire` down to the current threshold.
+fn fire_phase(
+    engine: &mut Engine,
+    parameters: &QuenchParameters,
+    progress: &mut QuenchProgress,
+    velocities: &mut Vec<[f64; 3]>,
+    supervisor: &mut dyn Supervisor,
+) -> Result<Next> {
+    let Some(mut state) = progress.fire.take() else {
+        return Ok(Next::Continue);
+    };
+    let remaining = parameters
+        .max_fire_steps
+        .saturating_sub(progress.info.fire_steps);
+    let start = std::time::Instant::now();
+    let threshold = progress.threshold;
+    let info_so_far = &progress.info;
+    let mut poll = |engine: &Engine, state: &FireState, velocities: &[[f64; 3]], max_force| {
+        let action = supervisor.poll(engine)?;
+        if action != Poll::Continue {
+            let mut snapshot = QuenchProgress {
+                info: info_so_far.clone(),
+                threshold,
+                fire: Some(state.clone()),
+            };
+            snapshot.info.fire_seconds += start.elapsed().as_secs_f64();
+            snapshot.info.max_force = max_force;
+            supervisor.save(engine, &snapshot, velocities)?;
+        }
+        Ok(action == Poll::Stop)
+    };
+    let fire = fire(
+        engine, parameters, threshold, remaining, &mut state, velocities, &mut poll,
+    )?;
+    progress.info.fire_seconds += start.elapsed().as_secs_f64();
+    if fire.interrupted {
+        progress.info.max_force = fire.max_force;
+        progress.fire = Some(state);
+        return Ok(Next::Interrupted);
+    }
+    let info = &mut progress.info;
+    info.fire_steps += fire.steps;
+    info.max_force = fire.max_force;
+    if fire.max_force < parameters.force_tolerance {
+        info.converged = true;
+        return Ok(Next::Finished);
+    }
+    if !fire.reached {
+        info.failure = Some(format!(
+            "FIRE did not bring the largest force below {threshold:e} within {} steps (it is {:e})",
+            parameters.max_fire_steps, fire.max_force
+        ));
+        return Ok(Next::Finished);
+    }
+    Ok(Next::Continue)
+}
+
+/// Newton steps down to the force tolerance; a stalled Newton hands back to FIRE with a lower
+/// threshold and the velocities at rest.
+fn newton_phase(
+    session: &pinch_petsc::Session,
+    engine: &mut Engine,
+    parameters: &QuenchParameters,
+    progress: &mut QuenchProgress,
+    velocities: &mut Vec<[f64; 3]>,
+    supervisor: &mut dyn Supervisor,
+) -> Result<Next> {
+    let remaining = parameters
+        .max_newton_steps
+        .saturating_sub(progress.info.newton_steps);
+    let start = std::time::Instant::now();
+    let so_far = &*progress;
+    let mut poll = |engine: &Engine, newton: &NewtonInfo| {
+        let action = supervisor.poll(engine)?;
+        if action != Poll::Continue {
+            let mut snapshot = so_far.clone();
+            snapshot.info.newton_steps += newton.steps;
+            snapshot.info.linear_iterations += newton.linear_iterations;
+            snapshot.info.max_force = newton.max_force;
+            snapshot.info.newton_seconds += start.elapsed().as_secs_f64();
+            supervisor.save(engine, &snapshot, &[])?;
+        }
+        Ok(action == Poll::Stop)
+    };
+    let newton = newton(
+        session,
+        engine,
+        parameters.force_tolerance,
+        remaining,
+        &mut poll,
+    )?;
+    let info = &mut progress.info;
+    info.newton_seconds += start.elapsed().as_secs_f64();
+    info.newton_steps += newton.steps;
+    info.linear_iterations += newton.linear_iterations;
+    info.max_force = newton.max_force;
+    if newton.interrupted {
+        return Ok(Next::Interrupted);
+    }
+    if newton.converged {
+        info.converged = true;
+        return Ok(Next::Finished);
+    }
+    if info.newton_steps >= parameters.max_newton_steps {
+        info.failure = Some(format!(
+            "{} Newton steps did not reach the force tolerance {:e} (largest force {:e}; {})",
+            info.newton_steps, parameters.force_tolerance, newton.max_force, newton.stop_reason
+        ));
+        return Ok(Next::Finished);
+    }
+    // Newton stalled: relax further with FIRE first.
+    let threshold = (progress.threshold / 10.0).max(parameters.force_tolerance);
+    log::info!(
+        "Newton stopped ({}) at largest force {:e}; back to FIRE down to {threshold:e}",
+        newton.stop_reason,
+        newton.max_force,
+    );
+    progress.threshold = threshold;
+    progress.fire = Some(FireState::start(parameters));
+    *velocities = vec![[0.0; 3]; engine.n_local()];
+    Ok(Next::Continue)
 }
 
 #[cfg(test)]
