@@ -361,6 +361,23 @@ pub fn read_array_u64(path: &Path, member: &str) -> Result<Option<(Vec<u64>, Vec
 }
 
 fn read_array<T: hdf5::H5Type>(path: &Path, member: &str) -> Result<Option<(Vec<T>, Vec<usize>)>> {
+    reading(path, |file, fail| {
+        let Ok(dataset) = file.dataset(member) else {
+            return Ok(None);
+        };
+        let values = dataset
+            .read_raw::<T>()
+            .map_err(|e| fail(format!("cannot read {member}: {e}")))?;
+        Ok(Some((values, dataset.shape())))
+    })
+}
+
+/// Opens the pinch file `path` under a read deadline and reads it with `read`, whose failures name the
+/// file through the `fail` it is given.
+fn reading<T>(
+    path: &Path,
+    read: impl FnOnce(&hdf5::File, &dyn Fn(String) -> Error) -> Result<T>,
+) -> Result<T> {
     let fail = |message: String| Error::Hdf5 {
         path: path.display().to_string(),
         message,
@@ -368,30 +385,19 @@ fn read_array<T: hdf5::H5Type>(path: &Path, member: &str) -> Result<Option<(Vec<
     let _deadline = super::deadline::ReadDeadline::start(path);
     let file =
         hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
-    let Ok(dataset) = file.dataset(member) else {
-        return Ok(None);
-    };
-    let values = dataset
-        .read_raw::<T>()
-        .map_err(|e| fail(format!("cannot read {member}: {e}")))?;
-    Ok(Some((values, dataset.shape())))
+    read(&file, &fail)
 }
 
 /// Reads the attributes of the group at `member` of the pinch file `path` (`None` if absent).
 pub fn read_attribute_group(path: &Path, member: &str) -> Result<Option<Map<String, Value>>> {
-    let fail = |message: String| Error::Hdf5 {
-        path: path.display().to_string(),
-        message,
-    };
-    let _deadline = super::deadline::ReadDeadline::start(path);
-    let file =
-        hdf5::File::open(path).map_err(|e| fail(format!("not a readable HDF5 file ({e})")))?;
-    let Ok(group) = file.group(member) else {
-        return Ok(None);
-    };
-    read_attributes(&group)
-        .map(Some)
-        .map_err(|e| fail(format!("cannot read the attributes of {member}: {e}")))
+    reading(path, |file, fail| {
+        let Ok(group) = file.group(member) else {
+            return Ok(None);
+        };
+        read_attributes(&group)
+            .map(Some)
+            .map_err(|e| fail(format!("cannot read the attributes of {member}: {e}")))
+    })
 }
 
 /// The `/checkpoint` group of a pinch checkpoint of `kind` (`equilibration`, `quench`): its `state`
@@ -436,13 +442,7 @@ pub fn read_record<R: super::layout::Group>(path: &Path) -> Result<Option<R>> {
 
 /// Reads a configuration file written by pinch (or any H5MD file with the same particle layout).
 pub fn read(path: &Path) -> Result<StoredConfiguration> {
-    let name = path.display().to_string();
-    let _deadline = super::deadline::ReadDeadline::start(path);
-    let file = hdf5::File::open(path).map_err(|e| Error::Hdf5 {
-        path: name.clone(),
-        message: format!("not a readable HDF5 file ({e})"),
-    })?;
-    read_from(&file, &name)
+    reading(path, |file, _| read_from(file, &path.display().to_string()))
 }
 
 /// Reads what [`write_contents`] wrote below `base`; `name` names it in errors (file and group).
