@@ -32,7 +32,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let mut engine = build_engine(&session, &loaded, &args.engine)?;
     let evaluation = engine.evaluate();
-    let max_force = engine.max(evaluation.forces.iter().flatten().map(|f| f.abs()));
+    let max_force = engine.max_force(&evaluation.forces);
     let pressure = evaluation.pressure(loaded.configuration.volume());
     let forces = engine.gather(&evaluation.forces);
     if let Some(forces) = forces {

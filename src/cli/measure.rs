@@ -15,7 +15,7 @@ use crate::io::h5md::write;
 use crate::modes::ModesRequest;
 use crate::provenance::Provenance;
 use crate::response::dipoles::DipoleRequest;
-use crate::sample::{SampleRecord, Stages, measure};
+use crate::sample::{Measurements, SampleRecord, Stages, measure};
 
 /// Exit code when the state is not a minimum (a negative eigenvalue beyond round-off).
 pub const UNSTABLE: i32 = 5;
@@ -27,7 +27,7 @@ pub const INHERENT_STATE_FORCE: f64 = 1e-6;
 #[derive(Debug, Args)]
 pub struct ModesOptions {
     /// Number of lowest nonzero modes.
-    #[arg(long = "modes", default_value_t = 50, value_name = "K")]
+    #[arg(long = "modes", default_value_t = Measurements::default().modes, value_name = "K")]
     pub mode_count: usize,
     /// Also every mode below this frequency [sqrt(epsilon/m)/lambda_min]: the number of modes is
     /// doubled until one above it is found.
@@ -55,7 +55,7 @@ pub struct DipoleOptions {
     /// Number of random interacting pairs probed.
     #[arg(
         long = "dipoles",
-        default_value_t = 200,
+        default_value_t = Measurements::default().dipoles,
         value_name = "M",
         conflicts_with = "all_dipoles"
     )]
@@ -67,7 +67,7 @@ pub struct DipoleOptions {
     #[arg(long, default_value_t = 1, value_name = "SEED")]
     pub dipole_seed: u64,
     /// Right-hand sides solved at once.
-    #[arg(long, default_value_t = 64, value_name = "B")]
+    #[arg(long, default_value_t = Measurements::default().dipole_batch, value_name = "B")]
     pub batch: usize,
 }
 
@@ -86,7 +86,7 @@ impl DipoleOptions {
 #[derive(Debug, Args)]
 pub struct MeasureOptions {
     /// Width of the radial bins of the response and mode profiles [lambda_min].
-    #[arg(long, default_value_t = 0.25, value_name = "WIDTH")]
+    #[arg(long, default_value_t = Measurements::default().profile_bin_width, value_name = "WIDTH")]
     pub profile_bin_width: f64,
     #[command(flatten)]
     pub model: ModelArgs,
@@ -169,12 +169,7 @@ fn run_on_inherent_state(
     let session = Session::initialize("pinch", &common.petsc.petsc_options)?;
     let mut engine = build_engine(&session, &loaded, &common.engine)?;
     let evaluation = engine.evaluate();
-    let max_force = engine.max(
-        evaluation
-            .forces
-            .iter()
-            .flat_map(|f| f.iter().map(|v| v.abs())),
-    );
+    let max_force = engine.max_force(&evaluation.forces);
     if max_force > INHERENT_STATE_FORCE {
         return Err(Error::Usage(format!(
             "{}: not an inherent state: its largest force component is {max_force:e} (above {INHERENT_STATE_FORCE:e}); quench it first with `pinch quench`",

@@ -75,7 +75,7 @@ pub fn fire(
         // Particles migrate between ranks at list rebuilds: their velocities go with them.
         engine.forces_carrying(&mut forces, &mut [&mut *velocities]);
         displacements.resize(engine.n_local(), [0.0; 3]);
-        let max_force = engine.max(forces.iter().flatten().map(|f| f.abs()));
+        let max_force = engine.max_force(&forces);
         let finished = max_force < threshold || state.steps >= max_steps;
         if finished || supervisor(engine, state, velocities, max_force)? {
             return Ok(FireInfo {

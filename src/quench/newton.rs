@@ -69,13 +69,11 @@ pub fn newton(
                 .map(|f| [f[0] * f[0] + f[1] * f[1] + f[2] * f[2]]),
         )[0]
     };
-    let max_force =
-        |engine: &Engine, forces: &[[f64; 3]]| engine.max(forces.iter().flatten().map(|f| f.abs()));
     let mut info = NewtonInfo {
         converged: false,
         steps: 0,
         linear_iterations: 0,
-        max_force: max_force(engine, &forces),
+        max_force: engine.max_force(&forces),
         stop_reason: String::new(),
         interrupted: false,
     };
@@ -144,11 +142,11 @@ pub fn newton(
         }
         if !accepted {
             engine.forces(&mut forces);
-            info.max_force = max_force(engine, &forces);
+            info.max_force = engine.max_force(&forces);
             info.stop_reason = "no fraction of the Newton step lowers the forces".into();
             return Ok(info);
         }
-        info.max_force = max_force(engine, &forces);
+        info.max_force = engine.max_force(&forces);
         log::debug!(
             "Newton step {}: largest force {:e} (fraction {fraction})",
             info.steps,

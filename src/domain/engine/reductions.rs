@@ -33,6 +33,11 @@ impl Engine<'_> {
         )
     }
 
+    /// The largest force component max_i,α |F_iα| over all ranks, of the local `forces`.
+    pub fn max_force(&self, forces: &[[f64; 3]]) -> f64 {
+        self.max(forces.iter().flatten().map(|f| f.abs()))
+    }
+
     /// The number of particles on all ranks and the exact sum of their sizes: conserved quantities.
     pub fn census(&self) -> (u64, f64) {
         (
