@@ -55,6 +55,13 @@ impl Cluster {
             .expect("pinch runs")
     }
 
+    /// `pinch ARGS` that must succeed, echoed with its output; returns the output.
+    fn pinch_echoed(&self, directory: &Path, args: &[&str]) -> String {
+        let output = success(&self.pinch(directory, args));
+        eprintln!("$ pinch {}\n{}", args.join(" "), output.trim());
+        output
+    }
+
     /// A Slurm command (`squeue`, `scontrol`, …) on this cluster.
     fn slurm(&self, program: &str, args: &[&str]) -> Output {
         Command::new(program)
@@ -215,8 +222,7 @@ fn a_campaign_runs_as_a_job_array_of_two_rank_tasks() {
     );
     assert!(!directory.path().join("ensemble").exists());
 
-    let output = success(&cluster.pinch(directory.path(), &submit));
-    eprintln!("$ pinch {}\n{}", submit.join(" "), output.trim());
+    let output = cluster.pinch_echoed(directory.path(), &submit);
     assert!(output.contains("2 tasks x 2 ranks"), "{output}");
     // Submitting again while the array is queued is refused.
     let again = cluster.pinch(directory.path(), &submit);
@@ -280,8 +286,7 @@ fn a_job_whose_step_never_started_fails_and_says_so() {
         "10",
         "--sbatch=--hold",
     ];
-    let output = success(&cluster.pinch(directory.path(), &submit));
-    eprintln!("$ pinch {}\n{}", submit.join(" "), output.trim());
+    cluster.pinch_echoed(directory.path(), &submit);
     let queue = cluster.slurm("squeue", &["--noheader", "--format", "%A"]);
     let queue = String::from_utf8_lossy(&queue.stdout).into_owned();
     let job: u64 = queue
@@ -359,8 +364,7 @@ fn a_job_past_its_time_limit_checkpoints_resubmits_itself_and_finishes_identical
         "--warning-seconds",
         "55",
     ];
-    let output = success(&cluster.pinch(directory.path(), &submit));
-    eprintln!("$ pinch {}\n{}", submit.join(" "), output.trim());
+    cluster.pinch_echoed(directory.path(), &submit);
     let campaign = directory.path().join("long");
     let logs_directory = campaign.join("slurm/logs");
     cluster.wait_until_idle(Duration::from_secs(600), &logs_directory);
