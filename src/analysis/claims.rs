@@ -63,8 +63,23 @@ pub fn table(summary: &Summary) -> String {
     let t_on = onset.map_or(f64::NAN, |o| o.value);
     let _ = writeln!(
         out,
-        "N = {n}; errors are one standard error from a bootstrap over blocks of a chain's samples.\n"
+        "N = {n}; errors are one standard error from a bootstrap over blocks of a chain's samples."
     );
+    let one_chain: Vec<String> = series
+        .points()
+        .iter()
+        .filter(|p| p.chains < 2)
+        .map(|p| p.parent_temperature.to_string())
+        .collect();
+    if !one_chain.is_empty() {
+        let _ = writeln!(
+            out,
+            "At T_p = {} the samples come from one chain: their errors see only the spread within \
+             it (a few blocks), not from chain to chain, and may be too small.",
+            one_chain.join(", ")
+        );
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out, "| quantity | this campaign | paper |\n|---|---|---|");
     let source = match summary.onset_source.as_str() {
         "shear_modulus" => "plateau of G",
@@ -198,7 +213,8 @@ pub fn table(summary: &Summary) -> String {
 fn per_point(out: &mut String, points: &[&PointSummary], ratios: Option<&Boltzmann>, t_on: f64) {
     let _ = writeln!(
         out,
-        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau (mean ω) | G | ω_g (mean ω) | modes per sample < 0.6·2πc_s/L |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "\n## Per point\n\n| T_p | T_p/T_onset | samples | chains | blocks | ω_u/(2πc_s/L) | modes < ω_u | free exponent | A_g | 𝒩/𝒩_plateau (mean ω) | G | ω_g (mean ω) | modes per sample < {}·2πc_s/L |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        super::point::SOFT_MODE_CUTS[1]
     );
     for p in points {
         let window = p.window.upper.map_or("unresolved".into(), |u| {

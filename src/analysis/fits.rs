@@ -137,10 +137,11 @@ pub struct OnsetFit {
     pub residual: f64,
 }
 
-/// Fits [`OnsetFit`] to (T, y ± σ); `None` with fewer than three temperatures.
+/// Fits [`OnsetFit`] to (T, y ± σ); `None` with fewer than four temperatures (three parameters and
+/// one degree of freedom).
 pub fn fit_onset(temperatures: &[f64], values: &[f64], errors: &[f64]) -> Option<OnsetFit> {
     let n = temperatures.len();
-    if n < 3 {
+    if n < 4 {
         return None;
     }
     let w: Vec<f64> = errors

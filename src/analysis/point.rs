@@ -273,11 +273,10 @@ impl Ensemble<'_> {
         );
         let a_g = match self.window {
             Some(upper) => {
-                let below = chosen
+                let below: usize = chosen
                     .iter()
-                    .flat_map(|&k| self.samples[k].frequencies.iter())
-                    .filter(|&&w| w > 0.0 && w < upper)
-                    .count();
+                    .map(|&k| modes_below(&self.samples[k].frequencies, upper))
+                    .sum();
                 let dof = (3 * self.n * chosen.len()) as f64;
                 5.0 * below as f64 / (dof * upper.powi(5))
             }
@@ -302,10 +301,7 @@ impl Ensemble<'_> {
             soft_modes: self.soft_mode_cuts.map(|cut| {
                 chosen
                     .iter()
-                    .map(|&k| {
-                        let w = &self.samples[k].frequencies;
-                        w.iter().filter(|&&w| w > 0.0 && w < cut).count() as f64
-                    })
+                    .map(|&k| modes_below(&self.samples[k].frequencies, cut) as f64)
                     .sum::<f64>()
                     / chosen.len() as f64
             }),
@@ -328,7 +324,8 @@ pub fn summarise_point(
     let density = n as f64 / volume;
     let a0 = (volume / n as f64).cbrt();
 
-    let (spectrum, window) = spectrum_and_window(samples, n, options);
+    let complete_below = modes_complete_below(samples);
+    let (spectrum, window) = spectrum_and_window(samples, n, complete_below, options);
     let cap = window.cap;
     // 2π c_s/L of the full data: the lowest transverse phonon frequency, the unit of the soft-mode cuts.
     let shear = mean(samples.iter().map(|s| s.shear_modulus));
@@ -407,7 +404,7 @@ pub fn summarise_point(
         sound_speed,
         phonon_frequency,
         omega_min: value(&|e| e.omega_min),
-        modes_complete_below: modes_complete_below(samples),
+        modes_complete_below: complete_below,
         omega_g,
         dipoles: ensemble.dipole_omegas.iter().map(Vec::len).sum(),
         a_g: a_g.map(|a| Value {
@@ -427,12 +424,30 @@ pub fn summarise_point(
         xi_qlm,
         xi_qlm_participation: Value::mean_of(&qlm_lengths),
         qlms: qlm_lengths.len(),
-        soft_modes: [0, 1, 2].map(|k| value(&|e| e.soft_modes[k])),
+        // A count needs every sample's modes complete up to its cut.
+        soft_modes: [0, 1, 2].map(|k| {
+            if ensemble.soft_mode_cuts[k] <= complete_below {
+                value(&|e| e.soft_modes[k])
+            } else {
+                Value {
+                    value: f64::NAN,
+                    error: f64::NAN,
+                }
+            }
+        }),
         replicas,
         cdf: fits::cumulative_dos(&spectrum.frequencies, 3 * n, samples.len()),
         dipole_profile,
         qlm_profile,
     })
+}
+
+/// The modes of one sample in 0 < ω < `upper` (unstable and zero modes left out).
+fn modes_below(frequencies: &[f64], upper: f64) -> usize {
+    frequencies
+        .iter()
+        .filter(|&&w| w > 0.0 && w < upper)
+        .count()
 }
 
 /// The highest frequency below which every sample's computed modes are complete.
@@ -447,6 +462,7 @@ fn modes_complete_below(samples: &[SampleData]) -> f64 {
 fn spectrum_and_window(
     samples: &[SampleData],
     n: usize,
+    modes_complete_below: f64,
     options: &AnalysisOptions,
 ) -> (Spectrum, Window) {
     let spectrum = Spectrum::new(
@@ -462,7 +478,6 @@ fn spectrum_and_window(
         n,
         samples.len(),
     );
-    let modes_complete_below = modes_complete_below(samples);
     let edge = spectrum.phonon_band_edge(options.window.extended_participation);
     let (cap, source) = match edge {
         Some(edge) if edge <= modes_complete_below => (edge, "the phonon band edge"),

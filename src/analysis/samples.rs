@@ -143,12 +143,14 @@ fn record<R: Group>(group: &hdf5::Group, damaged: impl Fn(String) -> Error) -> R
         .map_err(|e| damaged(format!("{}: {e}", R::PATH)))
 }
 
-/// Reads sample `id` from part `path`; [`Error::Damaged`] says what is missing or damaged.
+/// Reads sample `id` from part `path`; [`Error::Damaged`] says what is missing or damaged (without
+/// the id, which the caller adds).
 pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     let _deadline = crate::io::deadline::ReadDeadline::start(path);
+    // The caller names the sample.
     let damaged = |message: String| Error::Damaged {
         path: path.display().to_string(),
-        message: format!("{id}: {message}"),
+        message,
     };
     let file = hdf5::File::open(path).map_err(|e| damaged(e.to_string()))?;
     let group = file
@@ -188,9 +190,11 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     let edges = f64s(layout::BOX_EDGES)?
         .ok_or_else(|| damaged("no box".into()))?
         .0;
-    let (positions, shape) =
-        f64s(layout::POSITION)?.ok_or_else(|| damaged("no positions".into()))?;
-    drop(positions);
+    // Only the shape: `store::verify` has read every dataset already.
+    let shape = group
+        .dataset(layout::POSITION)
+        .map_err(|_| damaged("no positions".into()))?
+        .shape();
     let (Some(&box_length), Some(&n_particles)) = (edges.first(), shape.first()) else {
         return Err(damaged("empty box or positions".into()));
     };

@@ -83,11 +83,6 @@ impl<'a> Series<'a> {
         &self.points
     }
 
-    /// Bootstrap replicas of the fits.
-    pub fn replicas(&self) -> usize {
-        self.replicas
-    }
-
     /// A point's estimate on replica `b`: its own replica, or its full-data value when it has too few
     /// blocks to be resampled.
     fn replica(point: &PointSummary, b: usize, f: &dyn Fn(&Estimates) -> f64) -> f64 {
@@ -99,7 +94,7 @@ impl<'a> Series<'a> {
 
     /// T_onset from the plateau of `value` at high T_p, which it leaves on cooling rising (`rising`) or
     /// falling, over the points with a value and an error. `Err` says why the data do not locate it:
-    /// fewer than three such temperatures, a kink at the edge of the range, a departure at the lowest
+    /// fewer than [`ONSET_MIN_POINTS`] such temperatures, a kink at the edge of the range, a departure at the lowest
     /// T_p within twice its error, or the wrong sign.
     pub fn onset(
         &self,
@@ -113,9 +108,10 @@ impl<'a> Series<'a> {
             .map(|p| (*p, value(p)))
             .filter(|(_, v)| v.value.is_finite() && v.error.is_finite() && v.error > 0.0)
             .collect();
-        if usable.len() < 3 {
+        // Three parameters (T_onset, the plateau and the slope): at least one point more.
+        if usable.len() < ONSET_MIN_POINTS {
             return Err(Unresolved(format!(
-                "{} parent temperatures with a value and an error; the fit needs three",
+                "{} parent temperatures with a value and an error; the fit needs {ONSET_MIN_POINTS}",
                 usable.len()
             )));
         }
@@ -192,7 +188,9 @@ impl<'a> Series<'a> {
     }
 }
 
-/// The error-weighted mean of `values` (weights 1/σ²) and its error; `None` when empty.
+/// The error-weighted mean of `values` (weights 1/σ²) and its error; `None` when empty. Where the
+/// values scatter more than their errors allow (χ²/(n − 1) > 1), the error is scaled by √(χ²/(n − 1)),
+/// as the slope error of [`fits::linear_fit_with_error`] is.
 pub fn weighted_mean(values: &[Value]) -> Option<Value> {
     if values.is_empty() {
         return None;
@@ -203,9 +201,18 @@ pub fn weighted_mean(values: &[Value]) -> Option<Value> {
         .map(|v| v.value / (v.error * v.error))
         .sum::<f64>()
         / weights;
+    let chi2: f64 = values
+        .iter()
+        .map(|v| ((v.value - mean) / v.error).powi(2))
+        .sum();
+    let scatter = if values.len() > 1 {
+        (chi2 / (values.len() - 1) as f64).max(1.0)
+    } else {
+        1.0
+    };
     Some(Value {
         value: mean,
-        error: weights.sqrt().recip(),
+        error: (scatter / weights).sqrt(),
     })
 }
 
@@ -233,6 +240,9 @@ pub struct Boltzmann {
 
 /// The fewest points in the Boltzmann regime a fit of its two parameters may rest on.
 pub const BOLTZMANN_MIN_POINTS: usize = 3;
+
+/// Fewest parent temperatures for locating T_onset: the kink fit has three parameters.
+pub const ONSET_MIN_POINTS: usize = 4;
 
 impl Series<'_> {
     /// The Boltzmann fit of 𝒩 (ω_g by `estimator`) with the given T_onset (and its replicas).
@@ -353,6 +363,35 @@ impl Series<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_weighted_mean_scales_its_error_by_the_scatter_of_its_points() {
+        let of = |values: &[f64]| {
+            let values: Vec<Value> = values
+                .iter()
+                .map(|&value| Value { value, error: 0.1 })
+                .collect();
+            weighted_mean(&values).unwrap()
+        };
+        // Points within their errors: 0.1/√4.
+        let consistent = of(&[1.0, 1.05, 0.95, 1.0]);
+        assert!((consistent.error - 0.05).abs() < 1e-15, "{consistent:?}");
+        // χ² = (1 + 1 + 1 + 1)·100 = 400 over 3 degrees of freedom: scaled by √(400/3).
+        let scattered = of(&[0.0, 2.0, 0.0, 2.0]);
+        assert!((scattered.value - 1.0).abs() < 1e-15);
+        let expected = 0.05 * (400.0_f64 / 3.0).sqrt();
+        assert!((scattered.error - expected).abs() < 1e-12, "{scattered:?}");
+        assert_eq!(of(&[3.0]).error, 0.1);
+    }
+
+    #[test]
+    fn the_kink_fit_needs_a_degree_of_freedom() {
+        let t = [0.5, 0.7, 0.9, 1.2];
+        let g = [12.0, 10.0, 9.0, 9.0];
+        let e = [0.1; 4];
+        assert!(fits::fit_onset(&t[..3], &g[..3], &e[..3]).is_none());
+        assert!(fits::fit_onset(&t, &g, &e).is_some());
+    }
 
     #[test]
     fn given_onsets_draw_a_normal_spread() {
