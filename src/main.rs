@@ -62,7 +62,8 @@ fn main() {
     let cli = pinch::cli::Cli::parse();
     // Runs that checkpoint on signals hear them from here on, before MPI and PETSc start, so that a
     // job cancelled while it starts still stops with its checkpoint. Before this point the process has
-    // opened no file, so a signal's default action (the end of the process) loses nothing.
+    // written only its launch marker, so a signal's default action (the end of the process) loses
+    // nothing.
     if cli.stops_on_signals()
         && let Err(error) = pinch::io::stop_on_signals()
     {

@@ -29,7 +29,20 @@ pub struct Provenance {
     pub blas: String,
 }
 
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 impl Provenance {
+    /// The same run's provenance for a file written now (checkpoints are written long after the
+    /// run's provenance is made).
+    pub fn dated_now(&self) -> Self {
+        Provenance {
+            created: now(),
+            ..self.clone()
+        }
+    }
+
     /// The provenance of the running command.
     pub fn of_this_run(seed: Option<u64>, mpi_ranks: i32) -> Self {
         Provenance {
@@ -38,7 +51,7 @@ impl Provenance {
             git_commit: env!("PINCH_GIT_COMMIT").into(),
             command_line: std::env::args().collect::<Vec<_>>().join(" "),
             seed,
-            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            created: now(),
             mpi_ranks,
             petsc_options: {
                 let arguments: Vec<String> = std::env::args().collect();

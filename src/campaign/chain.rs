@@ -21,7 +21,7 @@ use crate::domain::{DEFAULT_SKIN, Engine};
 use crate::error::{Error, Result};
 use crate::io::h5md::Extras;
 use crate::io::layout::{self, ChainProgress, ChainRecord, SampleAttributes};
-use crate::model::{Configuration, random_configuration};
+use crate::model::{Configuration, ModelParameters, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
 use crate::monte_carlo::checkpoint;
 use crate::monte_carlo::run::{Advance, Run};
@@ -204,11 +204,11 @@ impl<'a> ChainRun<'a> {
         }
     }
 
-    fn sampling(&self) -> &'a super::description::Sampling {
+    fn sampling(&self) -> &'a Sampling {
         &self.context.campaign.sampling
     }
 
-    fn model(&self) -> &'a crate::model::ModelParameters {
+    fn model(&self) -> &'a ModelParameters {
         &self.context.campaign.model
     }
 
@@ -238,10 +238,11 @@ impl<'a> ChainRun<'a> {
         let file = &self.checkpoint_file;
         let stored = file.exists().then(|| {
             checkpoint::read(file).and_then(|saved| {
-                let observables = crate::io::h5md::read(file)?.observables;
-                let record = layout::from_attributes(observables).map_err(|e| Error::Damaged {
-                    path: file.display().to_string(),
-                    message: format!("/observables: {e}"),
+                let record = layout::from_attributes(saved.observables.clone()).map_err(|e| {
+                    Error::Damaged {
+                        path: file.display().to_string(),
+                        message: format!("/observables: {e}"),
+                    }
                 })?;
                 Ok((saved, Progress::from_record(&record)))
             })
@@ -343,11 +344,9 @@ impl<'a> ChainRun<'a> {
 
     /// Writes the chain's checkpoint. Collective.
     fn save(&self, run: &mut Run, progress: &Progress) -> Result<()> {
-        let file = &self.checkpoint_file;
-        std::fs::create_dir_all(file.parent().expect("in chains/"))
-            .map_err(|e| Error::write(file, e))?;
+        // `campaign::run` has made `chains/`.
         run.write_checkpoint(
-            file,
+            &self.checkpoint_file,
             self.model(),
             layout::attributes(&progress.record()),
             &self.provenance,
@@ -399,15 +398,7 @@ impl<'a> ChainRun<'a> {
         let chain = self.chain;
         for k in (0..chain.samples).filter(|&k| !finished.contains(&chain.sample_id(k))) {
             let id = chain.sample_id(k);
-            let attributes = sample_attributes(
-                self.context.campaign,
-                chain,
-                k,
-                None,
-                progress,
-                FAILED,
-                &reason,
-            );
+            let attributes = self.sample_attributes(k, None, progress, FAILED, &reason);
             writer.add(&Entry {
                 kind: Kind::Sample,
                 id: id.clone(),
@@ -442,7 +433,7 @@ impl<'a> ChainRun<'a> {
         let status = if failure.is_some() { FAILED } else { COMPLETE };
         let reason = failure.clone().unwrap_or_default();
         let sweep = Some(run.sweep_count());
-        let attributes = sample_attributes(campaign, chain, k, sweep, progress, status, &reason);
+        let attributes = self.sample_attributes(k, sweep, progress, status, &reason);
         let mut extras = sample.extras();
         // Everything that made the sample, beside the model the layout always records.
         extras.group(layout::SWAP_MONTE_CARLO, &run.state.parameters);
@@ -459,6 +450,35 @@ impl<'a> ChainRun<'a> {
         })?;
         reporter.sample_stored(&id, failure.is_none(), &reason);
         Ok(())
+    }
+
+    /// The attributes that place sample `k` in the campaign.
+    fn sample_attributes(
+        &self,
+        k: usize,
+        sweep: Option<u64>,
+        progress: &Progress,
+        status: &str,
+        reason: &str,
+    ) -> Map<String, Value> {
+        let chain = self.chain;
+        layout::attributes(&SampleAttributes {
+            status: status.into(),
+            reason: reason.into(),
+            point: chain.point.id(),
+            chain: self.chain_id.clone(),
+            n_particles: chain.point.n_particles as u64,
+            parent_temperature: chain.point.parent_temperature,
+            chain_index: chain.index as u64,
+            sample_index: k as u64,
+            sweep,
+            tau_alpha: progress.equilibrated_at.map(|_| progress.tau_alpha),
+            chain_seed: self.seed,
+            dipole_seed: self
+                .context
+                .campaign
+                .seed(chain, SeedPurpose::DipolePairs, &[k as u64]),
+        })
     }
 
     /// Stores the chain's record (its time series, F_s and stationarity), then removes its
@@ -513,32 +533,6 @@ impl<'a> ChainRun<'a> {
         }
         Ok(())
     }
-}
-
-/// The attributes that place a sample in the campaign.
-fn sample_attributes(
-    campaign: &Campaign,
-    chain: &Chain,
-    k: usize,
-    sweep: Option<u64>,
-    progress: &Progress,
-    status: &str,
-    reason: &str,
-) -> Map<String, Value> {
-    layout::attributes(&SampleAttributes {
-        status: status.into(),
-        reason: reason.into(),
-        point: chain.point.id(),
-        chain: chain.id(),
-        n_particles: chain.point.n_particles as u64,
-        parent_temperature: chain.point.parent_temperature,
-        chain_index: chain.index as u64,
-        sample_index: k as u64,
-        sweep,
-        tau_alpha: progress.equilibrated_at.map(|_| progress.tau_alpha),
-        chain_seed: campaign.seed(chain, SeedPurpose::Chain, &[]),
-        dipole_seed: campaign.seed(chain, SeedPurpose::DipolePairs, &[k as u64]),
-    })
 }
 
 /// Quenches the sampler's configuration and measures it. Returns the inherent state (on rank 0), the

@@ -209,7 +209,11 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
     let worker = options.share * groups + session.group() as usize;
     let workers = options.shares * groups;
     let results = options.directory.join(RESULTS);
-    let inventory = store::scan(&results)?;
+    let inventory = agreed(
+        &universe,
+        store::scan(&results),
+        "the stored results could not be read",
+    )?;
     // Runs restricted to one size have workers of their own, so their files never meet.
     let label = match options.size {
         Some(n) => format!("n{n}-{worker:04}"),
@@ -242,11 +246,13 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
             todo.len(),
         );
     }
-    let mut writer = if is_root {
-        Some(Writer::open(&results, &label, text)?)
-    } else {
-        None
-    };
+    let mut writer = agreed(
+        &universe,
+        is_root
+            .then(|| Writer::open(&results, &label, text))
+            .transpose(),
+        "the results could not be opened for writing",
+    )?;
 
     let stop = crate::io::stop_on_signals()?;
     let context = ChainContext {
@@ -298,15 +304,15 @@ pub fn run(session: &Session, campaign: &Campaign, text: &str, options: &RunOpti
 
 /// `local`, this rank's result, unless another rank failed: then an error that says `what` and points
 /// to that rank's message. Collective: every rank stops, or none.
-fn agreed(comm: &SimpleCommunicator, local: Result<()>, what: &str) -> Result<()> {
+fn agreed<T>(comm: &SimpleCommunicator, local: Result<T>, what: &str) -> Result<T> {
     let failures = communication::counts(comm, [local.is_err() as u64]);
-    local?;
+    let value = local?;
     if failures[0] > 0 {
         return Err(Error::Collective(format!(
             "{what} (see the failing rank's message)"
         )));
     }
-    Ok(())
+    Ok(value)
 }
 
 /// The chains of `mine` with work left, and the samples already stored (less those found damaged,

@@ -240,7 +240,7 @@ fn job_for_size(
     }
     let samples: usize = of_size.iter().map(|c| c.samples).sum();
     // Tasks are sized in whole chains of the size's mean length.
-    let per_chain = samples.div_ceil(chains.max(1)).max(1);
+    let per_chain = samples.div_ceil(chains).max(1);
     let chains_per_task = options.samples_per_task.div_ceil(per_chain).max(1);
     // Every worker of a task gets at least one chain.
     let tasks = chains

@@ -341,8 +341,9 @@ fn write_glass(
     Ok(())
 }
 
-/// Checkpoints of `pinch quench`: every `interval_seconds` of rank 0's clock and at once when a signal
-/// raised `stop`, agreed on by all ranks at every poll.
+/// Checkpoints of `pinch quench`, when its [`CheckpointClock`] says one is due: every
+/// `--checkpoint-minutes` and at once when a signal raised the stop flag, agreed on by all ranks at
+/// every poll.
 struct Checkpoints<'a> {
     path: &'a Path,
     clock: CheckpointClock<'a>,

@@ -418,7 +418,7 @@ pub fn read_checkpoint_state<T: serde::de::DeserializeOwned>(
     let state = match attributes.get("state") {
         Some(Value::String(text)) => serde_json::from_str(text).map_err(|e| {
             fail(format!(
-                "/checkpoint state is not that of a {kind} checkpoint: {e}"
+                "/checkpoint state is not the state of a pinch {kind} checkpoint: {e}"
             ))
         })?,
         _ => return Err(fail("/checkpoint has no state attribute".into())),

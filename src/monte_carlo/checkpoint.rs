@@ -46,6 +46,8 @@ pub struct Checkpoint {
     pub resumed: Resumed,
     /// The measurements so far.
     pub record: Record,
+    /// The scalar observables stored with it (a campaign chain keeps its progress there).
+    pub observables: Map<String, Value>,
 }
 
 const TIME_SERIES: &str = "observables/equilibration";
@@ -304,6 +306,7 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
         },
         run,
         record,
+        observables: stored.observables,
     })
 }
 

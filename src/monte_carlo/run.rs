@@ -90,7 +90,7 @@ impl<'c> Run<'c> {
 
     /// One sweep, then the time origin and the measurement that the schedule asks for at the new
     /// sweep. Collective.
-    pub fn sweep(&mut self) {
+    fn sweep(&mut self) {
         self.sampler.sweep();
         let sweep = self.sweep_count();
         let schedule = &self.state.schedule;
@@ -152,7 +152,7 @@ impl<'c> Run<'c> {
                 &self.record,
                 observables,
                 Some(&resumed),
-                provenance,
+                &provenance.dated_now(),
             )?;
         }
         Ok(())

@@ -233,10 +233,11 @@ pub fn quench_supervised(
         )
     });
     loop {
-        let next = if progress.fire.is_some() {
+        let next = if let Some(state) = progress.fire.take() {
             fire_phase(
                 engine,
                 parameters,
+                state,
                 &mut progress,
                 &mut velocities,
                 supervisor,
@@ -272,17 +273,16 @@ enum Next {
     Interrupted,
 }
 
-/// FIRE from `progress.fire` down to the current threshold.
+/// FIRE from `state` (taken from `progress`, and put back if interrupted) down to the current
+/// threshold.
 fn fire_phase(
     engine: &mut Engine,
     parameters: &QuenchParameters,
+    mut state: FireState,
     progress: &mut QuenchProgress,
     velocities: &mut Vec<[f64; 3]>,
     supervisor: &mut dyn Supervisor,
 ) -> Result<Next> {
-    let Some(mut state) = progress.fire.take() else {
-        return Ok(Next::Continue);
-    };
     let remaining = parameters
         .max_fire_steps
         .saturating_sub(progress.info.fire_steps);
