@@ -181,3 +181,110 @@ fn a_bad_description_is_refused_before_anything_runs() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("seed"), "{}", stderr(&output));
 }
+
+/// Every stored entry of `kind` (`chains` or `samples`) with its attributes, by name.
+fn stored_attributes(
+    results: &Path,
+    kind: &str,
+) -> std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>> {
+    let mut entries = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "h5") {
+            let file = hdf5::File::open(&path).unwrap();
+            if let Ok(group) = file.group(kind) {
+                for name in group.member_names().unwrap() {
+                    let member = group.group(&name).unwrap();
+                    entries.insert(name, pinch::io::h5md::read_attributes(&member).unwrap());
+                }
+            }
+        }
+    }
+    entries
+}
+
+#[test]
+fn ladder_starts_and_branches_start_where_the_description_says_and_do_not_depend_on_workers() {
+    let description = CAMPAIGN
+        .replace(
+            "chains = 2\n",
+            "chains = 3\nstart = \"ladder\"\nbranches = 2\n",
+        )
+        .replace(
+            "parent_temperatures = [3.0, 2.0]",
+            "parent_temperatures = [2.0, 3.0]",
+        );
+    let one = tempfile::tempdir().unwrap();
+    std::fs::write(one.path().join("tiny.toml"), &description).unwrap();
+    success(&pinch(one.path(), &["campaign", "run", "tiny.toml"]));
+    let chains = stored_attributes(&one.path().join("tiny/results"), "chains");
+    let start = |id: &str| {
+        chains[id]
+            .get("start")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned)
+    };
+    let number = |id: &str, key: &str| chains[id][key].as_f64().unwrap();
+    // Chains 0 and 2 are trunks, chain 1 a branch of chain 0; at T_p = 2.0 the trunks start from
+    // the stationary states of the same chains at 3.0, the hotter neighbour whatever the file's order.
+    assert_eq!(start("N500-T3-chain0"), None);
+    assert_eq!(start("N500-T3-chain2"), None);
+    assert_eq!(
+        start("N500-T3-chain1").as_deref(),
+        Some("branch of N500-T3-chain0")
+    );
+    assert_eq!(
+        start("N500-T2-chain0").as_deref(),
+        Some("ladder from N500-T3-chain0")
+    );
+    assert_eq!(
+        start("N500-T2-chain2").as_deref(),
+        Some("ladder from N500-T3-chain2")
+    );
+    assert_eq!(
+        start("N500-T2-chain1").as_deref(),
+        Some("branch of N500-T2-chain0")
+    );
+    for (branch, trunk) in [
+        ("N500-T3-chain1", "N500-T3-chain0"),
+        ("N500-T2-chain1", "N500-T2-chain0"),
+    ] {
+        // A branch takes its first sample one spacing after its trunk's stationary state.
+        assert_eq!(
+            number(branch, "equilibrated_at"),
+            number(trunk, "equilibrated_at") + number(trunk, "sample_spacing")
+        );
+        assert_eq!(number(branch, "tau_alpha"), number(trunk, "tau_alpha"));
+        assert_ne!(chains[branch]["seed"], chains[trunk]["seed"]);
+    }
+    let kept = |id: &str| {
+        one.path()
+            .join(format!("tiny/chains/{id}.stationary.h5"))
+            .exists()
+    };
+    assert!(kept("N500-T3-chain0") && kept("N500-T2-chain0") && kept("N500-T3-chain2"));
+    assert!(!kept("N500-T3-chain1") && !kept("N500-T2-chain2"));
+    // The ladder's burn-in lets a trunk at 2.0 pass its test before a random start could (at 32
+    // τ_α at least: four blocks of 2 τ_α in each half of the run's second half).
+    for trunk in ["N500-T2-chain0", "N500-T2-chain2"] {
+        let passed = number(trunk, "equilibrated_at") / number(trunk, "tau_alpha");
+        assert!(passed < 32.0, "{trunk} passed at {passed} tau_alpha");
+    }
+    let samples = stored_attributes(&one.path().join("tiny/results"), "samples");
+    assert_eq!(samples.len(), 12);
+    let expected = campaign_summary(one.path(), "tiny");
+    for point in expected["points"].as_array().unwrap() {
+        // Two trunks (families) per point, as the bootstrap counts them.
+        assert_eq!(point["chains"], 2, "{point}");
+    }
+
+    // Two workers: the lineage goes to one of them whole, and every sample is the same.
+    let two = tempfile::tempdir().unwrap();
+    std::fs::write(two.path().join("tiny.toml"), &description).unwrap();
+    success(&pinch_mpi(
+        two.path(),
+        2,
+        &["campaign", "run", "tiny.toml", "--ranks-per-worker", "1"],
+    ));
+    assert_eq!(campaign_summary(two.path(), "tiny"), expected);
+}

@@ -64,9 +64,11 @@ impl Profile {
 pub struct SampleData {
     /// Its name.
     pub id: String,
-    /// The index of its chain among the point's chains.
+    /// The index of its chain among the point's chains, or of its trunk's among the trunks where
+    /// chains branch (`[sampling] branches`): the unit the bootstrap takes as independent.
     pub chain: usize,
-    /// Its place in the chain (samples are spaced by a fixed number of τ_α).
+    /// Its place in the chain (samples are spaced by a fixed number of τ_α); in a trunk's family, the
+    /// samples of its branches follow its own, branch by branch.
     pub position: usize,
     /// N.
     pub n_particles: usize,
@@ -103,7 +105,11 @@ pub fn read_point(
 ) -> (Vec<SampleData>, Vec<String>) {
     let mut samples = Vec::new();
     let mut excluded = Vec::new();
+    // Branches of one trunk share its history: the bootstrap treats them as one chain, the
+    // branches' samples one after another.
+    let branches = campaign.sampling.branches;
     for chain in campaign.chains_at(point) {
+        let first = (chain.index % branches) * chain.samples;
         for (position, id) in chain.sample_ids().enumerate() {
             let Some(found) = inventory.samples.get(&id) else {
                 continue;
@@ -116,8 +122,8 @@ pub fn read_point(
                 .and_then(|()| read_sample(&found.path, &id));
             match read {
                 Ok(sample) => samples.push(SampleData {
-                    chain: chain.index,
-                    position,
+                    chain: chain.index / branches,
+                    position: first + position,
                     parent_temperature: point.parent_temperature,
                     ..sample
                 }),

@@ -3,7 +3,7 @@
 //!
 //! The chain's state is checkpointed (atomically) after every sample, every few minutes, and when a
 //! stop is requested; a resumed chain continues bitwise as if never interrupted, and skips the samples
-//! already stored. Equilibration is tested at fixed sweeps ([`test_sweep_from`]), so the sweep at which
+//! already stored. Equilibration is tested at fixed sweeps ([`next_test_sweep`]), so the sweep at which
 //! a chain counts as equilibrated does not depend on interruptions either.
 
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ use std::time::Instant;
 use pinch_petsc::Session;
 use serde_json::{Map, Value};
 
-use super::description::{Campaign, Chain, Sampling, SeedPurpose};
+use super::description::{Campaign, Chain, Sampling, SeedPurpose, Start};
 use super::store::{COMPLETE, Entry, FAILED, Kind, Writer};
 use crate::domain::communication;
 use crate::domain::{DEFAULT_SKIN, Engine};
@@ -24,13 +24,11 @@ use crate::io::layout::{self, ChainProgress, ChainRecord, SampleAttributes};
 use crate::model::{Configuration, ModelParameters, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
 use crate::monte_carlo::checkpoint;
+use crate::monte_carlo::equilibration::next_test_sweep;
 use crate::monte_carlo::run::{Advance, Run};
 use crate::provenance::Provenance;
 use crate::sample::{SampleRecord, measure};
 use crate::supervision::CheckpointClock;
-
-/// Sweeps between tests of equilibration.
-pub const CHECK_INTERVAL: u64 = 1_000;
 
 /// How a chain's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +48,7 @@ pub trait Reporter {
 }
 
 /// Where the chain stands beyond the sampler's own state (kept in the checkpoint's observables).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Progress {
     /// The sweep at which the chain was found stationary (its first sample).
     equilibrated_at: Option<u64>,
@@ -58,28 +56,40 @@ struct Progress {
     spacing: u64,
     /// τ_α at equilibration [sweeps].
     tau_alpha: f64,
+    /// Where the chain started, in words (none: random).
+    start: Option<String>,
 }
 
 impl Progress {
     fn record(&self) -> ChainProgress {
+        let start = self.start.clone();
         match self.equilibrated_at {
             Some(sweep) => ChainProgress {
                 equilibrated_at: Some(sweep as f64),
                 sample_spacing: Some(self.spacing as f64),
                 tau_alpha: Some(self.tau_alpha),
+                start,
             },
-            None => ChainProgress::default(),
+            None => ChainProgress {
+                start,
+                ..ChainProgress::default()
+            },
         }
     }
 
     fn from_record(record: &ChainProgress) -> Progress {
+        let start = record.start.clone();
         match (record.equilibrated_at, record.sample_spacing) {
             (Some(sweep), Some(spacing)) => Progress {
                 equilibrated_at: Some(sweep as u64),
                 spacing: spacing as u64,
                 tau_alpha: record.tau_alpha.unwrap_or(f64::NAN),
+                start,
             },
-            _ => Progress::default(),
+            _ => Progress {
+                start,
+                ..Progress::default()
+            },
         }
     }
 
@@ -102,18 +112,9 @@ pub struct ChainContext<'a> {
     pub checkpoint_minutes: f64,
 }
 
-/// The first sweep at or after `sweep` at which stationarity is tested: the larger of
-/// [`CHECK_INTERVAL`] and `min_sweeps`, then every multiple of [`CHECK_INTERVAL`], and `max_sweeps`
-/// at the latest. A pure function of the sweep, so that a resumed chain tests where an uninterrupted
-/// one does.
-fn test_sweep_from(sweep: u64, sampling: &Sampling) -> u64 {
-    let first = CHECK_INTERVAL.max(sampling.min_sweeps);
-    let next = if sweep <= first {
-        first
-    } else {
-        sweep.div_ceil(CHECK_INTERVAL) * CHECK_INTERVAL
-    };
-    next.min(sampling.max_sweeps)
+/// The stationary state `chain` keeps for the chains that start from it.
+pub fn stationary_state_path(directory: &Path, chain: &Chain) -> PathBuf {
+    directory.join("chains").join(chain.stationary_state_name())
 }
 
 /// The checkpoint file of `chain` in the campaign directory.
@@ -157,14 +158,18 @@ pub fn run_chain(
                 )?;
                 break;
             }
-            (None, _) => test_sweep_from(untested_from, this.sampling()),
+            (None, _) => next_test_sweep(
+                untested_from,
+                this.sampling().min_sweeps,
+                this.sampling().max_sweeps,
+            ),
         };
         if this.advance(&mut run, &progress, target, &mut clock, reporter)? == Advance::Stopped {
             return Ok(Outcome::Interrupted);
         }
         if progress.equilibrated_at.is_none() {
             untested_from = run.sweep_count() + 1;
-            this.test_stationarity(&run, &mut progress);
+            this.test_stationarity(&mut run, &mut progress)?;
             continue;
         }
         let k = next_sample.expect("the target was the next pending sample's sweep");
@@ -287,7 +292,7 @@ impl<'a> ChainRun<'a> {
         }
     }
 
-    /// The trajectory resumed from `saved`, or started from a random configuration.
+    /// The trajectory resumed from `saved`, or started where the campaign says (`docs/sampling.md`).
     fn resume_or_start(
         &self,
         saved: Option<(checkpoint::Checkpoint, Progress)>,
@@ -298,17 +303,94 @@ impl<'a> ChainRun<'a> {
         }
         let campaign = self.context.campaign;
         let parameters = campaign.swap_parameters(self.chain.point.parent_temperature)?;
-        let configuration =
-            random_configuration(self.model(), self.chain.point.n_particles, self.seed);
+        let mut schedule = self.sampling().schedule();
+        let start = campaign.start_of(self.chain);
+        let configuration = match start {
+            Start::Random => None,
+            Start::Ladder(parent) | Start::Branch(parent) => self.stationary_state_of(&parent)?,
+        };
+        let (configuration, start) = match (configuration, start) {
+            (Some(saved), Start::Branch(trunk)) => return self.branch_from(saved, &trunk),
+            (Some(saved), Start::Ladder(parent)) => {
+                schedule.burn_in_tau_alpha = Some(self.sampling().burn_in_tau_alpha);
+                (
+                    saved.configuration,
+                    Some(format!("ladder from {}", parent.id())),
+                )
+            }
+            _ => (
+                random_configuration(self.model(), self.chain.point.n_particles, self.seed),
+                None,
+            ),
+        };
         let run = Run::start(
             comm,
             &configuration,
             self.model(),
             parameters,
-            self.sampling().schedule(),
+            schedule,
             self.seed,
         )?;
-        Ok((run, Progress::default()))
+        Ok((
+            run,
+            Progress {
+                start,
+                ..Progress::default()
+            },
+        ))
+    }
+
+    /// The stationary state `chain` left in the campaign's `chains/`, if it is there and readable
+    /// (otherwise this chain starts at random, with the full test, and says why). Collective: every
+    /// rank reads the file.
+    fn stationary_state_of(&self, chain: &Chain) -> Result<Option<checkpoint::Checkpoint>> {
+        let file = stationary_state_path(self.context.directory, chain);
+        let read = checkpoint::read(&file);
+        let comm = self.context.session.world();
+        if communication::counts(comm, [read.is_err() as u64])[0] > 0 {
+            if self.is_root {
+                let reason = read.as_ref().err().map_or_else(
+                    || "unreadable on another rank".to_owned(),
+                    ToString::to_string,
+                );
+                log::warn!(
+                    "{}: the stationary state of {} is not at hand ({reason}); the chain starts at random instead",
+                    self.chain_id,
+                    chain.id()
+                );
+            }
+            return Ok(None);
+        }
+        read.map(Some)
+    }
+
+    /// A branch: the trunk's stationary trajectory continued with this chain's own seed, stationary
+    /// from its start, its first sample one spacing on.
+    fn branch_from(
+        &self,
+        mut saved: checkpoint::Checkpoint,
+        trunk: &Chain,
+    ) -> Result<(Run<'a>, Progress)> {
+        let file = stationary_state_path(self.context.directory, trunk);
+        let record: ChainProgress =
+            layout::from_attributes(saved.observables.clone()).map_err(|e| Error::Damaged {
+                path: file.display().to_string(),
+                message: format!("/observables: {e}"),
+            })?;
+        let trunk_progress = Progress::from_record(&record);
+        let Some(branched_at) = trunk_progress.equilibrated_at else {
+            return Err(Error::Damaged {
+                path: file.display().to_string(),
+                message: "/observables: no equilibrated_at in a stationary state".into(),
+            });
+        };
+        saved.run.seed = self.seed;
+        let progress = Progress {
+            equilibrated_at: Some(branched_at + trunk_progress.spacing),
+            start: Some(format!("branch of {}", trunk.id())),
+            ..trunk_progress
+        };
+        Ok((Run::resume(self.context.session.world(), saved)?, progress))
     }
 
     /// Sweeps to `target` under the checkpoint clock, reporting where the chain is. Collective.
@@ -344,9 +426,14 @@ impl<'a> ChainRun<'a> {
 
     /// Writes the chain's checkpoint. Collective.
     fn save(&self, run: &mut Run, progress: &Progress) -> Result<()> {
+        self.save_to(run, progress, &self.checkpoint_file)
+    }
+
+    /// Writes the chain's state with its progress to `file`. Collective.
+    fn save_to(&self, run: &mut Run, progress: &Progress, file: &Path) -> Result<()> {
         // `campaign::run` has made `chains/`.
         run.write_checkpoint(
-            &self.checkpoint_file,
+            file,
             self.model(),
             layout::attributes(&progress.record()),
             &self.provenance,
@@ -355,10 +442,11 @@ impl<'a> ChainRun<'a> {
 
     /// The stationarity test at the current sweep; a stationary chain takes its first sample here,
     /// then one every `spacing_tau_alpha` τ_α.
-    fn test_stationarity(&self, run: &Run, progress: &mut Progress) {
+    /// A chain that others start from leaves its stationary state in `chains/`. Collective.
+    fn test_stationarity(&self, run: &mut Run, progress: &mut Progress) -> Result<()> {
         let verdict = run.record.stationarity(&run.state.schedule);
         if !verdict.stationary {
-            return;
+            return Ok(());
         }
         let sweep = run.sweep_count();
         let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
@@ -370,11 +458,17 @@ impl<'a> ChainRun<'a> {
             equilibrated_at: Some(sweep),
             spacing,
             tau_alpha: tau,
+            start: progress.start.take(),
         };
         log::info!(
             "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
             self.chain_id
         );
+        if self.context.campaign.has_dependents(self.chain) {
+            let file = stationary_state_path(self.context.directory, self.chain);
+            self.save_to(run, progress, &file)?;
+        }
+        Ok(())
     }
 
     /// Stores every pending sample as failed: the chain reached `max_sweeps` unequilibrated.

@@ -118,6 +118,39 @@ pub struct Sampling {
     pub origin_interval: u64,
     /// F_s is followed up to this lag [sweeps]; it must exceed τ_α.
     pub max_lag: u64,
+    /// Where a chain starts: `random` (a T = ∞ configuration) or `ladder` (the stationary state of
+    /// the chain of the same index at the next higher T_p of the campaign that has one).
+    pub start: StartRule,
+    /// A ladder start is near equilibrium: its stationarity window may begin this many τ_α into the
+    /// run instead of at its middle (`docs/sampling.md`).
+    pub burn_in_tau_alpha: f64,
+    /// Chains that share one start: of every `branches` consecutive chains of a point, the first
+    /// (the trunk) proves stationarity and the others continue from its stationary state, each with
+    /// its own seed, taking their first sample one spacing later. 1: every chain starts on its own.
+    pub branches: usize,
+}
+
+/// Where the chains of a campaign start (`[sampling] start`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartRule {
+    /// From a random (T = ∞) configuration.
+    #[default]
+    Random,
+    /// From the stationary state of the same chain one step up the campaign's T_p.
+    Ladder,
+}
+
+/// Where one chain starts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Start {
+    /// From a random configuration, with the full stationarity test.
+    Random,
+    /// From the stationary state of this chain at a higher T_p, with a burn-in of
+    /// `burn_in_tau_alpha` τ_α.
+    Ladder(Chain),
+    /// From the stationary state of its trunk at the same point: stationary from the start.
+    Branch(Chain),
 }
 
 impl Default for Sampling {
@@ -132,6 +165,9 @@ impl Default for Sampling {
             measure_interval: 10,
             origin_interval: 1_000,
             max_lag: 20_000,
+            start: StartRule::Random,
+            burn_in_tau_alpha: 4.0,
+            branches: 1,
         }
     }
 }
@@ -145,6 +181,7 @@ impl Sampling {
             origin_interval: self.origin_interval,
             max_lag: self.max_lag,
             tau_alpha_multiple: self.equilibration_tau_alpha,
+            burn_in_tau_alpha: None,
         }
     }
 
@@ -152,6 +189,15 @@ impl Sampling {
         let bad = |field: &'static str, reason: String| Err(ParameterError { field, reason });
         if self.samples_per_chain == 0 {
             return bad("samples_per_chain", "must be at least 1".into());
+        }
+        if self.branches == 0 {
+            return bad("branches", "must be at least 1".into());
+        }
+        if !(self.burn_in_tau_alpha.is_finite() && self.burn_in_tau_alpha >= 0.0) {
+            return bad(
+                "burn_in_tau_alpha",
+                format!("must be at least 0, not {}", self.burn_in_tau_alpha),
+            );
         }
         for (field, value) in [
             ("equilibration_tau_alpha", self.equilibration_tau_alpha),
@@ -210,6 +256,20 @@ impl Chain {
     /// The name of its sample `k`, e.g. `N2000-T0.7-chain3-sample0`.
     pub fn sample_id(&self, k: usize) -> String {
         format!("{}-sample{k}", self.id())
+    }
+
+    /// The chain with the sample count `campaign` gives its point.
+    fn with_samples_of(self, campaign: &Campaign) -> Chain {
+        Chain {
+            samples: campaign.allocation_at(&self.point).1,
+            ..self
+        }
+    }
+
+    /// The name of its stationary state's file in the campaign's `chains/` directory, kept for the
+    /// chains that start from it.
+    pub fn stationary_state_name(&self) -> String {
+        format!("{}.stationary.h5", self.id())
     }
 
     /// The names of all its samples, in order.
@@ -475,18 +535,105 @@ impl Campaign {
         points.into_iter().flat_map(|p| self.chains_at(p)).collect()
     }
 
-    /// The chains of worker `worker` of `workers`: the list of [`Self::chains`] (those of system size
-    /// `size` only, if given) dealt out in snake order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which
-    /// balances costs sorted in decreasing order.
+    /// Where `chain` starts (`[sampling] start` and `branches`).
+    pub fn start_of(&self, chain: &Chain) -> Start {
+        let branches = self.sampling.branches;
+        let point = chain.point;
+        if !chain.index.is_multiple_of(branches) {
+            let trunk = chain.index - chain.index % branches;
+            return Start::Branch(
+                Chain {
+                    index: trunk,
+                    ..*chain
+                }
+                .with_samples_of(self),
+            );
+        }
+        if self.sampling.start == StartRule::Ladder {
+            let mut higher: Vec<f64> = self
+                .parent_temperatures
+                .iter()
+                .copied()
+                .filter(|&t| t > point.parent_temperature)
+                .collect();
+            higher.sort_by(f64::total_cmp);
+            let parent = higher.into_iter().map(|parent_temperature| Point {
+                parent_temperature,
+                ..point
+            });
+            if let Some(parent) = parent
+                .map(|point| Chain { point, ..*chain }.with_samples_of(self))
+                .find(|parent| self.allocation_at(&parent.point).0 > chain.index)
+            {
+                return Start::Ladder(parent);
+            }
+        }
+        Start::Random
+    }
+
+    /// The chain whose random start `chain`'s own start goes back to.
+    fn root_of(&self, chain: &Chain) -> Chain {
+        match self.start_of(chain) {
+            Start::Random => *chain,
+            Start::Ladder(parent) | Start::Branch(parent) => self.root_of(&parent),
+        }
+    }
+
+    /// Whether another chain starts from `chain`'s stationary state.
+    pub fn has_dependents(&self, chain: &Chain) -> bool {
+        let point = chain.point;
+        let branched = chain.index.is_multiple_of(self.sampling.branches)
+            && chain.index + 1
+                < self
+                    .allocation_at(&point)
+                    .0
+                    .min(chain.index + self.sampling.branches);
+        let laddered = || {
+            self.parent_temperatures
+                .iter()
+                .filter(|&&t| t < point.parent_temperature)
+                .map(|&parent_temperature| Point {
+                    parent_temperature,
+                    ..point
+                })
+                .filter(|lower| self.allocation_at(lower).0 > chain.index)
+                .any(|lower| {
+                    let below = Chain {
+                        point: lower,
+                        ..*chain
+                    }
+                    .with_samples_of(self);
+                    self.start_of(&below) == Start::Ladder(*chain)
+                })
+        };
+        branched || laddered()
+    }
+
+    /// The chains of worker `worker` of `workers`. Chains that start from one random start (a
+    /// lineage: a trunk and its branches, and with ladder starts the same chains down the T_p of
+    /// one size) go to one worker together, parents first, so that no worker waits for another.
+    /// Lineages are dealt in the order of [`Self::chains`] (that of their costliest chain) in snake
+    /// order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which balances costs sorted in decreasing order.
     pub fn chains_of_worker(
         &self,
         worker: usize,
         workers: usize,
         size: Option<usize>,
     ) -> Vec<Chain> {
-        self.chains()
+        let mut lineages: Vec<(String, Vec<Chain>)> = Vec::new();
+        for chain in self
+            .chains()
             .into_iter()
             .filter(|chain| size.is_none_or(|n| chain.point.n_particles == n))
+        {
+            let root = self.root_of(&chain).id();
+            match lineages.iter_mut().find(|(id, _)| *id == root) {
+                Some((_, members)) => members.push(chain),
+                None => lineages.push((root, vec![chain])),
+            }
+        }
+        lineages
+            .into_iter()
             .enumerate()
             .filter(|(k, _)| {
                 let round = k / workers;
@@ -498,7 +645,16 @@ impl Campaign {
                 };
                 dealt_to == worker
             })
-            .map(|(_, chain)| chain)
+            .flat_map(|(_, (_, mut members))| {
+                // Parents first: ladder parents are hotter, trunks have lower indices.
+                members.sort_by(|a, b| {
+                    b.point
+                        .parent_temperature
+                        .total_cmp(&a.point.parent_temperature)
+                        .then(a.index.cmp(&b.index))
+                });
+                members
+            })
             .collect()
     }
 

@@ -13,7 +13,7 @@ use super::{ModelArgs, load_configuration};
 use crate::error::{Error, Result};
 use crate::model::{ModelParameters, random_configuration};
 use crate::monte_carlo::checkpoint;
-use crate::monte_carlo::equilibration::Schedule;
+use crate::monte_carlo::equilibration::{Schedule, next_test_sweep};
 use crate::monte_carlo::run::{Advance, Run};
 use crate::monte_carlo::{SwapMonteCarlo, SwapParameters};
 use crate::provenance::Provenance;
@@ -57,6 +57,17 @@ pub struct EquilibrateArgs {
     /// Follow F_s up to this lag [sweeps].
     #[arg(long, value_name = "N", default_value_t = Schedule::default().max_lag)]
     pub max_lag: u64,
+    /// The stationarity window must span this many tau_alpha.
+    #[arg(long, value_name = "X", default_value_t = Schedule::default().tau_alpha_multiple)]
+    pub tau_alpha_multiple: f64,
+    /// The start is a stationary configuration of a nearby T_p: the stationarity window may begin
+    /// this many tau_alpha into the run instead of at its middle (docs/sampling.md).
+    #[arg(long, value_name = "X", requires = "input")]
+    pub burn_in_tau_alpha: Option<f64>,
+    /// Stop at the first passing test of stationarity (tested every 1,000 sweeps, as in campaigns),
+    /// or at --sweeps.
+    #[arg(long)]
+    pub until_stationary: bool,
     /// Probability of a size swap per attempt.
     #[arg(long, value_name = "P", default_value_t = SwapParameters::at(1.0).swap_probability)]
     pub swap_probability: f64,
@@ -114,7 +125,9 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     };
     let started = Instant::now();
     let first_sweep = trajectory.sweep_count();
-    if advance(&args, &mut trajectory, &model, &stop, ranks, save)? == Advance::Stopped {
+    let (advanced, equilibrated_at) =
+        sweep_to_end(&args, &mut trajectory, &model, &stop, ranks, save)?;
+    if advanced == Advance::Stopped {
         log::warn!(
             "interrupted at sweep {}: checkpoint written to {}; continue with --resume",
             trajectory.sweep_count(),
@@ -128,7 +141,54 @@ pub fn run(args: EquilibrateArgs) -> Result<()> {
     // The finished run's checkpoint, which `--resume` with more sweeps continues.
     save(&mut trajectory)?;
     let seconds = started.elapsed().as_secs_f64();
-    write_run_file(&args, trajectory, &model, first_sweep, seconds, ranks)
+    write_run_file(
+        &args,
+        trajectory,
+        &model,
+        first_sweep,
+        equilibrated_at,
+        seconds,
+        ranks,
+    )
+}
+
+/// Sweeps to `--sweeps`, or with `--until-stationary` to the first test of stationarity that passes
+/// (returned). Collective.
+fn sweep_to_end(
+    args: &EquilibrateArgs,
+    trajectory: &mut Run,
+    model: &ModelParameters,
+    stop: &AtomicBool,
+    ranks: i32,
+    mut save: impl FnMut(&mut Run) -> Result<()>,
+) -> Result<(Advance, Option<u64>)> {
+    let end = trajectory.state.schedule.sweeps;
+    let mut clock = CheckpointClock::new(stop, args.checkpoint_minutes);
+    if !args.until_stationary {
+        let advanced = advance(args, trajectory, end, model, &mut clock, ranks, &mut save)?;
+        return Ok((advanced, None));
+    }
+    // As in a campaign chain: a checkpoint is never written between a test and the next sweep, so
+    // the test at the sweep a run resumes at is still due.
+    let mut untested_from = trajectory.sweep_count();
+    while untested_from <= end {
+        let target = next_test_sweep(untested_from, 0, end);
+        if advance(
+            args, trajectory, target, model, &mut clock, ranks, &mut save,
+        )? == Advance::Stopped
+        {
+            return Ok((Advance::Stopped, None));
+        }
+        untested_from = trajectory.sweep_count() + 1;
+        if trajectory
+            .record
+            .stationarity(&trajectory.state.schedule)
+            .stationary
+        {
+            return Ok((Advance::Reached, Some(trajectory.sweep_count())));
+        }
+    }
+    Ok((Advance::Reached, None))
 }
 
 /// The trajectory of the checkpoint, to continue up to `--sweeps` if given.
@@ -195,7 +255,8 @@ fn start<'c>(
         measure_interval: args.measure_interval,
         origin_interval: args.origin_interval,
         max_lag: args.max_lag,
-        ..Schedule::default()
+        tau_alpha_multiple: args.tau_alpha_multiple,
+        burn_in_tau_alpha: args.burn_in_tau_alpha,
     };
     schedule.validate().map_err(|error| Error::Parameter {
         origin: "command line".into(),
@@ -212,23 +273,22 @@ fn start<'c>(
     Ok((run, model))
 }
 
-/// Sweeps to the end of the schedule under the checkpoint clock, writing the snapshots asked for and
-/// logging progress every 30 s. Collective.
+/// Sweeps to `target` under the checkpoint clock, writing the snapshots asked for and logging
+/// progress every 30 s. Collective.
 fn advance(
     args: &EquilibrateArgs,
     trajectory: &mut Run,
+    target: u64,
     model: &ModelParameters,
-    stop: &AtomicBool,
+    clock: &mut CheckpointClock,
     ranks: i32,
     save: impl FnMut(&mut Run) -> Result<()>,
 ) -> Result<Advance> {
-    let mut clock = CheckpointClock::new(stop, args.checkpoint_minutes);
-    let target = trajectory.state.schedule.sweeps;
     let (started, first_sweep) = (Instant::now(), trajectory.sweep_count());
     let mut last_log = Instant::now();
     trajectory.advance_to(
         target,
-        &mut clock,
+        clock,
         |trajectory| {
             let sweep = trajectory.sweep_count();
             if let (Some(directory), Some(interval)) = (&args.snapshots, args.snapshot_interval)
@@ -265,6 +325,7 @@ fn write_run_file(
     trajectory: Run,
     model: &ModelParameters,
     first_sweep: u64,
+    equilibrated_at: Option<u64>,
     seconds: f64,
     ranks: i32,
 ) -> Result<()> {
@@ -286,6 +347,9 @@ fn write_run_file(
         );
         observables.insert("sweeps".into(), sampler.state().sweep.into());
         observables.insert("stationary".into(), verdict.stationary.into());
+        if let Some(sweep) = equilibrated_at {
+            observables.insert("equilibrated_at".into(), sweep.into());
+        }
         if let Some(tau) = verdict.tau_alpha {
             observables.insert("tau_alpha".into(), tau.into());
         }

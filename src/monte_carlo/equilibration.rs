@@ -19,6 +19,10 @@ pub struct Schedule {
     pub max_lag: u64,
     /// The stationarity window (the second half of the run) must span this many τ_α.
     pub tau_alpha_multiple: f64,
+    /// For a start already near equilibrium (a stationary configuration of a nearby T_p): the window
+    /// may begin this many τ_α into the run instead of at its middle (`docs/sampling.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn_in_tau_alpha: Option<f64>,
 }
 
 impl Default for Schedule {
@@ -29,6 +33,7 @@ impl Default for Schedule {
             origin_interval: 100,
             max_lag: 5_000,
             tau_alpha_multiple: 10.0,
+            burn_in_tau_alpha: None,
         }
     }
 }
@@ -59,6 +64,11 @@ impl Schedule {
         if self.tau_alpha_multiple.is_nan() || self.tau_alpha_multiple <= 0.0 {
             return bad("tau_alpha_multiple", "must be positive".into());
         }
+        if let Some(b) = self.burn_in_tau_alpha
+            && !(b.is_finite() && b >= 0.0)
+        {
+            return bad("burn_in_tau_alpha", format!("must be at least 0, not {b}"));
+        }
         Ok(())
     }
 
@@ -76,6 +86,23 @@ impl Schedule {
         let step = self.origin_interval.max(1);
         (self.max_lag / 8 / step).max(1) * step
     }
+}
+
+/// Sweeps between tests of stationarity.
+pub const CHECK_INTERVAL: u64 = 1_000;
+
+/// The first sweep at or after `sweep` at which stationarity is tested: the larger of
+/// [`CHECK_INTERVAL`] and `min_sweeps`, then every multiple of [`CHECK_INTERVAL`], and `max_sweeps`
+/// at the latest. A pure function of the sweep, so that a resumed run tests where an uninterrupted
+/// one does.
+pub fn next_test_sweep(sweep: u64, min_sweeps: u64, max_sweeps: u64) -> u64 {
+    let first = CHECK_INTERVAL.max(min_sweeps);
+    let next = if sweep <= first {
+        first
+    } else {
+        sweep.div_ceil(CHECK_INTERVAL) * CHECK_INTERVAL
+    };
+    next.min(max_sweeps)
 }
 
 /// The wavenumber k* = 2π/a0 of F_s, a0 = (V/N)^{1/3} (physics.md (b)).
@@ -213,16 +240,23 @@ impl Record {
         })
     }
 
-    /// Tests stationarity on the second half of the run: it must span `tau_alpha_multiple` τ_α (from
-    /// the time origins inside it), and energy and pressure over its two halves must agree within
-    /// three standard errors (from averages over blocks of at least 2 τ_α).
+    /// Tests stationarity on a window that ends at the last measurement: the run's second half, or
+    /// from `burn_in_tau_alpha` τ_α on if that is sooner. The window must span `tau_alpha_multiple`
+    /// τ_α, and energy and pressure over its two halves must agree within three standard errors
+    /// (from averages over blocks of at least 2 τ_α, at least four in each half). τ_α is always
+    /// taken from the time origins of the run's second half, the part furthest from the start, so
+    /// that a burn-in never shortens the blocks.
     pub fn stationarity(&self, schedule: &Schedule) -> Stationarity {
         let last = self.sweep.last().copied().unwrap_or(0);
-        let window_start = last / 2;
+        let tau_alpha = self.tau_alpha(schedule, last / 2);
+        let window_start = match (schedule.burn_in_tau_alpha, tau_alpha) {
+            (Some(b), Some(tau)) => ((b * tau).ceil() as u64).min(last / 2),
+            _ => last / 2,
+        };
         let mut verdict = Stationarity {
             stationary: false,
             reason: String::new(),
-            tau_alpha: self.tau_alpha(schedule, window_start),
+            tau_alpha,
             window_start,
             energy_halves: None,
             pressure_halves: None,
@@ -320,6 +354,7 @@ mod tests {
             origin_interval: 100,
             max_lag: 1000,
             tau_alpha_multiple: 10.0,
+            burn_in_tau_alpha: None,
         };
         let mut record = Record::default();
         // Origins from sweep 10,000 on: F_s = exp(−t/200), τ_α = 200 sweeps; those at the start decay
@@ -371,6 +406,7 @@ mod tests {
             origin_interval: 1000,
             max_lag: 30_000,
             tau_alpha_multiple: 4.0,
+            burn_in_tau_alpha: None,
         };
         assert_eq!(schedule.epoch_length(), 3000);
         let mut record = Record::default();
@@ -384,5 +420,70 @@ mod tests {
             .tau_alpha(&schedule, 6000)
             .expect("τ_α from origins 6,000 to 11,000");
         assert!((tau - 300.0).abs() < 3.0, "{tau}");
+    }
+
+    #[test]
+    fn a_burn_in_moves_the_window_but_keeps_the_test() {
+        // τ_α = 200 sweeps throughout; the energy relaxes over the first few hundred sweeps. The
+        // run is 6,000 sweeps long (30 τ_α): the second half (15 τ_α) is too short for four blocks
+        // of 2 τ_α per half, a window from 4 τ_α on (26 τ_α) is not. A drift over the whole run
+        // still fails the test with the burn-in.
+        let schedule = Schedule {
+            sweeps: 6_000,
+            measure_interval: 10,
+            origin_interval: 100,
+            max_lag: 1000,
+            tau_alpha_multiple: 10.0,
+            burn_in_tau_alpha: Some(4.0),
+        };
+        let noise = |k: usize| ((k as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+        let mut record = Record::default();
+        for origin in (0..6_000).step_by(100) {
+            for lag in (0..=schedule.max_lag.min(6_000 - origin)).step_by(10) {
+                record.add_scattering(&schedule, origin, lag, (-(lag as f64) / 200.0).exp());
+            }
+        }
+        let series = |drift: f64| {
+            let mut r = record.clone();
+            for k in 0..600 {
+                let sweep = 10 * (k + 1) as u64;
+                r.sweep.push(sweep);
+                r.energy_per_particle.push(
+                    5.0 + 0.5 * (-(sweep as f64) / 100.0).exp()
+                        + 0.002 * noise(k)
+                        + drift * sweep as f64,
+                );
+                r.pressure.push(10.0 + 0.02 * noise(k + 7));
+            }
+            r
+        };
+        let halves = series(0.0).stationarity(&Schedule {
+            burn_in_tau_alpha: None,
+            ..schedule.clone()
+        });
+        assert!(
+            !halves.stationary && halves.window_start == 3000,
+            "{halves:?}"
+        );
+        assert!(halves.reason.contains("blocks"), "{halves:?}");
+        let burnt_in = series(0.0).stationarity(&schedule);
+        assert!(burnt_in.stationary, "{burnt_in:?}");
+        assert!(
+            (burnt_in.window_start as f64 - 800.0).abs() < 10.0,
+            "{burnt_in:?}"
+        );
+        let drifting = series(2e-6).stationarity(&schedule);
+        assert!(
+            !drifting.stationary && drifting.reason.contains("drift"),
+            "{drifting:?}"
+        );
+    }
+
+    #[test]
+    fn stationarity_is_tested_at_fixed_sweeps() {
+        assert_eq!(next_test_sweep(0, 2_000, 10_000), 2_000);
+        assert_eq!(next_test_sweep(2_001, 2_000, 10_000), 3_000);
+        assert_eq!(next_test_sweep(3_000, 2_000, 10_000), 3_000);
+        assert_eq!(next_test_sweep(9_500, 2_000, 9_700), 9_700);
     }
 }

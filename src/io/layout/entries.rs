@@ -52,6 +52,10 @@ pub struct ChainProgress {
     /// τ_α at equilibration [sweeps].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tau_alpha: Option<f64>,
+    /// Where the chain started: `random`, `ladder from <chain>` or `branch of <chain>` (absent:
+    /// random).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
 }
 
 /// A chain's record: the attributes of `/chains/<chain>`.

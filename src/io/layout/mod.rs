@@ -161,6 +161,7 @@ mod tests {
             equilibrated_at: Some(0.0),
             sample_spacing: Some(0.0),
             tau_alpha: Some(0.0),
+            start: Some(String::new()),
         };
         vec![
             ("/modes ", attributes(&ModesRecord::default())),
