@@ -8,7 +8,8 @@
 //! parent_temperatures = [2.0, 1.0, 0.8, 0.7]
 //!
 //! [model]            # ModelParameters; keys left out take the defaults
-//! [sampling]         # chains, samples_per_chain, equilibration_tau_alpha, spacing_tau_alpha, ...
+//! [sampling]         # chains, samples_per_chain, equilibration_tau_alpha, spacing_tau_alpha,
+//!                    # start, burn_in_tau_alpha, branches, ...
 //! [[allocation]]     # chains and samples_per_chain at chosen sizes and T_p (later tables win)
 //! sizes = [2000]
 //! parent_temperatures = [0.7]

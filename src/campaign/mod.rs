@@ -2,7 +2,8 @@
 //! TOML description to stored results.
 //!
 //! Work is organised in swap Monte Carlo *chains*: each starts from its own random configuration at
-//! one (N, T_p), runs until it is stationary over many τ_α, and then yields `samples_per_chain`
+//! one (N, T_p) (or from another chain's stationary state: `docs/sampling.md`), runs until it is
+//! stationary over many τ_α, and then yields `samples_per_chain`
 //! configurations spaced by a multiple of τ_α. Each configuration is quenched and measured (a
 //! *sample*). Every seed derives from the campaign seed and the chain's (N, T_p, index), so a sample's
 //! result does not depend on which worker computed it or when.
@@ -17,6 +18,7 @@
 //! ```
 
 pub mod chain;
+pub mod cost;
 pub mod description;
 pub mod progress;
 pub mod run;

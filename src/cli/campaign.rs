@@ -7,11 +7,11 @@ use pinch_petsc::Session;
 use serde_json::json;
 
 use super::PetscArgs;
-use crate::campaign::Campaign;
 use crate::campaign::progress::{Tally, progress};
 use crate::campaign::run::{DESCRIPTION, RESULTS, RunOptions, default_directory, run};
 use crate::campaign::store;
 use crate::campaign::submit::{Job, SubmitOptions};
+use crate::campaign::{Campaign, cost};
 use crate::error::{Error, Result};
 
 /// `pinch campaign …`.
@@ -220,6 +220,8 @@ fn submit(args: SubmitArgs) -> Result<()> {
         &submit_options(&args, &directory)?,
     )?;
     if args.dry_run {
+        print_estimate(&campaign, &store::scan(&directory.join(RESULTS))?);
+        println!();
         print_jobs(&jobs);
         return Ok(());
     }
@@ -444,8 +446,17 @@ fn status(args: StatusArgs) -> Result<()> {
                 entry
             })
             .collect();
+        let costs = cost::estimate(&campaign, &cost::measured_tau_alpha(&inventory));
+        let (stored_sweeps, estimated_sweeps) =
+            cost::stored_against_estimate(&campaign, &inventory);
         let mut report = json!({
             "campaign": campaign.name,
+            "estimate": {
+                "points": costs,
+                "core_hours": costs.iter().map(cost::PointCost::core_hours).sum::<f64>(),
+                "stored_chain_sweeps": stored_sweeps,
+                "estimated_sweeps_of_stored_chains": estimated_sweeps,
+            },
             "directory": directory.display().to_string(),
             "samples": campaign.sample_count(),
             "points": points,
@@ -507,7 +518,23 @@ fn status(args: StatusArgs) -> Result<()> {
     for (path, error) in &inventory.unreadable {
         println!("unreadable file {}: {error}", path.display());
     }
+    print_estimate(&campaign, &inventory);
     Ok(())
+}
+
+/// The cost model's estimate for the whole campaign, with τ_α from its stored chains where they have
+/// measured it, and how the stored chains' sweeps compare with the model's.
+fn print_estimate(campaign: &Campaign, inventory: &store::Inventory) {
+    let costs = cost::estimate(campaign, &cost::measured_tau_alpha(inventory));
+    println!("\nestimated cost (docs/sampling.md, \"The cost model\"):");
+    print!("{}", cost::table(&costs));
+    let (stored, estimated) = cost::stored_against_estimate(campaign, inventory);
+    if stored > 0.0 {
+        println!(
+            "the stored chains ran {stored:.3e} sweeps; the model gives them {estimated:.3e} ({:+.1}%)",
+            100.0 * (estimated / stored - 1.0)
+        );
+    }
 }
 
 /// Adds the fields of `tally` to the JSON object `object`.
