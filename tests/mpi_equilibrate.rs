@@ -267,3 +267,49 @@ fn mpi_equilibrate_checkpoints_on_sigusr1_and_resumes_bitwise() {
         assert!(x == y, "{name} differs after the signal and the restart");
     }
 }
+
+#[test]
+fn until_stationary_stops_at_the_first_passing_test_and_a_ladder_start_passes_sooner() {
+    let directory = tempfile::tempdir().unwrap();
+    let common = [
+        "--measure-interval",
+        "10",
+        "--origin-interval",
+        "50",
+        "--max-lag",
+        "1000",
+        "--tau-alpha-multiple",
+        "3",
+        "--sweeps",
+        "40000",
+        "--until-stationary",
+        "--log-level",
+        "warn",
+    ];
+    let run = |extra: &[&str], out: &str| {
+        let mut args = vec!["equilibrate", "--seed", "3", "--out", out];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&common);
+        success(&pinch(directory.path(), &args));
+        let file = directory.path().join(out);
+        let scalar = |name: &str| {
+            pinch::io::h5md::read_array_f64(&file, &format!("observables/{name}"))
+                .unwrap()
+                .unwrap()
+                .0[0]
+        };
+        (scalar("equilibrated_at"), scalar("sweeps"), scalar("tau_alpha"))
+    };
+    // From a random start at T_p = 3.0 (N = 500), then one step down the ladder to 2.0, with and
+    // without the burn-in.
+    let (hot, hot_sweeps, _) = run(&["-n", "500", "-t", "3.0"], "hot.h5");
+    assert_eq!(hot, hot_sweeps, "the run stops where it passed");
+    assert_eq!(hot % 1000.0, 0.0, "tests come every 1,000 sweeps: {hot}");
+    let (halves, _, tau) = run(&["--in", "hot.h5", "-t", "2.0"], "halves.h5");
+    let (burnt_in, _, _) = run(
+        &["--in", "hot.h5", "-t", "2.0", "--burn-in-tau-alpha", "4"],
+        "burnt-in.h5",
+    );
+    assert!(halves >= 32.0 * tau, "{halves} sweeps, tau_alpha {tau}");
+    assert!(burnt_in < halves, "{burnt_in} against {halves} sweeps");
+}
