@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{PINCH, campaign_summary, pinch, pinch_mpi, stderr, stored_entries, success};
+use common::{PINCH, campaign_summary, json, pinch, pinch_mpi, stderr, stored_entries, success};
 
 /// A campaign small enough for a test: N = 500 at two temperatures far above T_onset (short τ_α).
 const CAMPAIGN: &str = r#"
@@ -272,6 +272,18 @@ fn ladder_starts_and_branches_start_where_the_description_says_and_do_not_depend
     }
     let samples = stored_attributes(&one.path().join("tiny/results"), "samples");
     assert_eq!(samples.len(), 12);
+    // The cost model sees the stored chains' sweeps (a branch's own, not its trunk's) and is near them.
+    let status = json(&pinch(
+        one.path(),
+        &["campaign", "status", "tiny.toml", "--json"],
+    ));
+    let estimate = &status["estimate"];
+    assert!(estimate["core_hours"].as_f64().unwrap() > 0.0, "{estimate}");
+    let stored = estimate["stored_chain_sweeps"].as_f64().unwrap();
+    let modelled = estimate["estimated_sweeps_of_stored_chains"]
+        .as_f64()
+        .unwrap();
+    assert!((modelled / stored - 1.0).abs() < 0.5, "{estimate}");
     let expected = campaign_summary(one.path(), "tiny");
     for point in expected["points"].as_array().unwrap() {
         // Two trunks (families) per point, as the bootstrap counts them.

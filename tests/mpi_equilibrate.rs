@@ -298,7 +298,11 @@ fn until_stationary_stops_at_the_first_passing_test_and_a_ladder_start_passes_so
                 .unwrap()
                 .0[0]
         };
-        (scalar("equilibrated_at"), scalar("sweeps"), scalar("tau_alpha"))
+        (
+            scalar("equilibrated_at"),
+            scalar("sweeps"),
+            scalar("tau_alpha"),
+        )
     };
     // From a random start at T_p = 3.0 (N = 500), then one step down the ladder to 2.0, with and
     // without the burn-in.

@@ -114,6 +114,18 @@ def point(work, t, above):
         name: equilibrium_averages(work / f"tau-{name}-{t}.h5", runs[f"tau-{name}"]["tau_alpha"])
         for name in ["default", "tuned"]
     }
+    # The ladder's check (docs/sampling.md): its chains' energies over the second half of their runs,
+    # inside the stationarity window, against those of the random start.
+    ladder_check = {}
+    for name in ["random", "ladder-default", "ladder-tuned"]:
+        if name in runs:
+            ladder_check[name] = equilibrium_averages(work / f"{name}-{t}.h5", runs[name]["tau_alpha"])
+    for name in ["ladder-default", "ladder-tuned"]:
+        if name in ladder_check and "random" in ladder_check:
+            ladder_check[f"{name}_against_random_sigma"] = {
+                key: agreement(ladder_check["random"][key], ladder_check[name][key])
+                for key in ["energy_per_particle", "pressure"]
+            }
     random = stationarity("random")
     ladder_default = stationarity("ladder-default")
     ladder_tuned = stationarity("ladder-tuned")
@@ -145,6 +157,7 @@ def point(work, t, above):
         },
         "sample_core_seconds": sample,
         "equilibrium_averages": averages,
+        "ladder_check": ladder_check,
         "tuned_against_default_sigma": {
             key: agreement(averages["default"][key], averages["tuned"][key])
             for key in ["energy_per_particle", "pressure"]

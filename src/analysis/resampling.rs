@@ -1,6 +1,8 @@
 //! Errors that respect correlations: a point's samples come from a few swap Monte Carlo chains, one
 //! sample every few τ_α, so neighbours in a chain are not independent. The bootstrap resamples blocks
 //! of consecutive samples of one chain (whole chains when a block spans a chain), never single samples.
+//! The branches of one trunk count as one chain: a block holds the samples of every branch at the
+//! same places, which are correlated through the state the branches share.
 
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -84,18 +86,20 @@ pub fn point_rng(n_particles: usize, parent_temperature: f64) -> Xoshiro256PlusP
 }
 
 /// The correlation of a per-sample quantity between neighbours in a chain (lag one), pooled over
-/// chains with each chain's own mean removed; `None` with fewer than three neighbour pairs. Near zero
-/// when samples spaced as they are are already independent.
+/// chains (each branch of a family on its own) with each one's own mean removed; `None` with fewer
+/// than three neighbour pairs. Near zero when samples spaced as they are are already independent.
 pub fn neighbour_correlation(
     samples: &[SampleData],
     value: impl Fn(&SampleData) -> f64,
 ) -> Option<f64> {
-    let chains = chain_indices(samples);
+    let mut chains: Vec<(usize, usize)> = samples.iter().map(|s| (s.chain, s.branch)).collect();
+    chains.sort_unstable();
+    chains.dedup();
     let (mut product, mut square, mut pairs) = (0.0, 0.0, 0);
     for chain in chains {
         let mut members: Vec<(usize, f64)> = samples
             .iter()
-            .filter(|s| s.chain == chain)
+            .filter(|s| (s.chain, s.branch) == chain)
             .map(|s| (s.position, value(s)))
             .filter(|(_, v)| v.is_finite())
             .collect();
@@ -157,6 +161,31 @@ mod tests {
                     .all(|&k| samples[k].chain == samples[block[0]].chain)
             );
         }
+    }
+
+    #[test]
+    fn a_block_of_a_family_holds_every_branch_at_the_same_places() {
+        // One trunk with two branches (branch 0 is the trunk), four samples each, blocks of two:
+        // two blocks, each with the samples of all three at those places.
+        let samples: Vec<SampleData> = (0..3)
+            .flat_map(|b| {
+                (0..4).map(move |p| SampleData {
+                    branch: b,
+                    ..sample(0, p, (p + 10 * b) as f64)
+                })
+            })
+            .collect();
+        let blocks = Blocks::new(&samples, 2);
+        assert_eq!((blocks.len(), blocks.chains()), (2, 1));
+        for block in &blocks.blocks {
+            let mut branches: Vec<usize> = block.iter().map(|&k| samples[k].branch).collect();
+            branches.sort_unstable();
+            assert_eq!(branches, [0, 0, 1, 1, 2, 2]);
+        }
+        // Neighbours are neighbours in one branch, each with its own mean removed: deviations
+        // −1.5, −0.5, 0.5, 1.5 in every branch give (0.75 − 0.25 + 0.75)/5 = 0.25.
+        let correlation = neighbour_correlation(&samples, |s| s.energy_per_particle).unwrap();
+        assert!((correlation - 0.25).abs() < 1e-12, "{correlation}");
     }
 
     #[test]

@@ -67,8 +67,10 @@ pub struct SampleData {
     /// The index of its chain among the point's chains, or of its trunk's among the trunks where
     /// chains branch (`[sampling] branches`): the unit the bootstrap takes as independent.
     pub chain: usize,
-    /// Its place in the chain (samples are spaced by a fixed number of τ_α); in a trunk's family, the
-    /// samples of its branches follow its own, branch by branch.
+    /// Which chain of its trunk's family it comes from (0: the trunk, or a chain that does not
+    /// branch).
+    pub branch: usize,
+    /// Its place in its own chain (samples are spaced by a fixed number of τ_α).
     pub position: usize,
     /// N.
     pub n_particles: usize,
@@ -105,11 +107,10 @@ pub fn read_point(
 ) -> (Vec<SampleData>, Vec<String>) {
     let mut samples = Vec::new();
     let mut excluded = Vec::new();
-    // Branches of one trunk share its history: the bootstrap treats them as one chain, the
-    // branches' samples one after another.
+    // Branches of one trunk share its history: the bootstrap takes the family as one chain, whose
+    // samples at the same place in their chains share a block (`docs/sampling.md`).
     let branches = campaign.sampling.branches;
     for chain in campaign.chains_at(point) {
-        let first = (chain.index % branches) * chain.samples;
         for (position, id) in chain.sample_ids().enumerate() {
             let Some(found) = inventory.samples.get(&id) else {
                 continue;
@@ -123,7 +124,8 @@ pub fn read_point(
             match read {
                 Ok(sample) => samples.push(SampleData {
                     chain: chain.index / branches,
-                    position: first + position,
+                    branch: chain.index % branches,
+                    position,
                     parent_temperature: point.parent_temperature,
                     ..sample
                 }),

@@ -14,7 +14,7 @@ use std::time::Instant;
 use pinch_petsc::Session;
 use serde_json::{Map, Value};
 
-use super::description::{Campaign, Chain, Sampling, SeedPurpose, Start};
+use super::description::{Campaign, Chain, Sampling, SeedPurpose, SpacingRule, Start};
 use super::store::{COMPLETE, Entry, FAILED, Kind, Writer};
 use crate::domain::communication;
 use crate::domain::{DEFAULT_SKIN, Engine};
@@ -24,7 +24,7 @@ use crate::io::layout::{self, ChainProgress, ChainRecord, SampleAttributes};
 use crate::model::{Configuration, ModelParameters, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
 use crate::monte_carlo::checkpoint;
-use crate::monte_carlo::equilibration::next_test_sweep;
+use crate::monte_carlo::equilibration::{integrated_autocorrelation_time, next_test_sweep};
 use crate::monte_carlo::run::{Advance, Run};
 use crate::provenance::Provenance;
 use crate::sample::{SampleRecord, measure};
@@ -110,6 +110,17 @@ pub struct ChainContext<'a> {
     pub stop: &'a AtomicBool,
     /// Minutes between checkpoints during long stretches of sweeps.
     pub checkpoint_minutes: f64,
+}
+
+/// A chain's saved state and the progress kept in its `/observables`.
+fn read_with_progress(file: &Path) -> Result<(checkpoint::Checkpoint, Progress)> {
+    let saved = checkpoint::read(file)?;
+    let record: ChainProgress =
+        layout::from_attributes(saved.observables.clone()).map_err(|e| Error::Damaged {
+            path: file.display().to_string(),
+            message: format!("/observables: {e}"),
+        })?;
+    Ok((saved, Progress::from_record(&record)))
 }
 
 /// The stationary state `chain` keeps for the chains that start from it.
@@ -225,9 +236,11 @@ impl<'a> ChainRun<'a> {
         let Some(Ok(entries)) = self.checkpoint_file.parent().map(std::fs::read_dir) else {
             return;
         };
-        let prefix = format!("{}.checkpoint.h5.tmp-", self.chain_id);
+        // Checkpoints and stationary states: `<chain>.<what>.h5.tmp-<pid>`.
+        let prefix = format!("{}.", self.chain_id);
         for entry in entries.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&prefix) && name.contains(".h5.tmp-") {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -241,17 +254,7 @@ impl<'a> ChainRun<'a> {
         finished: &BTreeSet<String>,
     ) -> Result<Option<(checkpoint::Checkpoint, Progress)>> {
         let file = &self.checkpoint_file;
-        let stored = file.exists().then(|| {
-            checkpoint::read(file).and_then(|saved| {
-                let record = layout::from_attributes(saved.observables.clone()).map_err(|e| {
-                    Error::Damaged {
-                        path: file.display().to_string(),
-                        message: format!("/observables: {e}"),
-                    }
-                })?;
-                Ok((saved, Progress::from_record(&record)))
-            })
-        });
+        let stored = file.exists().then(|| read_with_progress(file));
         // Writes are atomic, so an unreadable checkpoint was damaged afterwards (by the disk, or by
         // hand). It is set aside, and the chain runs again from its start.
         let unreadable = matches!(stored, Some(Err(_)));
@@ -301,28 +304,31 @@ impl<'a> ChainRun<'a> {
         if let Some((saved, progress)) = saved {
             return Ok((Run::resume(comm, saved)?, progress));
         }
-        let campaign = self.context.campaign;
-        let parameters = campaign.swap_parameters(self.chain.point.parent_temperature)?;
-        let mut schedule = self.sampling().schedule();
-        let start = campaign.start_of(self.chain);
-        let configuration = match start {
+        let start = self.context.campaign.start_of(self.chain);
+        let stationary = match start {
             Start::Random => None,
             Start::Ladder(parent) | Start::Branch(parent) => self.stationary_state_of(&parent)?,
         };
-        let (configuration, start) = match (configuration, start) {
-            (Some(saved), Start::Branch(trunk)) => return self.branch_from(saved, &trunk),
-            (Some(saved), Start::Ladder(parent)) => {
-                schedule.burn_in_tau_alpha = Some(self.sampling().burn_in_tau_alpha);
-                (
-                    saved.configuration,
-                    Some(format!("ladder from {}", parent.id())),
-                )
+        let (configuration, schedule, start) = match (start, stationary) {
+            (Start::Branch(trunk), Some((saved, trunk_progress))) => {
+                return self.branch_from(saved, trunk_progress, &trunk);
             }
-            _ => (
-                random_configuration(self.model(), self.chain.point.n_particles, self.seed),
-                None,
-            ),
+            (Start::Ladder(parent), Some((saved, _))) => {
+                let mut schedule = self.sampling().schedule();
+                schedule.burn_in_tau_alpha = Some(self.sampling().burn_in_tau_alpha);
+                let start = format!("ladder from {}", parent.id());
+                (saved.configuration, schedule, Some(start))
+            }
+            (Start::Random, _) => (self.random_start(), self.sampling().schedule(), None),
+            (Start::Ladder(parent) | Start::Branch(parent), None) => {
+                let start = format!("random (no stationary state of {})", parent.id());
+                (self.random_start(), self.sampling().schedule(), Some(start))
+            }
         };
+        let parameters = self
+            .context
+            .campaign
+            .swap_parameters(self.chain.point.parent_temperature)?;
         let run = Run::start(
             comm,
             &configuration,
@@ -340,12 +346,27 @@ impl<'a> ChainRun<'a> {
         ))
     }
 
-    /// The stationary state `chain` left in the campaign's `chains/`, if it is there and readable
-    /// (otherwise this chain starts at random, with the full test, and says why). Collective: every
-    /// rank reads the file.
-    fn stationary_state_of(&self, chain: &Chain) -> Result<Option<checkpoint::Checkpoint>> {
+    fn random_start(&self) -> Configuration {
+        random_configuration(self.model(), self.chain.point.n_particles, self.seed)
+    }
+
+    /// The stationary state `chain` left in the campaign's `chains/`, with its progress, if it is
+    /// there, readable and stationary (otherwise this chain starts at random, with the full test, and
+    /// says why). Collective: every rank reads the file, and all take the same way.
+    fn stationary_state_of(
+        &self,
+        chain: &Chain,
+    ) -> Result<Option<(checkpoint::Checkpoint, Progress)>> {
         let file = stationary_state_path(self.context.directory, chain);
-        let read = checkpoint::read(&file);
+        let read = read_with_progress(&file).and_then(|(saved, progress)| {
+            match progress.equilibrated_at {
+                Some(_) => Ok((saved, progress)),
+                None => Err(Error::Damaged {
+                    path: file.display().to_string(),
+                    message: "/observables: no equilibrated_at in a stationary state".into(),
+                }),
+            }
+        });
         let comm = self.context.session.world();
         if communication::counts(comm, [read.is_err() as u64])[0] > 0 {
             if self.is_root {
@@ -369,21 +390,12 @@ impl<'a> ChainRun<'a> {
     fn branch_from(
         &self,
         mut saved: checkpoint::Checkpoint,
+        trunk_progress: Progress,
         trunk: &Chain,
     ) -> Result<(Run<'a>, Progress)> {
-        let file = stationary_state_path(self.context.directory, trunk);
-        let record: ChainProgress =
-            layout::from_attributes(saved.observables.clone()).map_err(|e| Error::Damaged {
-                path: file.display().to_string(),
-                message: format!("/observables: {e}"),
-            })?;
-        let trunk_progress = Progress::from_record(&record);
-        let Some(branched_at) = trunk_progress.equilibrated_at else {
-            return Err(Error::Damaged {
-                path: file.display().to_string(),
-                message: "/observables: no equilibrated_at in a stationary state".into(),
-            });
-        };
+        let branched_at = trunk_progress
+            .equilibrated_at
+            .expect("a stationary state knows where it became stationary");
         saved.run.seed = self.seed;
         let progress = Progress {
             equilibrated_at: Some(branched_at + trunk_progress.spacing),
@@ -414,6 +426,9 @@ impl<'a> ChainRun<'a> {
             |run| {
                 let sweep = run.sweep_count();
                 crate::faults::chain_signal(&self.chain_id, sweep);
+                if progress.equilibrated_at.is_none() {
+                    self.measure_inherent_energy_if_due(run)?;
+                }
                 if self.is_root && last_status.elapsed().as_secs_f64() > 1.0 {
                     last_status = Instant::now();
                     reporter.status(self.chain, &format!("{phase}, sweep {sweep}/{target}"));
@@ -422,6 +437,84 @@ impl<'a> ChainRun<'a> {
             },
             |run| self.save(run, progress),
         )
+    }
+
+    /// With `spacing_from = "inherent_energy"`, quenches a copy of the configuration every
+    /// `inherent_energy_interval` sweeps and records its energy; the trajectory goes on untouched.
+    /// A quench that does not converge leaves no point. Collective.
+    fn measure_inherent_energy_if_due(&self, run: &mut Run) -> Result<()> {
+        let sampling = self.sampling();
+        let sweep = run.sweep_count();
+        if sampling.spacing_from != SpacingRule::InherentEnergy
+            || !sweep.is_multiple_of(sampling.inherent_energy_interval())
+        {
+            return Ok(());
+        }
+        let comm = self.context.session.world();
+        let configuration = configuration_on_every_rank(comm, &mut run.sampler);
+        let quenched = Engine::new(comm, &configuration, self.model().potential(), DEFAULT_SKIN)
+            .map_err(Error::from)
+            .and_then(|mut engine| {
+                crate::quench::quench(
+                    self.context.session,
+                    &mut engine,
+                    &self.context.campaign.quench,
+                )
+            });
+        match quenched {
+            Ok(info) if info.converged => {
+                run.record.inherent_sweep.push(sweep);
+                run.record
+                    .inherent_energy_per_particle
+                    .push(info.energy_per_particle);
+            }
+            Ok(info) => log::warn!(
+                "{}: the quench of sweep {sweep} for the inherent-state energy did not converge: {}",
+                self.chain_id,
+                info.failure.unwrap_or_default()
+            ),
+            Err(error) => log::warn!(
+                "{}: the quench of sweep {sweep} for the inherent-state energy failed: {error}",
+                self.chain_id
+            ),
+        }
+        Ok(())
+    }
+
+    /// Sweeps between samples: `spacing_tau_alpha` τ_α, or `spacing_correlation_times` integrated
+    /// autocorrelation times of the inherent-state energy over the stationarity window where that is
+    /// resolved (else the former, with a warning). A multiple of the measure interval.
+    fn spacing(&self, run: &Run, tau: f64, window_start: u64) -> u64 {
+        let sampling = self.sampling();
+        let interval = run.state.schedule.measure_interval;
+        let in_units = |sweeps: f64| ((sweeps / interval as f64).ceil() as u64).max(1) * interval;
+        let by_tau_alpha = in_units(sampling.spacing_tau_alpha * tau);
+        if sampling.spacing_from != SpacingRule::InherentEnergy {
+            return by_tau_alpha;
+        }
+        let record = &run.record;
+        let window: Vec<f64> = record
+            .inherent_sweep
+            .iter()
+            .zip(&record.inherent_energy_per_particle)
+            .filter(|(sweep, _)| **sweep > window_start)
+            .map(|(_, energy)| *energy)
+            .collect();
+        match integrated_autocorrelation_time(&window) {
+            Some(steps) => {
+                let correlation = steps * sampling.inherent_energy_interval() as f64;
+                in_units(sampling.spacing_correlation_times * correlation)
+            }
+            None => {
+                log::warn!(
+                    "{}: the inherent-state energy's correlation is not resolved by the {} quenches of the stationarity window; samples are spaced by {} τ_α",
+                    self.chain_id,
+                    window.len(),
+                    sampling.spacing_tau_alpha
+                );
+                by_tau_alpha
+            }
+        }
     }
 
     /// Writes the chain's checkpoint. Collective.
@@ -450,10 +543,7 @@ impl<'a> ChainRun<'a> {
         }
         let sweep = run.sweep_count();
         let tau = verdict.tau_alpha.expect("a stationary verdict knows τ_α");
-        let interval = run.state.schedule.measure_interval;
-        let spacing = ((self.sampling().spacing_tau_alpha * tau / interval as f64).ceil() as u64)
-            .max(1)
-            * interval;
+        let spacing = self.spacing(run, tau, verdict.window_start);
         *progress = Progress {
             equilibrated_at: Some(sweep),
             spacing,
@@ -464,7 +554,7 @@ impl<'a> ChainRun<'a> {
             "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
             self.chain_id
         );
-        if self.context.campaign.has_dependents(self.chain) {
+        if self.context.campaign.keeps_stationary_state(self.chain) {
             let file = stationary_state_path(self.context.directory, self.chain);
             self.save_to(run, progress, &file)?;
         }
@@ -643,27 +733,7 @@ fn measure_sample(
     let _injection = crate::faults::measuring(&chain.sample_id(k));
     let liquid = sampler.evaluate();
     let n = chain.point.n_particles;
-    let gathered = sampler.configuration();
-    let box_length = sampler.engine().decomposition().box_length;
-    let flat = communication::broadcast_from_root(
-        comm,
-        gathered.as_ref().map(|c| {
-            c.positions
-                .iter()
-                .flatten()
-                .copied()
-                .chain(c.sizes.iter().copied())
-                .collect()
-        }),
-    );
-    let configuration = Configuration {
-        box_length,
-        positions: flat[..3 * n]
-            .chunks_exact(3)
-            .map(|c| [c[0], c[1], c[2]])
-            .collect(),
-        sizes: flat[3 * n..].to_vec(),
-    };
+    let configuration = configuration_on_every_rank(comm, sampler);
     let volume = configuration.volume();
     let mut engine = Engine::new(
         comm,
@@ -719,4 +789,33 @@ fn measure_sample(
         Err(error) => Some(format!("a measurement failed: {error}")),
     };
     Ok((engine.gather_configuration(), record, failure))
+}
+
+/// The sampler's configuration, gathered and given to every rank. Collective.
+fn configuration_on_every_rank(
+    comm: &mpi::topology::SimpleCommunicator,
+    sampler: &mut SwapMonteCarlo,
+) -> Configuration {
+    let n = sampler.engine().n_global();
+    let gathered = sampler.configuration();
+    let box_length = sampler.engine().decomposition().box_length;
+    let flat = communication::broadcast_from_root(
+        comm,
+        gathered.as_ref().map(|c| {
+            c.positions
+                .iter()
+                .flatten()
+                .copied()
+                .chain(c.sizes.iter().copied())
+                .collect()
+        }),
+    );
+    Configuration {
+        box_length,
+        positions: flat[..3 * n]
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect(),
+        sizes: flat[3 * n..].to_vec(),
+    }
 }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::description::{Campaign, Chain, Point, Start};
+use super::description::{Campaign, Chain, Point, SpacingRule, Start};
 use super::store::Inventory;
-use crate::monte_carlo::equilibration::CHECK_INTERVAL;
+use crate::model::ModelParameters;
 
 /// τ_α [sweeps] of the default model at N = 2,000 with the default swap parameters, measured by
 /// `scripts/bench-monte-carlo` (2.0 … 0.7) and the validation campaign's chains (0.6 … 0.45).
@@ -38,10 +38,14 @@ const ATTEMPTS_PER_CORE_SECOND: [(f64, f64); 4] = [
 const MEASUREMENT_SECONDS_AT_2000: f64 = 2.5;
 const MEASUREMENT_EXPONENT: f64 = 1.5;
 
-/// The stationarity test passes a little after its floor: tests come every [`CHECK_INTERVAL`] sweeps
-/// and a few fail first. The validation campaign's random starts passed at 1.00–1.16 times the floor
-/// of 32 τ_α (mean 1.03).
+/// The stationarity test passes a little after its floor: tests come every 1,000 sweeps and a few fail
+/// first. The validation campaign's random starts passed at 1.00–1.16 times the floor of 32 τ_α
+/// (mean 1.03).
 const OVERSHOOT: f64 = 1.03;
+
+/// A quench alone costs about this share of a sample's quench and measurements (0.2–0.3 s of 2.5 s at
+/// N = 2,000 and T_p = 0.45 in the validation campaign).
+const QUENCH_SHARE: f64 = 0.12;
 
 /// Where a τ_α comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -79,6 +83,10 @@ pub struct PointCost {
     pub monte_carlo_core_hours: f64,
     /// Core-hours of quenches and measurements.
     pub measurement_core_hours: f64,
+    /// A chain's sweeps before its first sample exceed `max_sweeps`: it will fail.
+    pub beyond_max_sweeps: bool,
+    /// `max_lag` is shorter than τ_α: τ_α cannot be measured, and the chains will fail.
+    pub max_lag_below_tau_alpha: bool,
 }
 
 impl PointCost {
@@ -127,30 +135,64 @@ pub fn measurement_seconds(n_particles: usize) -> f64 {
     MEASUREMENT_SECONDS_AT_2000 * (n_particles as f64 / 2000.0).powf(MEASUREMENT_EXPONENT)
 }
 
-/// Sweeps before `chain`'s first sample and between its samples, at τ_α = `tau` [sweeps].
-pub fn chain_sweeps(campaign: &Campaign, chain: &Chain, tau: f64) -> (f64, f64) {
-    let sampling = &campaign.sampling;
-    // The test's floor in units of τ_α: the window must span `equilibration_tau_alpha` and hold four
-    // blocks of 2 τ_α in each half.
-    let window = sampling.equilibration_tau_alpha.max(16.0);
-    let spacing = sampling.spacing_tau_alpha * tau;
-    let tested = |sweeps: f64| {
-        (sweeps * OVERSHOOT + CHECK_INTERVAL as f64 / 2.0).max(sampling.min_sweeps as f64)
-    };
-    let between = (chain.samples.saturating_sub(1)) as f64 * spacing;
-    match campaign.start_of(chain) {
-        Start::Random => (tested(2.0 * window * tau), between),
-        Start::Ladder(_) => (tested((sampling.burn_in_tau_alpha + window) * tau), between),
-        Start::Branch(_) => (spacing, between),
+/// How a chain starts, for its cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StartKind {
+    Random,
+    Ladder,
+    Branch,
+}
+
+impl StartKind {
+    fn of(campaign: &Campaign, chain: &Chain) -> StartKind {
+        match campaign.start_of(chain) {
+            Start::Random => StartKind::Random,
+            Start::Ladder(_) => StartKind::Ladder,
+            Start::Branch(_) => StartKind::Branch,
+        }
+    }
+
+    /// From a stored chain's `start` attribute (absent: random).
+    fn stored(start: Option<&str>) -> StartKind {
+        match start {
+            Some(text) if text.starts_with("ladder from") => StartKind::Ladder,
+            Some(text) if text.starts_with("branch of") => StartKind::Branch,
+            _ => StartKind::Random,
+        }
     }
 }
 
-/// The estimate for every point of `campaign`; τ_α from `measured` (by point name) where this
-/// campaign's chains have measured it.
-pub fn estimate(campaign: &Campaign, measured: &BTreeMap<String, f64>) -> Vec<PointCost> {
+/// Sweeps before a chain's first sample and between its samples, at τ_α = `tau` [sweeps].
+fn chain_sweeps(campaign: &Campaign, start: StartKind, samples: usize, tau: f64) -> (f64, f64) {
+    let sampling = &campaign.sampling;
+    // The test's floor in units of τ_α: the window must span `equilibration_tau_alpha` and hold four
+    // blocks of 2 τ_α in each half; from a random start it is the run's second half, from a ladder
+    // start it begins after the burn-in unless that is later than the run's middle.
+    let window = sampling.equilibration_tau_alpha.max(16.0);
+    let spacing = sampling.spacing_tau_alpha * tau;
+    let tested = |sweeps: f64| (sweeps * OVERSHOOT).max(sampling.min_sweeps as f64);
+    let between = samples.saturating_sub(1) as f64 * spacing;
+    match start {
+        StartKind::Random => (tested(2.0 * window * tau), between),
+        StartKind::Ladder => (
+            tested((sampling.burn_in_tau_alpha + window).min(2.0 * window) * tau),
+            between,
+        ),
+        StartKind::Branch => (spacing, between),
+    }
+}
+
+/// The estimate for every point of `campaign` of a size in `sizes` (all if empty); τ_α from
+/// `measured` (by point name) where this campaign's chains have measured it.
+pub fn estimate(
+    campaign: &Campaign,
+    measured: &BTreeMap<String, f64>,
+    sizes: &[usize],
+) -> Vec<PointCost> {
     campaign
         .points()
         .into_iter()
+        .filter(|point| sizes.is_empty() || sizes.contains(&point.n_particles))
         .map(|point| point_cost(campaign, point, measured.get(&point.id()).copied()))
         .collect()
 }
@@ -160,9 +202,13 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
         Some(tau) => (tau, TauSource::Campaign),
         None => reference_tau_alpha(point.parent_temperature),
     };
+    let sampling = &campaign.sampling;
     let (mut equilibration_sweeps, mut sampling_sweeps, mut chains, mut samples) = (0.0, 0.0, 0, 0);
+    let mut beyond_max_sweeps = false;
     for chain in campaign.chains_at(point) {
-        let (before, between) = chain_sweeps(campaign, &chain, tau_alpha);
+        let start = StartKind::of(campaign, &chain);
+        let (before, between) = chain_sweeps(campaign, start, chain.samples, tau_alpha);
+        beyond_max_sweeps |= start != StartKind::Branch && before > sampling.max_sweeps as f64;
         equilibration_sweeps += before;
         sampling_sweeps += between;
         chains += 1;
@@ -170,6 +216,15 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
     }
     let n = point.n_particles;
     let sweep_seconds = n as f64 / attempts_per_core_second(n);
+    // Spacing by the inherent-state energy quenches a copy every interval until stationarity.
+    let calibration_quenches = match sampling.spacing_from {
+        SpacingRule::InherentEnergy => {
+            equilibration_sweeps / sampling.inherent_energy_interval() as f64
+        }
+        SpacingRule::TauAlpha => 0.0,
+    };
+    let measurements = samples as f64 * measurement_seconds(n)
+        + calibration_quenches * QUENCH_SHARE * measurement_seconds(n);
     PointCost {
         n_particles: n,
         parent_temperature: point.parent_temperature,
@@ -180,11 +235,14 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
         equilibration_sweeps,
         sampling_sweeps,
         monte_carlo_core_hours: (equilibration_sweeps + sampling_sweeps) * sweep_seconds / 3600.0,
-        measurement_core_hours: samples as f64 * measurement_seconds(n) / 3600.0,
+        measurement_core_hours: measurements / 3600.0,
+        beyond_max_sweeps,
+        max_lag_below_tau_alpha: (sampling.max_lag as f64) < tau_alpha,
     }
 }
 
-/// τ_α [sweeps] by point name: the mean over the chains of `inventory` that have measured it.
+/// τ_α [sweeps] by point name: the mean over the stored chains of `inventory` that measured it
+/// themselves (a branch keeps its trunk's).
 pub fn measured_tau_alpha(inventory: &Inventory) -> BTreeMap<String, f64> {
     let mut sums: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     for found in inventory.chains.values() {
@@ -195,6 +253,9 @@ pub fn measured_tau_alpha(inventory: &Inventory) -> BTreeMap<String, f64> {
         ) else {
             continue;
         };
+        if StartKind::stored(found.text("start")) == StartKind::Branch {
+            continue;
+        }
         let point = Point {
             n_particles: n as usize,
             parent_temperature: t,
@@ -207,22 +268,76 @@ pub fn measured_tau_alpha(inventory: &Inventory) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// The sweeps the stored chains of `inventory` ran, against what the model gives them with their own
-/// τ_α: (stored, estimated), summed over the chains that equilibrated.
-pub fn stored_against_estimate(campaign: &Campaign, inventory: &Inventory) -> (f64, f64) {
-    let (mut stored, mut estimated) = (0.0, 0.0);
-    for chain in campaign.chains() {
-        let Some(found) = inventory.chains.get(&chain.id()) else {
-            continue;
-        };
-        let (Some(sweeps), Some(tau)) = (found.number("sweeps"), found.number("tau_alpha")) else {
-            continue;
-        };
-        let (before, between) = chain_sweeps(campaign, &chain, tau);
-        stored += sweeps;
-        estimated += before + between;
+/// The estimate for a campaign with stored results, and the sweeps its stored chains ran against
+/// what the model gives them with their own τ_α and starts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    /// Every point's estimate.
+    pub points: Vec<PointCost>,
+    /// Core-hours in all.
+    pub core_hours: f64,
+    /// Sweeps the stored chains that equilibrated ran (a branch's own, from its branch point).
+    pub stored_chain_sweeps: f64,
+    /// What the model gives those chains.
+    pub estimated_sweeps_of_stored_chains: f64,
+}
+
+impl Estimate {
+    /// The estimate for the points of sizes `sizes` (all if empty).
+    pub fn of(campaign: &Campaign, inventory: &Inventory, sizes: &[usize]) -> Estimate {
+        let points = estimate(campaign, &measured_tau_alpha(inventory), sizes);
+        let (mut stored, mut estimated) = (0.0, 0.0);
+        for chain in campaign.chains() {
+            let Some(found) = inventory.chains.get(&chain.id()) else {
+                continue;
+            };
+            let (Some(sweeps), Some(tau)) = (found.number("sweeps"), found.number("tau_alpha"))
+            else {
+                continue;
+            };
+            let start = StartKind::stored(found.text("start"));
+            // A branch's sweep count goes on from its trunk's branch point.
+            let inherited = match start {
+                StartKind::Branch => {
+                    found.number("equilibrated_at").unwrap_or(0.0)
+                        - found.number("sample_spacing").unwrap_or(0.0)
+                }
+                _ => 0.0,
+            };
+            let (before, between) = chain_sweeps(campaign, start, chain.samples, tau);
+            stored += sweeps - inherited;
+            estimated += before + between;
+        }
+        Estimate {
+            core_hours: points.iter().map(PointCost::core_hours).sum(),
+            points,
+            stored_chain_sweeps: stored,
+            estimated_sweeps_of_stored_chains: estimated,
+        }
     }
-    (stored, estimated)
+
+    /// The estimate as text: the table, and the stored chains against the model.
+    pub fn text(&self, campaign: &Campaign) -> String {
+        let mut text = table(&self.points);
+        if campaign.model != ModelParameters::default() || !campaign.swap.is_empty() {
+            text.push_str(
+                "the tau_alpha table is of the default model and swap parameters; this campaign \
+                 changes them, so where its own chains have not measured tau_alpha the estimate may \
+                 be far off\n",
+            );
+        }
+        let (stored, estimated) = (
+            self.stored_chain_sweeps,
+            self.estimated_sweeps_of_stored_chains,
+        );
+        if stored > 0.0 {
+            text.push_str(&format!(
+                "the stored chains ran {stored:.3e} sweeps; the model gives them {estimated:.3e} ({:+.1}%)\n",
+                100.0 * (estimated / stored - 1.0)
+            ));
+        }
+        text
+    }
 }
 
 /// The estimate as a table, with a total line and what it rests on.
@@ -263,6 +378,19 @@ pub fn table(costs: &[PointCost]) -> String {
         3600.0 * total / samples.max(1) as f64
     )
     .unwrap();
+    for c in costs {
+        let point = format!("N = {}, T_p = {}", c.n_particles, c.parent_temperature);
+        if c.beyond_max_sweeps {
+            writeln!(
+                text,
+                "{point}: chains need more than max_sweeps to become stationary and will fail"
+            )
+            .unwrap();
+        }
+        if c.max_lag_below_tau_alpha {
+            writeln!(text, "{point}: max_lag is below tau_alpha, which then cannot be measured; chains will fail").unwrap();
+        }
+    }
     if costs
         .iter()
         .any(|c| c.tau_alpha_source == TauSource::Extrapolated)
@@ -307,7 +435,7 @@ mod tests {
         };
         let total = |extra: &str| {
             let campaign = Campaign::parse(&text(extra), "test").unwrap();
-            let costs = estimate(&campaign, &BTreeMap::new());
+            let costs = estimate(&campaign, &BTreeMap::new(), &[]);
             costs.iter().map(PointCost::core_hours).sum::<f64>()
         };
         let random = total("");
@@ -316,8 +444,14 @@ mod tests {
         let both = total("start = \"ladder\"\nbranches = 5\n");
         assert!(ladder < random && branches < random && both < ladder.min(branches));
         // 5 chains of 20 samples at 2 τ_α from random starts: 5 × (33 + 38) τ_α at each T_p; one
-        // trunk and four branches: 33 + 38 + 4 × 40.
+        // trunk and four branches: 33 + 38 + 4 × 40 (the samples' measurements dilute the ratio a
+        // little).
         let ratio = random / branches;
         assert!((ratio - 5.0 * 71.0 / 231.0).abs() < 0.1, "{ratio}");
+        // A ladder start whose burn-in exceeds the window falls back to the run's second half.
+        let campaign =
+            Campaign::parse(&text("start = \"ladder\"\nburn_in_tau_alpha = 40\n"), "t").unwrap();
+        let late = estimate(&campaign, &BTreeMap::new(), &[]);
+        assert!((late.iter().map(PointCost::core_hours).sum::<f64>() - random).abs() < 1e-9);
     }
 }

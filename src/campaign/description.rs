@@ -129,6 +129,27 @@ pub struct Sampling {
     /// (the trunk) proves stationarity and the others continue from its stationary state, each with
     /// its own seed, taking their first sample one spacing later. 1: every chain starts on its own.
     pub branches: usize,
+    /// How a chain's samples are spaced: `tau_alpha` (`spacing_tau_alpha` τ_α) or `inherent_energy`
+    /// (`spacing_correlation_times` integrated autocorrelation times of the inherent-state energy,
+    /// measured in the stationarity window, `docs/sampling.md`).
+    pub spacing_from: SpacingRule,
+    /// Samples are this many integrated autocorrelation times of the inherent-state energy apart
+    /// (with `spacing_from = "inherent_energy"`).
+    pub spacing_correlation_times: f64,
+    /// A copy of the configuration is quenched every this many sweeps until the chain is stationary
+    /// (with `spacing_from = "inherent_energy"`; 0: a quarter of `origin_interval`).
+    pub inherent_energy_interval: u64,
+}
+
+/// How the samples of a chain are spaced (`[sampling] spacing_from`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpacingRule {
+    /// A fixed multiple of τ_α.
+    #[default]
+    TauAlpha,
+    /// A multiple of the measured integrated autocorrelation time of the inherent-state energy.
+    InherentEnergy,
 }
 
 /// Where the chains of a campaign start (`[sampling] start`).
@@ -169,11 +190,24 @@ impl Default for Sampling {
             start: StartRule::Random,
             burn_in_tau_alpha: 4.0,
             branches: 1,
+            spacing_from: SpacingRule::TauAlpha,
+            spacing_correlation_times: 2.0,
+            inherent_energy_interval: 0,
         }
     }
 }
 
 impl Sampling {
+    /// Sweeps between the quenches that measure the inherent-state energy's correlation: by default a
+    /// quarter of `origin_interval` (a multiple of `measure_interval`), so that a window of 16 τ_α
+    /// holds well over the 50 the estimate needs when origins are a tenth of τ_α apart.
+    pub fn inherent_energy_interval(&self) -> u64 {
+        match self.inherent_energy_interval {
+            0 => (self.origin_interval / 4 / self.measure_interval).max(1) * self.measure_interval,
+            interval => interval,
+        }
+    }
+
     /// The equilibration schedule of a chain (its `sweeps` is the equilibration limit).
     pub fn schedule(&self) -> Schedule {
         Schedule {
@@ -203,6 +237,7 @@ impl Sampling {
         for (field, value) in [
             ("equilibration_tau_alpha", self.equilibration_tau_alpha),
             ("spacing_tau_alpha", self.spacing_tau_alpha),
+            ("spacing_correlation_times", self.spacing_correlation_times),
         ] {
             if !(value.is_finite() && value > 0.0) {
                 return bad(field, format!("must be positive, not {value}"));
@@ -580,47 +615,17 @@ impl Campaign {
         }
     }
 
-    /// Whether another chain starts from `chain`'s stationary state.
-    pub fn has_dependents(&self, chain: &Chain) -> bool {
-        let point = chain.point;
-        let branched = chain.index.is_multiple_of(self.sampling.branches)
-            && chain.index + 1
-                < self
-                    .allocation_at(&point)
-                    .0
-                    .min(chain.index + self.sampling.branches);
-        let laddered = || {
-            self.parent_temperatures
-                .iter()
-                .filter(|&&t| t < point.parent_temperature)
-                .map(|&parent_temperature| Point {
-                    parent_temperature,
-                    ..point
-                })
-                .filter(|lower| self.allocation_at(lower).0 > chain.index)
-                .any(|lower| {
-                    let below = Chain {
-                        point: lower,
-                        ..*chain
-                    }
-                    .with_samples_of(self);
-                    self.start_of(&below) == Start::Ladder(*chain)
-                })
-        };
-        branched || laddered()
+    /// Whether `chain` keeps its stationary state for others: every chain that is not a branch, in a
+    /// campaign with ladder starts or branches (so that chains added later find their start too).
+    pub fn keeps_stationary_state(&self, chain: &Chain) -> bool {
+        (self.sampling.start == StartRule::Ladder || self.sampling.branches > 1)
+            && !matches!(self.start_of(chain), Start::Branch(_))
     }
 
-    /// The chains of worker `worker` of `workers`. Chains that start from one random start (a
-    /// lineage: a trunk and its branches, and with ladder starts the same chains down the T_p of
-    /// one size) go to one worker together, parents first, so that no worker waits for another.
-    /// Lineages are dealt in the order of [`Self::chains`] (that of their costliest chain) in snake
-    /// order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which balances costs sorted in decreasing order.
-    pub fn chains_of_worker(
-        &self,
-        worker: usize,
-        workers: usize,
-        size: Option<usize>,
-    ) -> Vec<Chain> {
+    /// The chains that go back to one random start (of system size `size` only, if given), each
+    /// parents first: ladder parents are hotter, trunks have lower indices. Lineages come in the
+    /// order of [`Self::chains`], that of their costliest chain.
+    pub fn lineages(&self, size: Option<usize>) -> Vec<Vec<Chain>> {
         let mut lineages: Vec<(String, Vec<Chain>)> = Vec::new();
         for chain in self
             .chains()
@@ -635,6 +640,29 @@ impl Campaign {
         }
         lineages
             .into_iter()
+            .map(|(_, mut members)| {
+                members.sort_by(|a, b| {
+                    b.point
+                        .parent_temperature
+                        .total_cmp(&a.point.parent_temperature)
+                        .then(a.index.cmp(&b.index))
+                });
+                members
+            })
+            .collect()
+    }
+
+    /// The chains of worker `worker` of `workers`: whole [`Self::lineages`], so that no worker waits
+    /// for another, dealt in snake order (0, 1, …, W−1, W−1, …, 0, 0, 1, …), which balances costs
+    /// sorted in decreasing order. Without ladder starts or branches every lineage is one chain.
+    pub fn chains_of_worker(
+        &self,
+        worker: usize,
+        workers: usize,
+        size: Option<usize>,
+    ) -> Vec<Chain> {
+        self.lineages(size)
+            .into_iter()
             .enumerate()
             .filter(|(k, _)| {
                 let round = k / workers;
@@ -646,16 +674,7 @@ impl Campaign {
                 };
                 dealt_to == worker
             })
-            .flat_map(|(_, (_, mut members))| {
-                // Parents first: ladder parents are hotter, trunks have lower indices.
-                members.sort_by(|a, b| {
-                    b.point
-                        .parent_temperature
-                        .total_cmp(&a.point.parent_temperature)
-                        .then(a.index.cmp(&b.index))
-                });
-                members
-            })
+            .flat_map(|(_, members)| members)
             .collect()
     }
 

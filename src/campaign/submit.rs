@@ -242,9 +242,12 @@ fn job_for_size(
     // Tasks are sized in whole chains of the size's mean length.
     let per_chain = samples.div_ceil(chains).max(1);
     let chains_per_task = options.samples_per_task.div_ceil(per_chain).max(1);
-    // Every worker of a task gets at least one chain.
+    // Every worker of a task gets at least one chain, and at least one lineage: a lineage
+    // (`docs/sampling.md`) is never split between workers.
+    let lineages = campaign.lineages(Some(n)).len();
     let tasks = chains
         .div_ceil(chains_per_task.max(options.workers_per_task))
+        .min(lineages.div_ceil(options.workers_per_task))
         .clamp(1, options.max_array_size);
     let ranks_per_worker = options
         .ranks_per_worker

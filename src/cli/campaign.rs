@@ -220,7 +220,7 @@ fn submit(args: SubmitArgs) -> Result<()> {
         &submit_options(&args, &directory)?,
     )?;
     if args.dry_run {
-        print_estimate(&campaign, &store::scan(&directory.join(RESULTS))?);
+        print_estimate(&campaign, &store::scan(&directory.join(RESULTS))?, &sizes);
         println!();
         print_jobs(&jobs);
         return Ok(());
@@ -446,17 +446,9 @@ fn status(args: StatusArgs) -> Result<()> {
                 entry
             })
             .collect();
-        let costs = cost::estimate(&campaign, &cost::measured_tau_alpha(&inventory));
-        let (stored_sweeps, estimated_sweeps) =
-            cost::stored_against_estimate(&campaign, &inventory);
         let mut report = json!({
             "campaign": campaign.name,
-            "estimate": {
-                "points": costs,
-                "core_hours": costs.iter().map(cost::PointCost::core_hours).sum::<f64>(),
-                "stored_chain_sweeps": stored_sweeps,
-                "estimated_sweeps_of_stored_chains": estimated_sweeps,
-            },
+            "estimate": cost::Estimate::of(&campaign, &inventory, &[]),
             "directory": directory.display().to_string(),
             "samples": campaign.sample_count(),
             "points": points,
@@ -518,23 +510,19 @@ fn status(args: StatusArgs) -> Result<()> {
     for (path, error) in &inventory.unreadable {
         println!("unreadable file {}: {error}", path.display());
     }
-    print_estimate(&campaign, &inventory);
+    print_estimate(&campaign, &inventory, &[]);
     Ok(())
 }
 
-/// The cost model's estimate for the whole campaign, with τ_α from its stored chains where they have
-/// measured it, and how the stored chains' sweeps compare with the model's.
-fn print_estimate(campaign: &Campaign, inventory: &store::Inventory) {
-    let costs = cost::estimate(campaign, &cost::measured_tau_alpha(inventory));
+/// The cost model's estimate for the campaign's points of sizes `sizes` (all if empty), with τ_α from
+/// its stored chains where they have measured it, and how the stored chains' sweeps compare with the
+/// model's.
+fn print_estimate(campaign: &Campaign, inventory: &store::Inventory, sizes: &[usize]) {
     println!("\nestimated cost (docs/sampling.md, \"The cost model\"):");
-    print!("{}", cost::table(&costs));
-    let (stored, estimated) = cost::stored_against_estimate(campaign, inventory);
-    if stored > 0.0 {
-        println!(
-            "the stored chains ran {stored:.3e} sweeps; the model gives them {estimated:.3e} ({:+.1}%)",
-            100.0 * (estimated / stored - 1.0)
-        );
-    }
+    print!(
+        "{}",
+        cost::Estimate::of(campaign, inventory, sizes).text(campaign)
+    );
 }
 
 /// Adds the fields of `tally` to the JSON object `object`.

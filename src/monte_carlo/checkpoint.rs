@@ -52,6 +52,7 @@ pub struct Checkpoint {
 
 const TIME_SERIES: &str = "observables/equilibration";
 const SCATTERING: &str = "observables/self_intermediate_scattering";
+const INHERENT: &str = "observables/inherent_energy";
 
 /// The datasets of a record: time series and F_s (accumulators and the averaged curve).
 pub fn record_arrays<'a>(
@@ -64,7 +65,7 @@ pub fn record_arrays<'a>(
     let series = |name: &str, values: &'a [f64]| {
         (format!("{TIME_SERIES}/{name}"), Array::F64(values, vec![n]))
     };
-    vec![
+    let mut arrays = vec![
         (
             format!("{TIME_SERIES}/sweep"),
             Array::U64(&record.sweep, vec![n]),
@@ -90,7 +91,19 @@ pub fn record_arrays<'a>(
             format!("{SCATTERING}/origins"),
             Array::U64(&record.fs_count, vec![epochs, lags]),
         ),
-    ]
+    ];
+    if !record.inherent_sweep.is_empty() {
+        let k = record.inherent_sweep.len();
+        arrays.push((
+            format!("{INHERENT}/sweep"),
+            Array::U64(&record.inherent_sweep, vec![k]),
+        ));
+        arrays.push((
+            format!("{INHERENT}/energy_per_particle"),
+            Array::F64(&record.inherent_energy_per_particle, vec![k]),
+        ));
+    }
+    arrays
 }
 
 /// Writes a run file or a checkpoint: `configuration` with `observables`, the record, the parameters
@@ -282,6 +295,16 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
         stored_epoch,
         run.schedule.epoch_length(),
     );
+    let inherent_sweep = h5md::read_array_u64(path, &format!("{INHERENT}/sweep"))?
+        .map_or(Vec::new(), |(values, _)| values);
+    let inherent_energy_per_particle = if inherent_sweep.is_empty() {
+        Vec::new()
+    } else {
+        f64s(
+            &format!("{INHERENT}/energy_per_particle"),
+            inherent_sweep.len(),
+        )?
+    };
     let record = Record {
         energy_per_particle: f64s(&format!("{TIME_SERIES}/energy_per_particle"), m)?,
         pressure: f64s(&format!("{TIME_SERIES}/pressure"), m)?,
@@ -291,6 +314,8 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
         fs_sum,
         fs_count,
         sweep,
+        inherent_sweep,
+        inherent_energy_per_particle,
     };
     let model = stored
         .model

@@ -131,6 +131,11 @@ pub struct Record {
     pub fs_sum: Vec<f64>,
     /// Number of time origins summed in each entry of `fs_sum`.
     pub fs_count: Vec<u64>,
+    /// Sweeps at which a copy of the configuration was quenched (campaigns that space samples by the
+    /// inherent-state energy's correlation, `docs/sampling.md`).
+    pub inherent_sweep: Vec<u64>,
+    /// The inherent-state energy per particle of those quenches [ε].
+    pub inherent_energy_per_particle: Vec<f64>,
 }
 
 /// Mean and standard error.
@@ -323,6 +328,36 @@ impl Record {
     }
 }
 
+/// The integrated autocorrelation time of `series` in units of its step, 1/2 + Σ_t ρ(t), summed up to
+/// the first lag M ≥ 5 τ(M) (Sokal's window). `None` if the series is shorter than 50 values or the
+/// window runs past a tenth of it (the time is not resolved).
+pub fn integrated_autocorrelation_time(series: &[f64]) -> Option<f64> {
+    let n = series.len();
+    if n < 50 {
+        return None;
+    }
+    let mean = series.iter().sum::<f64>() / n as f64;
+    let deviations: Vec<f64> = series.iter().map(|x| x - mean).collect();
+    let variance = deviations.iter().map(|d| d * d).sum::<f64>() / n as f64;
+    if variance <= 0.0 {
+        return None;
+    }
+    let mut tau = 0.5;
+    for lag in 1..n / 10 {
+        let covariance = deviations[..n - lag]
+            .iter()
+            .zip(&deviations[lag..])
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            / n as f64;
+        tau += covariance / variance;
+        if lag as f64 >= 5.0 * tau {
+            return Some(tau.max(0.5));
+        }
+    }
+    None
+}
+
 /// Mean and standard error of `values` from the means of consecutive blocks of `block` values; at
 /// least four blocks are needed.
 fn block_estimate(values: &[f64], block: usize) -> Option<Estimate> {
@@ -485,5 +520,30 @@ mod tests {
         assert_eq!(next_test_sweep(2_001, 2_000, 10_000), 3_000);
         assert_eq!(next_test_sweep(3_000, 2_000, 10_000), 3_000);
         assert_eq!(next_test_sweep(9_500, 2_000, 9_700), 9_700);
+    }
+
+    #[test]
+    fn the_integrated_autocorrelation_time_of_an_autoregressive_series_is_recovered() {
+        // x_{k+1} = a x_k + noise: τ_int = (1 + a) / (2 (1 − a)), 4.5 for a = 0.8.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let mut x = 0.0;
+        let series: Vec<f64> = (0..200_000)
+            .map(|_| {
+                x = 0.8 * x + uniform();
+                x
+            })
+            .collect();
+        let tau = integrated_autocorrelation_time(&series).unwrap();
+        assert!((tau - 4.5).abs() < 0.3, "{tau}");
+        let independent: Vec<f64> = (0..10_000).map(|_| uniform()).collect();
+        let tau = integrated_autocorrelation_time(&independent).unwrap();
+        assert!((tau - 0.5).abs() < 0.1, "{tau}");
+        assert_eq!(integrated_autocorrelation_time(&series[..40]), None);
     }
 }
