@@ -174,6 +174,9 @@ def point(work, t, above):
         "tuned_parameters": campaign_cost(random_tuned, tau_tuned, c_tuned, sample, 1),
         "ladder": campaign_cost(ladder_default["sweeps"], tau_default, c_default, sample, 1),
         "branches": campaign_cost(random["sweeps"], tau_default, c_default, sample, 5),
+        "ladder_and_branches": campaign_cost(
+            ladder_default["sweeps"], tau_default, c_default, sample, 5
+        ),
         "all": campaign_cost(ladder_tuned["sweeps"], tau_tuned, c_tuned, sample, 5),
     }
     result["core_seconds_per_sample"] = {

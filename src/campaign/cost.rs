@@ -374,7 +374,7 @@ pub fn table(costs: &[PointCost]) -> String {
     let samples: usize = costs.iter().map(|c| c.samples).sum();
     writeln!(
         text,
-        "total: {total:.1} core-hours for {samples} samples ({:.0} core-seconds per sample)",
+        "total: {total:.2} core-hours for {samples} samples ({:.0} core-seconds per sample)",
         3600.0 * total / samples.max(1) as f64
     )
     .unwrap();
