@@ -816,6 +816,22 @@ samples_per_chain = 2
     }
 
     #[test]
+    fn every_example_campaign_is_valid() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&examples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let campaign =
+                    Campaign::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(!campaign.chains().is_empty(), "{}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 5, "{checked} examples");
+    }
+
+    #[test]
     fn bad_descriptions_name_the_table_and_field() {
         let error = |text: &str| Campaign::parse(text, "c.toml").unwrap_err().to_string();
         let base = "name = \"x\"\nsizes = [2000]\nparent_temperatures = [1.0]\n";
