@@ -227,24 +227,16 @@ fn ladder_starts_and_branches_start_where_the_description_says_and_do_not_depend
     let number = |id: &str, key: &str| chains[id][key].as_f64().unwrap();
     // Chains 0 and 2 are trunks, chain 1 a branch of chain 0; at T_p = 2.0 the trunks start from
     // the stationary states of the same chains at 3.0, the hotter neighbour whatever the file's order.
-    assert_eq!(start("N500-T3-chain0"), None);
-    assert_eq!(start("N500-T3-chain2"), None);
-    assert_eq!(
-        start("N500-T3-chain1").as_deref(),
-        Some("branch of N500-T3-chain0")
-    );
-    assert_eq!(
-        start("N500-T2-chain0").as_deref(),
-        Some("ladder from N500-T3-chain0")
-    );
-    assert_eq!(
-        start("N500-T2-chain2").as_deref(),
-        Some("ladder from N500-T3-chain2")
-    );
-    assert_eq!(
-        start("N500-T2-chain1").as_deref(),
-        Some("branch of N500-T2-chain0")
-    );
+    for (chain, expected) in [
+        ("N500-T3-chain0", None),
+        ("N500-T3-chain2", None),
+        ("N500-T3-chain1", Some("branch of N500-T3-chain0")),
+        ("N500-T2-chain0", Some("ladder from N500-T3-chain0")),
+        ("N500-T2-chain2", Some("ladder from N500-T3-chain2")),
+        ("N500-T2-chain1", Some("branch of N500-T2-chain0")),
+    ] {
+        assert_eq!(start(chain).as_deref(), expected, "{chain}");
+    }
     for (branch, trunk) in [
         ("N500-T3-chain1", "N500-T3-chain0"),
         ("N500-T2-chain1", "N500-T2-chain0"),
