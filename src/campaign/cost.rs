@@ -197,34 +197,55 @@ pub fn estimate(
         .collect()
 }
 
+/// One chain's sweeps before and between its samples, and its core-seconds in all.
+struct ChainCost {
+    before: f64,
+    between: f64,
+    core_seconds: f64,
+}
+
+fn chain_cost(campaign: &Campaign, chain: &Chain, tau: f64) -> ChainCost {
+    let sampling = &campaign.sampling;
+    let start = StartKind::of(campaign, chain);
+    let (before, between) = chain_sweeps(campaign, start, chain.samples, tau);
+    let n = chain.point.n_particles;
+    let sweep_seconds = n as f64 / attempts_per_core_second(n);
+    // Spacing by the inherent-state energy quenches a copy every interval until stationarity.
+    let calibration_quenches = match sampling.spacing_from {
+        SpacingRule::InherentEnergy if start != StartKind::Branch => {
+            before / sampling.inherent_energy_interval() as f64
+        }
+        _ => 0.0,
+    };
+    ChainCost {
+        before,
+        between,
+        core_seconds: (before + between) * sweep_seconds
+            + (chain.samples as f64 + calibration_quenches * QUENCH_SHARE) * measurement_seconds(n),
+    }
+}
+
 fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> PointCost {
     let (tau_alpha, tau_alpha_source) = match measured {
         Some(tau) => (tau, TauSource::Campaign),
         None => reference_tau_alpha(point.parent_temperature),
     };
     let sampling = &campaign.sampling;
-    let (mut equilibration_sweeps, mut sampling_sweeps, mut chains, mut samples) = (0.0, 0.0, 0, 0);
-    let mut beyond_max_sweeps = false;
+    let (mut equilibration_sweeps, mut sampling_sweeps, mut core_seconds) = (0.0, 0.0, 0.0);
+    let (mut chains, mut samples, mut beyond_max_sweeps) = (0, 0, false);
     for chain in campaign.chains_at(point) {
-        let start = StartKind::of(campaign, &chain);
-        let (before, between) = chain_sweeps(campaign, start, chain.samples, tau_alpha);
-        beyond_max_sweeps |= start != StartKind::Branch && before > sampling.max_sweeps as f64;
-        equilibration_sweeps += before;
-        sampling_sweeps += between;
+        let cost = chain_cost(campaign, &chain, tau_alpha);
+        beyond_max_sweeps |= cost.before > sampling.max_sweeps as f64
+            && StartKind::of(campaign, &chain) != StartKind::Branch;
+        equilibration_sweeps += cost.before;
+        sampling_sweeps += cost.between;
+        core_seconds += cost.core_seconds;
         chains += 1;
         samples += chain.samples;
     }
     let n = point.n_particles;
-    let sweep_seconds = n as f64 / attempts_per_core_second(n);
-    // Spacing by the inherent-state energy quenches a copy every interval until stationarity.
-    let calibration_quenches = match sampling.spacing_from {
-        SpacingRule::InherentEnergy => {
-            equilibration_sweeps / sampling.inherent_energy_interval() as f64
-        }
-        SpacingRule::TauAlpha => 0.0,
-    };
-    let measurements = samples as f64 * measurement_seconds(n)
-        + calibration_quenches * QUENCH_SHARE * measurement_seconds(n);
+    let monte_carlo_seconds =
+        (equilibration_sweeps + sampling_sweeps) * n as f64 / attempts_per_core_second(n);
     PointCost {
         n_particles: n,
         parent_temperature: point.parent_temperature,
@@ -234,8 +255,8 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
         tau_alpha_source,
         equilibration_sweeps,
         sampling_sweeps,
-        monte_carlo_core_hours: (equilibration_sweeps + sampling_sweeps) * sweep_seconds / 3600.0,
-        measurement_core_hours: measurements / 3600.0,
+        monte_carlo_core_hours: monte_carlo_seconds / 3600.0,
+        measurement_core_hours: (core_seconds - monte_carlo_seconds) / 3600.0,
         beyond_max_sweeps,
         max_lag_below_tau_alpha: (sampling.max_lag as f64) < tau_alpha,
     }
@@ -280,6 +301,9 @@ pub struct Estimate {
     pub stored_chain_sweeps: f64,
     /// What the model gives those chains.
     pub estimated_sweeps_of_stored_chains: f64,
+    /// Core-hours of the costliest lineage: its chains run one after another on one worker, so the
+    /// campaign takes at least this long (per core of a worker) however many workers it has.
+    pub longest_lineage_core_hours: f64,
 }
 
 impl Estimate {
@@ -308,7 +332,32 @@ impl Estimate {
             stored += sweeps - inherited;
             estimated += before + between;
         }
+        let tau_of: BTreeMap<String, f64> = points
+            .iter()
+            .map(|p| {
+                let point = Point {
+                    n_particles: p.n_particles,
+                    parent_temperature: p.parent_temperature,
+                };
+                (point.id(), p.tau_alpha)
+            })
+            .collect();
+        let longest_lineage_core_hours = campaign
+            .lineages(None)
+            .iter()
+            .filter(|lineage| sizes.is_empty() || sizes.contains(&lineage[0].point.n_particles))
+            .map(|lineage| {
+                lineage
+                    .iter()
+                    .map(|chain| {
+                        chain_cost(campaign, chain, tau_of[&chain.point.id()]).core_seconds
+                    })
+                    .sum::<f64>()
+                    / 3600.0
+            })
+            .fold(0.0, f64::max);
         Estimate {
+            longest_lineage_core_hours,
             core_hours: points.iter().map(PointCost::core_hours).sum(),
             points,
             stored_chain_sweeps: stored,
@@ -319,6 +368,11 @@ impl Estimate {
     /// The estimate as text: the table, and the stored chains against the model.
     pub fn text(&self, campaign: &Campaign) -> String {
         let mut text = table(&self.points);
+        text.push_str(&format!(
+            "the costliest lineage of chains that run one after another takes {:.2} core-hours: no \
+             number of workers finishes sooner\n",
+            self.longest_lineage_core_hours
+        ));
         if campaign.model != ModelParameters::default() || !campaign.swap.is_empty() {
             text.push_str(
                 "the tau_alpha table is of the default model and swap parameters; this campaign \
@@ -453,5 +507,13 @@ mod tests {
             Campaign::parse(&text("start = \"ladder\"\nburn_in_tau_alpha = 40\n"), "t").unwrap();
         let late = estimate(&campaign, &BTreeMap::new(), &[]);
         assert!((late.iter().map(PointCost::core_hours).sum::<f64>() - random).abs() < 1e-9);
+        // Chains of a lineage run one after another: a ladder chains the T_p, branches the chains.
+        let longest = |extra: &str| {
+            let campaign = Campaign::parse(&text(extra), "test").unwrap();
+            Estimate::of(&campaign, &Inventory::default(), &[]).longest_lineage_core_hours
+        };
+        let alone = longest("");
+        assert!(longest("branches = 5\n") > 3.0 * alone);
+        assert!(longest("start = \"ladder\"\nbranches = 5\n") > longest("branches = 5\n"));
     }
 }
