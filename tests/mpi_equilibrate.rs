@@ -269,6 +269,74 @@ fn mpi_equilibrate_checkpoints_on_sigusr1_and_resumes_bitwise() {
 }
 
 #[test]
+fn a_checkpoint_with_the_travel_at_its_time_origins_resumes_with_their_phases() {
+    // Checkpoints keep cos(k x) and sin(k x) of the travel x at each time origin of F_s; earlier ones
+    // kept x itself (/checkpoint/origins), which must still resume, with the same phases.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut args: Vec<&str> = RUN.to_vec();
+    args.extend(["--sweeps", "17", "--out", "part.h5"]);
+    success(&pinch(d, &args));
+    let path = d.join("part.checkpoint.h5");
+    let current = pinch::monte_carlo::checkpoint::read(&path).unwrap();
+    let k = current.run.wavenumber;
+    assert_eq!(
+        current.resumed.origins.len(),
+        2,
+        "origins at sweeps 8 and 16"
+    );
+    for origin in &current.resumed.origins {
+        assert_eq!(origin.cos.len(), 4000);
+        for (c, s) in origin.cos.iter().zip(&origin.sin) {
+            for a in 0..3 {
+                assert!((c[a] * c[a] + s[a] * s[a] - 1.0).abs() < 1e-15);
+            }
+        }
+    }
+
+    // The earlier layout, with made-up travel at the two origins.
+    let travel: Vec<f64> = (0..2 * 4000 * 3)
+        .map(|i| 0.37 * (i % 101) as f64 - 7.0)
+        .collect();
+    {
+        let file = hdf5::File::open_rw(&path).unwrap();
+        let group = file.group("checkpoint").unwrap();
+        group.unlink("origin_cos").unwrap();
+        group.unlink("origin_sin").unwrap();
+        group
+            .new_dataset::<f64>()
+            .shape([2, 4000, 3])
+            .create("origins")
+            .unwrap()
+            .write_raw(&travel)
+            .unwrap();
+    }
+    let earlier = pinch::monte_carlo::checkpoint::read(&path).unwrap();
+    for (origin, values) in earlier.resumed.origins.iter().zip(travel.chunks(3 * 4000)) {
+        let expected = pinch::monte_carlo::TimeOrigin::new(
+            origin.sweep,
+            &values
+                .chunks(3)
+                .map(|x| [x[0], x[1], x[2]])
+                .collect::<Vec<_>>(),
+            k,
+        );
+        assert!(*origin == expected, "origin {} converted", origin.sweep);
+    }
+    success(&pinch(
+        d,
+        &[
+            "equilibrate",
+            "--resume",
+            "--sweeps",
+            "30",
+            "--out",
+            "part.h5",
+        ],
+    ));
+}
+
+#[test]
 fn until_stationary_stops_at_the_first_passing_test_and_a_ladder_start_passes_sooner() {
     let directory = tempfile::tempdir().unwrap();
     let common = [

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::equilibration::{Record, Schedule};
-use super::{Resumed, SamplerState, SwapParameters};
+use super::{Resumed, SamplerState, SwapParameters, TimeOrigin};
 use crate::error::{Error, Result};
 use crate::io::h5md::{self, Array, Extras};
 use crate::io::layout;
@@ -53,6 +53,9 @@ pub struct Checkpoint {
 const TIME_SERIES: &str = "observables/equilibration";
 const SCATTERING: &str = "observables/self_intermediate_scattering";
 const INHERENT: &str = "observables/inherent_energy";
+const ORIGIN_COS: &str = "checkpoint/origin_cos";
+const ORIGIN_SIN: &str = "checkpoint/origin_sin";
+const OLD_ORIGINS: &str = "checkpoint/origins";
 
 /// The datasets of a record: time series and F_s (accumulators and the averaged curve).
 pub fn record_arrays<'a>(
@@ -133,7 +136,8 @@ pub fn write(
         layout::group(layout::EQUILIBRATION, &run.schedule),
     ];
     let origin_sweeps: Vec<u64>;
-    let origins: Vec<f64>;
+    let origin_cos: Vec<f64>;
+    let origin_sin: Vec<f64>;
     let built_at: Vec<f64>;
     let mut per_particle = Vec::new();
     if let Some(resumed) = resumed {
@@ -150,20 +154,23 @@ pub fn write(
         // The epoch of F_s's accumulators (checkpoints written before it was stored used `max_lag`).
         state.insert("fs_epoch_length".into(), run.schedule.epoch_length().into());
         attribute_groups.push(("checkpoint".to_owned(), Value::Object(state)));
-        origin_sweeps = resumed.origins.iter().map(|(s, _)| *s).collect();
-        origins = resumed
-            .origins
-            .iter()
-            .flat_map(|(_, values)| values.iter().flatten().copied())
-            .collect();
+        origin_sweeps = resumed.origins.iter().map(|origin| origin.sweep).collect();
+        let flat = |phase: fn(&TimeOrigin) -> &Vec<[f64; 3]>| -> Vec<f64> {
+            resumed
+                .origins
+                .iter()
+                .flat_map(|origin| phase(origin).iter().flatten().copied())
+                .collect()
+        };
+        origin_cos = flat(|origin| &origin.cos);
+        origin_sin = flat(|origin| &origin.sin);
+        let shape = vec![origin_sweeps.len(), n, 3];
         arrays.push((
             "checkpoint/origin_sweeps".into(),
             Array::U64(&origin_sweeps, vec![origin_sweeps.len()]),
         ));
-        arrays.push((
-            "checkpoint/origins".into(),
-            Array::F64(&origins, vec![origin_sweeps.len(), n, 3]),
-        ));
+        arrays.push((ORIGIN_COS.into(), Array::F64(&origin_cos, shape.clone())));
+        arrays.push((ORIGIN_SIN.into(), Array::F64(&origin_sin, shape)));
         per_particle.push(("travel", resumed.travel.as_slice()));
         built_at = resumed
             .built_at
@@ -263,12 +270,42 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
         None => None,
     };
     let origin_sweeps = u64s("checkpoint/origin_sweeps")?;
-    let origins_flat = f64s("checkpoint/origins", 3 * n * origin_sweeps.len())?;
-    let origins = origin_sweeps
-        .iter()
-        .zip(origins_flat.chunks_exact((3 * n).max(1)))
-        .map(|(s, chunk)| (*s, triples(chunk.to_vec())))
-        .collect();
+    // One array of triples per origin, or `None` if the file does not hold `member`.
+    let per_origin = |member: &str| -> Result<Option<Vec<Vec<[f64; 3]>>>> {
+        let Some((flat, _)) = h5md::read_array_f64(path, member)? else {
+            return Ok(None);
+        };
+        let expected = 3 * n * origin_sweeps.len();
+        if flat.len() != expected {
+            return Err(fail(format!(
+                "dataset {member} holds {} values, expected {expected}",
+                flat.len()
+            )));
+        }
+        Ok(Some(
+            flat.chunks_exact((3 * n).max(1))
+                .take(origin_sweeps.len())
+                .map(|chunk| triples(chunk.to_vec()))
+                .collect(),
+        ))
+    };
+    let missing = |member: &str| fail(format!("missing dataset {member}"));
+    let origins = match per_origin(ORIGIN_COS)? {
+        Some(cos) => {
+            let sin = per_origin(ORIGIN_SIN)?.ok_or_else(|| missing(ORIGIN_SIN))?;
+            origin_sweeps
+                .iter()
+                .zip(cos.into_iter().zip(sin))
+                .map(|(&sweep, (cos, sin))| TimeOrigin { sweep, cos, sin })
+                .collect()
+        }
+        // Checkpoints written before the phases were kept hold the travel at each origin.
+        None => origin_sweeps
+            .iter()
+            .zip(per_origin(OLD_ORIGINS)?.ok_or_else(|| missing(ORIGIN_COS))?)
+            .map(|(&sweep, travel)| TimeOrigin::new(sweep, &travel, run.wavenumber))
+            .collect(),
+    };
     let sweep = u64s(&format!("{TIME_SERIES}/sweep"))?;
     let m = sweep.len();
     let lags = run.schedule.lags();

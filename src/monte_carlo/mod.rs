@@ -32,6 +32,7 @@ pub mod equilibration;
 mod moves;
 mod parameters;
 pub mod run;
+mod scattering;
 mod sweep;
 
 use mpi::topology::Communicator;
@@ -45,6 +46,7 @@ use crate::rng::{self, Stream};
 
 pub use moves::{swap, translation};
 pub use parameters::{SwapParameters, default_skin};
+pub use scattering::TimeOrigin;
 
 use cells::CellOrder;
 use sweep::SweepMoves;
@@ -141,8 +143,8 @@ pub struct Resumed {
     pub state: SamplerState,
     /// Every particle's travel, in id order.
     pub travel: Vec<[f64; 3]>,
-    /// Time origins: sweep and every particle's travel then, in id order.
-    pub origins: Vec<(u64, Vec<[f64; 3]>)>,
+    /// Time origins of F_s, every particle in id order.
+    pub origins: Vec<TimeOrigin>,
     /// Every particle's position at the last list build, in id order (the order of list rows, and so
     /// of sums, depends on them): `None` starts from fresh lists.
     pub built_at: Option<Vec<[f64; 3]>>,
@@ -157,9 +159,9 @@ pub struct SwapMonteCarlo<'c> {
     state: SamplerState,
     /// Each local particle's displacement by accepted translations since the start (migrates with it).
     travel: Vec<[f64; 3]>,
-    /// Time origins of the self-intermediate scattering function: the sweep and every local particle's
-    /// travel then (migrating with it).
-    origins: Vec<(u64, Vec<[f64; 3]>)>,
+    /// Time origins of the self-intermediate scattering function, over the local particles (their
+    /// phases migrate with them).
+    origins: Vec<TimeOrigin>,
     /// Moves of the local particles since the counters were last read.
     counts: MoveCounts,
     /// The sum of the energy changes of the accepted moves of the local particles since it was last
@@ -267,7 +269,11 @@ impl<'c> SwapMonteCarlo<'c> {
         };
         let origins = origins
             .iter()
-            .map(|(sweep, values)| (*sweep, local(values)))
+            .map(|origin| TimeOrigin {
+                sweep: origin.sweep,
+                cos: local(&origin.cos),
+                sin: local(&origin.sin),
+            })
             .collect();
         Ok(SwapMonteCarlo {
             engine,
@@ -294,7 +300,11 @@ impl<'c> SwapMonteCarlo<'c> {
         let origins: Vec<_> = self
             .origins
             .iter()
-            .map(|(sweep, values)| (*sweep, self.engine.gather(values)))
+            .map(|origin| {
+                let cos = self.engine.gather(&origin.cos);
+                let sin = self.engine.gather(&origin.sin);
+                (origin.sweep, cos, sin)
+            })
             .collect();
         let configuration = configuration?;
         Some((
@@ -308,7 +318,11 @@ impl<'c> SwapMonteCarlo<'c> {
                 built_at,
                 origins: origins
                     .into_iter()
-                    .map(|(sweep, values)| (sweep, values.expect("gathered on rank 0")))
+                    .map(|(sweep, cos, sin)| TimeOrigin {
+                        sweep,
+                        cos: cos.expect("gathered on rank 0"),
+                        sin: sin.expect("gathered on rank 0"),
+                    })
                     .collect(),
             },
         ))
@@ -317,7 +331,11 @@ impl<'c> SwapMonteCarlo<'c> {
     /// Rebuilds the lists, carrying the per-particle arrays along. Collective.
     fn rebuild(&mut self) {
         let mut carried: Vec<&mut Vec<[f64; 3]>> = std::iter::once(&mut self.travel)
-            .chain(self.origins.iter_mut().map(|(_, values)| values))
+            .chain(
+                self.origins
+                    .iter_mut()
+                    .flat_map(|origin| [&mut origin.cos, &mut origin.sin]),
+            )
             .collect();
         self.engine.rebuild_now(&mut carried);
     }
@@ -325,37 +343,39 @@ impl<'c> SwapMonteCarlo<'c> {
     /// Energy, forces and virial of the current configuration. Collective.
     pub fn evaluate(&mut self) -> crate::domain::Evaluation {
         let mut carried: Vec<&mut Vec<[f64; 3]>> = std::iter::once(&mut self.travel)
-            .chain(self.origins.iter_mut().map(|(_, values)| values))
+            .chain(
+                self.origins
+                    .iter_mut()
+                    .flat_map(|origin| [&mut origin.cos, &mut origin.sin]),
+            )
             .collect();
         self.engine.update(&mut carried);
         self.engine.evaluate()
     }
 
-    /// Starts a time origin of the self-intermediate scattering function at the current sweep.
-    pub fn add_origin(&mut self) {
-        self.origins.push((self.state.sweep, self.travel.clone()));
+    /// Starts a time origin of the self-intermediate scattering function at wavenumber `wavenumber`
+    /// (the one every measurement of F_s uses) at the current sweep.
+    pub fn add_origin(&mut self, wavenumber: f64) {
+        let origin = TimeOrigin::new(self.state.sweep, &self.travel, wavenumber);
+        self.origins.push(origin);
     }
 
     /// Drops the time origins set before `sweep`.
     pub fn drop_origins_before(&mut self, sweep: u64) {
-        self.origins.retain(|(s, _)| *s >= sweep);
+        self.origins.retain(|origin| origin.sweep >= sweep);
     }
 
-    /// F_s(k, t) = ⟨cos(k Δx_α)⟩ over particles and the three axes, for every time origin: (origin
-    /// sweep, value). Exact sums, so decomposition-independent. Collective.
+    /// F_s(k, t) = ⟨cos(k Δx_α)⟩ over particles and the three axes at the origins' wavenumber `k`,
+    /// for every time origin: (origin sweep, value). Exact sums, so decomposition-independent.
+    /// Collective.
     pub fn self_intermediate_scattering(&self, wavenumber: f64) -> Vec<(u64, f64)> {
         let n = 3.0 * self.engine.n_global() as f64;
+        let (cos, sin) = scattering::phases(&self.travel, wavenumber);
         self.origins
             .iter()
-            .map(|(sweep, origin)| {
-                let sum = self
-                    .engine
-                    .sum(self.travel.iter().zip(origin).map(|(t, o)| {
-                        (0..3)
-                            .map(|a| (wavenumber * (t[a] - o[a])).cos())
-                            .sum::<f64>()
-                    }));
-                (*sweep, sum / n)
+            .map(|origin| {
+                let sum = self.engine.sum(origin.overlaps(&cos, &sin));
+                (origin.sweep, sum / n)
             })
             .collect()
     }

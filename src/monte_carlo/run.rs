@@ -95,7 +95,7 @@ impl<'c> Run<'c> {
         let sweep = self.sweep_count();
         let schedule = &self.state.schedule;
         if sweep.is_multiple_of(schedule.origin_interval) {
-            self.sampler.add_origin();
+            self.sampler.add_origin(self.state.wavenumber);
         }
         if sweep.is_multiple_of(schedule.measure_interval) {
             self.record
