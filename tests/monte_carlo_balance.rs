@@ -3,7 +3,10 @@
 //! 1. the parallel checkerboard sampler and a plain serial single-particle Metropolis sampler (random
 //!    particle, translation or swap with any other particle, energy changes by brute force over all
 //!    pairs) give the same mean energy and pressure within their errors;
-//! 2. the energy distributions at two nearby temperatures are related by the Boltzmann factor: the
+//! 2. so does the parallel sampler with swaps restricted to sizes closer than Δλ (the proposal stays
+//!    symmetric, so the distribution must not change; at this T_p the restriction refuses many swaps
+//!    that would be accepted);
+//! 3. the energy distributions at two nearby temperatures are related by the Boltzmann factor: the
 //!    mean energy at T₂ measured directly equals the one reweighted from the run at T₁.
 //!
 //! Seeds are fixed, so each check gives the same verdict on every run; errors come from block averages
@@ -57,6 +60,7 @@ fn parallel_run(
     temperature: f64,
     sweeps: usize,
     seed: u64,
+    max_size_difference: Option<f64>,
 ) -> (Vec<f64>, Vec<f64>) {
     let parameters = ModelParameters::default();
     let potential = parameters.potential();
@@ -67,6 +71,7 @@ fn parallel_run(
         SwapParameters {
             tuning_sweeps: 200,
             grid_shift_interval: 1,
+            max_size_difference,
             ..SwapParameters::at(temperature)
         },
         seed,
@@ -143,11 +148,19 @@ fn parallel_and_serial_samplers_agree_and_nearby_temperatures_are_boltzmann_rela
         }
     }
 
-    let (energies, pressures) = parallel_run(&world, temperature, sweeps, 23);
+    let (energies, pressures) = parallel_run(&world, temperature, sweeps, 23, None);
+    let (restricted_energies, restricted_pressures) =
+        parallel_run(&world, temperature, sweeps, 37, Some(0.3));
     let blocks = 20;
     for (name, a, b) in [
         ("energy", &energies, &serial_energies),
         ("pressure", &pressures, &serial_pressures),
+        ("energy (Δλ < 0.3)", &restricted_energies, &serial_energies),
+        (
+            "pressure (Δλ < 0.3)",
+            &restricted_pressures,
+            &serial_pressures,
+        ),
     ] {
         let (ma, ea) = estimate(a, blocks);
         let (mb, eb) = estimate(b, blocks);
@@ -164,7 +177,7 @@ fn parallel_and_serial_samplers_agree_and_nearby_temperatures_are_boltzmann_rela
 
     // Reweight the run at T₁ to T₂ and compare with a run at T₂ (jackknife over blocks).
     let hotter = 1.6;
-    let (hot_energies, _) = parallel_run(&world, hotter, sweeps, 29);
+    let (hot_energies, _) = parallel_run(&world, hotter, sweeps, 29, None);
     let beta = 1.0 / hotter - 1.0 / temperature;
     let reference = energies.iter().sum::<f64>() / energies.len() as f64;
     let weights: Vec<f64> = energies

@@ -212,7 +212,7 @@ def main():
         "spacing_tau_alpha": SPACING,
         "branches": 5,
         "burn_in_tau_alpha": 4,
-        "default_swap": {"swap_probability": 0.2, "max_size_difference": None},
+        "default_swap": "the defaults of the executable (docs/sampling.md)",
         "tuned_swap": {
             "swap_probability": float(p),
             "max_size_difference": None if d == "none" else float(d),

@@ -518,6 +518,13 @@ impl Campaign {
             .or_insert(toml::Value::Float(crate::monte_carlo::default_skin(
                 parent_temperature,
             )));
+        if let Some(restriction) =
+            crate::monte_carlo::default_max_size_difference(parent_temperature)
+        {
+            table
+                .entry("max_size_difference")
+                .or_insert(toml::Value::Float(restriction));
+        }
         let parameters: SwapParameters =
             toml::Value::Table(table)
                 .try_into()

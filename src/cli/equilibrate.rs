@@ -71,7 +71,8 @@ pub struct EquilibrateArgs {
     /// Probability of a size swap per attempt.
     #[arg(long, value_name = "P", default_value_t = SwapParameters::at(1.0).swap_probability)]
     pub swap_probability: f64,
-    /// Swap only sizes closer than this [lambda_min].
+    /// Swap only sizes closer than this [lambda_min] (a value above the largest size difference
+    /// allows every swap) [default: 0.5 at T_p <= 0.6, none above].
     #[arg(long, value_name = "DELTA")]
     pub max_size_difference: Option<f64>,
     /// Initial edge of the cube of trial translations [lambda_min].
@@ -241,7 +242,9 @@ fn start<'c>(
     let parameters = SwapParameters {
         parent_temperature: temperature,
         swap_probability: args.swap_probability,
-        max_size_difference: args.max_size_difference,
+        max_size_difference: args
+            .max_size_difference
+            .or_else(|| crate::monte_carlo::default_max_size_difference(temperature)),
         step_size: args.step_size,
         tuning_sweeps: args.tuning_sweeps,
         skin: args

@@ -45,7 +45,10 @@ use crate::model::{Configuration, PairPotential, ParameterError};
 use crate::rng::{self, Stream};
 
 pub use moves::{swap, translation};
-pub use parameters::{SwapParameters, default_skin};
+pub use parameters::{
+    RESTRICTED_SIZE_DIFFERENCE, RESTRICTED_SWAPS_UP_TO, SwapParameters,
+    default_max_size_difference, default_skin,
+};
 pub use scattering::TimeOrigin;
 
 use cells::CellOrder;
