@@ -162,3 +162,83 @@ fn blas_kernels_fit_the_cpu_unless_chosen() {
         "OPENBLAS_CORETYPE=Prescott not honoured: {chosen}"
     );
 }
+
+#[test]
+fn exported_mode_fields_read_back_with_ase_and_h5py() {
+    // A glass's lowest modes as per-particle vector columns: ASE reads them with the right shape and
+    // unit norm, equal to the stored eigenvectors, with their frequency, participation ratio and
+    // centre in the header; the H5MD export holds the same field.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    success(&pinch(
+        d,
+        &["generate", "-n", "500", "--seed", "4", "-o", "liquid.h5"],
+    ));
+    success(&pinch(
+        d,
+        &["quench", "--in", "liquid.h5", "--out", "glass.h5"],
+    ));
+    success(&pinch(
+        d,
+        &[
+            "modes",
+            "--in",
+            "glass.h5",
+            "--out",
+            "modes.h5",
+            "--modes",
+            "4",
+            "--mode-vectors",
+        ],
+    ));
+    for out in ["fields.xyz", "fields.h5"] {
+        success(&pinch(
+            d,
+            &["export", "modes.h5", out, "--mode", "0", "--mode", "3"],
+        ));
+    }
+    let report = python_json(
+        d,
+        "read_fields.py",
+        &["modes.h5", "fields.xyz", "fields.h5", "0", "3"],
+    );
+    assert_eq!(report["n"], 500);
+    assert!(
+        report["properties"]
+            .as_str()
+            .unwrap()
+            .ends_with(":mode_0:R:3:mode_3:R:3"),
+        "{report}"
+    );
+    assert!(report["positions_against_h5"].as_f64().unwrap() == 0.0);
+    for name in ["mode_0", "mode_3"] {
+        let field = &report["fields"][name];
+        assert_eq!(field["shape"], serde_json::json!([500, 3]), "{name}");
+        let close = |key: &str, other: &str, tolerance: f64| {
+            let (a, b) = (field[key].as_f64().unwrap(), field[other].as_f64().unwrap());
+            assert!(
+                (a - b).abs() <= tolerance * b.abs(),
+                "{name}: {key} {a} against {b}"
+            );
+        };
+        assert!(
+            (field["norm"].as_f64().unwrap() - 1.0).abs() < 1e-12,
+            "{field}"
+        );
+        assert!(field["against_stored"].as_f64().unwrap() < 1e-12, "{field}");
+        assert!(field["h5_against_xyz"].as_f64().unwrap() == 0.0, "{field}");
+        close("frequency", "stored_frequency", 0.0);
+        close("participation_ratio", "stored_participation_ratio", 1e-10);
+        assert_eq!(field["centre"], field["stored_centre"], "{field}");
+        assert_eq!(
+            field["h5_attributes"],
+            serde_json::json!([
+                "centre",
+                "eigenvalue",
+                "frequency",
+                "index",
+                "participation_ratio"
+            ])
+        );
+    }
+}

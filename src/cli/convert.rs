@@ -29,12 +29,16 @@ pub struct ImportArgs {
 /// Arguments of `pinch export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// H5MD input written by pinch.
+    /// H5MD input written by pinch (a configuration, or a measurement file for --mode).
     #[arg(value_name = "IN.h5")]
     pub input: PathBuf,
-    /// Extended XYZ output.
-    #[arg(value_name = "OUT.xyz")]
+    /// Extended XYZ output (.xyz, .extxyz), or H5MD (any other extension) to carry fields.
+    #[arg(value_name = "OUT")]
     pub output: PathBuf,
+    /// Add mode K (0: the lowest) of the input's stored eigenvectors as the column mode_K, normalised,
+    /// with its frequency, participation ratio and centre in the header (repeatable).
+    #[arg(long = "mode", value_name = "K")]
+    pub modes: Vec<usize>,
 }
 
 /// Arguments of `pinch replicate`.
@@ -148,10 +152,28 @@ pub fn export(args: ExportArgs) -> Result<()> {
         }
     }
     let stored = io::h5md::read(&args.input)?;
-    io::write_xyz(&args.output, &stored.configuration)?;
+    let fields = args
+        .modes
+        .iter()
+        .map(|&k| io::fields::stored_mode(&args.input, k))
+        .collect::<Result<Vec<_>>>()?;
+    let model = stored.model.unwrap_or_default();
+    io::fields::write(&args.output, &stored.configuration, &model, &fields)?;
     log::info!(
-        "exported {} particles from {} to {}",
+        "exported {} particles{} from {} to {}",
         stored.configuration.len(),
+        if fields.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " with {}",
+                fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
         args.input.display(),
         args.output.display()
     );

@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod deadline;
+pub mod fields;
 pub mod h5md;
 pub mod layout;
 pub mod xyz;

@@ -43,15 +43,88 @@ pub enum ReadError {
 
 /// Writes `configuration` as one extended XYZ frame.
 pub fn format(configuration: &Configuration) -> String {
+    format_with(configuration, &[], &[])
+}
+
+/// A per-particle column beyond positions and sizes, in particle order.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    /// A vector per particle (`name:R:3`): OVITO draws it as arrows.
+    Vector(&'a str, &'a [[f64; 3]]),
+    /// A number per particle (`name:R:1`): OVITO colours by it.
+    Scalar(&'a str, &'a [f64]),
+}
+
+impl Field<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Field::Vector(name, _) | Field::Scalar(name, _) => name,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Field::Vector(_, values) => values.len(),
+            Field::Scalar(_, values) => values.len(),
+        }
+    }
+}
+
+/// Writes `configuration` as one extended XYZ frame with per-particle `fields` after the standard
+/// columns and `info` as further `key=value` entries of the comment line (ASE's `atoms.info`); a
+/// value with spaces is quoted.
+///
+/// Panics if a field does not hold one entry per particle, or a name is not a plain identifier.
+pub fn format_with(
+    configuration: &Configuration,
+    fields: &[Field],
+    info: &[(&str, String)],
+) -> String {
+    let n = configuration.len();
+    let plain = |name: &str| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    for field in fields {
+        assert!(plain(field.name()), "field name {:?}", field.name());
+        assert_eq!(
+            field.len(),
+            n,
+            "field {} holds one entry per particle",
+            field.name()
+        );
+    }
     let l = configuration.box_length;
-    let mut text = String::with_capacity(80 * (configuration.len() + 2));
-    let _ = writeln!(text, "{}", configuration.len());
-    let _ = writeln!(
+    let mut text = String::with_capacity((80 + 60 * fields.len()) * (n + 2));
+    let _ = writeln!(text, "{n}");
+    let mut properties = String::from("species:S:1:pos:R:3:lambda:R:1:radius:R:1");
+    for field in fields {
+        let count = if matches!(field, Field::Vector(..)) {
+            3
+        } else {
+            1
+        };
+        let _ = write!(properties, ":{}:R:{count}", field.name());
+    }
+    let _ = write!(
         text,
-        "Lattice=\"{l:?} 0.0 0.0 0.0 {l:?} 0.0 0.0 0.0 {l:?}\" Properties=species:S:1:pos:R:3:lambda:R:1:radius:R:1 pbc=\"T T T\""
+        "Lattice=\"{l:?} 0.0 0.0 0.0 {l:?} 0.0 0.0 0.0 {l:?}\" Properties={properties} pbc=\"T T T\""
     );
-    for (x, lambda) in configuration.positions.iter().zip(&configuration.sizes) {
-        let _ = writeln!(
+    for (key, value) in info {
+        assert!(plain(key), "info key {key:?}");
+        if value.contains(char::is_whitespace) {
+            let _ = write!(text, " {key}=\"{value}\"");
+        } else {
+            let _ = write!(text, " {key}={value}");
+        }
+    }
+    text.push('\n');
+    for (k, (x, lambda)) in configuration
+        .positions
+        .iter()
+        .zip(&configuration.sizes)
+        .enumerate()
+    {
+        let _ = write!(
             text,
             "X {:?} {:?} {:?} {:?} {:?}",
             x[0],
@@ -60,6 +133,18 @@ pub fn format(configuration: &Configuration) -> String {
             lambda,
             0.5 * lambda
         );
+        for field in fields {
+            match field {
+                Field::Vector(_, values) => {
+                    let v = values[k];
+                    let _ = write!(text, " {:?} {:?} {:?}", v[0], v[1], v[2]);
+                }
+                Field::Scalar(_, values) => {
+                    let _ = write!(text, " {:?}", values[k]);
+                }
+            }
+        }
+        text.push('\n');
     }
     text
 }

@@ -1,0 +1,163 @@
+//! Displacement fields of a glass (its modes, its pinch responses) written beside its configuration:
+//! per-particle vector columns of extended XYZ (OVITO draws them as arrows) or per-particle datasets
+//! of H5MD, each with what describes it.
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::h5md::{self, Extras};
+use super::layout::modes;
+use super::xyz::{self, Field};
+use crate::error::{Error, Result};
+use crate::model::{Configuration, ModelParameters};
+use crate::provenance::Provenance;
+
+/// A displacement field over every particle, in id order, normalised (Σ_i |u_i|² = 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DisplacementField {
+    /// The column or dataset name, e.g. `mode_0`.
+    pub name: String,
+    /// u_i of every particle.
+    pub vectors: Vec<[f64; 3]>,
+    /// What describes it (frequency, participation ratio, centre, ...), by key.
+    pub info: Map<String, Value>,
+}
+
+impl DisplacementField {
+    /// The field `vectors` under `name`, scaled to unit norm.
+    pub fn normalised(name: String, mut vectors: Vec<[f64; 3]>, info: Map<String, Value>) -> Self {
+        let norm = vectors.iter().flatten().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            vectors.iter_mut().flatten().for_each(|v| *v /= norm);
+        }
+        DisplacementField {
+            name,
+            vectors,
+            info,
+        }
+    }
+
+    /// The participation ratio e = (Σ|u_i|²)² / (N Σ|u_i|⁴).
+    pub fn participation_ratio(&self) -> f64 {
+        let squares = self
+            .vectors
+            .iter()
+            .map(|u| u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+        let (sum2, sum4) = squares.fold((0.0, 0.0), |(a, b), s| (a + s, b + s * s));
+        sum2 * sum2 / (self.vectors.len() as f64 * sum4)
+    }
+
+    /// The id of the particle of largest |u_i|.
+    pub fn centre(&self) -> usize {
+        let magnitude = |u: &[f64; 3]| u[0] * u[0] + u[1] * u[1] + u[2] * u[2];
+        (0..self.vectors.len())
+            .max_by(|&a, &b| magnitude(&self.vectors[a]).total_cmp(&magnitude(&self.vectors[b])))
+            .unwrap_or(0)
+    }
+}
+
+/// Mode `k` (0: the lowest) of the measurement file `path`, from its stored eigenvectors.
+pub fn stored_mode(path: &Path, k: usize) -> Result<DisplacementField> {
+    let fail = |message: String| Error::Hdf5 {
+        path: path.display().to_string(),
+        message,
+    };
+    let (vectors, shape) = h5md::read_array_f64(path, modes::VECTORS)?.ok_or_else(|| {
+        fail(format!(
+            "holds no {}: measure with `pinch modes --mode-vectors` (or `[measurements] \
+             mode_vectors = true` in a campaign)",
+            modes::VECTORS
+        ))
+    })?;
+    let [count, n, 3] = shape[..] else {
+        return Err(fail(format!(
+            "{} has shape {shape:?}, not (k, N, 3)",
+            modes::VECTORS
+        )));
+    };
+    if k >= count {
+        return Err(fail(format!("holds {count} modes: there is no mode {k}")));
+    }
+    let per_mode = |member: &str| -> Result<f64> {
+        let (values, _) = h5md::read_array_f64(path, member)?
+            .ok_or_else(|| fail(format!("missing dataset {member}")))?;
+        values
+            .get(k)
+            .copied()
+            .ok_or_else(|| fail(format!("{member} holds no entry {k}")))
+    };
+    let field: Vec<[f64; 3]> = vectors[3 * n * k..3 * n * (k + 1)]
+        .chunks_exact(3)
+        .map(|v| [v[0], v[1], v[2]])
+        .collect();
+    let mut info = Map::new();
+    info.insert("index".into(), json!(k));
+    info.insert("frequency".into(), json!(per_mode(modes::FREQUENCIES)?));
+    info.insert("eigenvalue".into(), json!(per_mode(modes::EIGENVALUES)?));
+    let name = format!("mode_{k}");
+    let mut mode = DisplacementField::normalised(name, field, info);
+    let (participation, centre) = (mode.participation_ratio(), mode.centre());
+    mode.info
+        .insert("participation_ratio".into(), json!(participation));
+    mode.info.insert("centre".into(), json!(centre));
+    Ok(mode)
+}
+
+/// Writes `configuration` with `fields` to `path`: extended XYZ (by the `.xyz`/`.extxyz` extension),
+/// each field a `name:R:3` column and its description as `name_key=value` entries of the comment line;
+/// or H5MD, each field `/particles/all/<name>` (N, 3) and its description the attributes of
+/// `/fields/<name>`.
+pub fn write(
+    path: &Path,
+    configuration: &Configuration,
+    model: &ModelParameters,
+    fields: &[DisplacementField],
+) -> Result<()> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if matches!(extension.to_ascii_lowercase().as_str(), "xyz" | "extxyz") {
+        let columns: Vec<Field> = fields
+            .iter()
+            .map(|f| Field::Vector(&f.name, &f.vectors))
+            .collect();
+        let info: Vec<(String, String)> = fields
+            .iter()
+            .flat_map(|f| {
+                f.info
+                    .iter()
+                    .map(move |(key, value)| (format!("{}_{key}", f.name), header_value(value)))
+            })
+            .collect();
+        let info: Vec<(&str, String)> = info.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let text = xyz::format_with(configuration, &columns, &info);
+        return super::atomic::write_file(path, text.as_bytes());
+    }
+    let mut extras = Extras::default();
+    for field in fields {
+        extras.per_particle.push((&field.name, &field.vectors));
+        extras.attribute_groups.push((
+            format!("fields/{}", field.name),
+            Value::Object(field.info.clone()),
+        ));
+    }
+    h5md::write(
+        path,
+        configuration,
+        model,
+        &Provenance::of_this_run(None, 1),
+        &extras,
+    )
+}
+
+/// A header value: numbers in their shortest exact form, arrays space-separated.
+fn header_value(value: &Value) -> String {
+    match value {
+        Value::Array(items) => items.iter().map(header_value).collect::<Vec<_>>().join(" "),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if !n.is_u64() && !n.is_i64() => format!("{x:?}"),
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
