@@ -429,3 +429,90 @@ fn mpi_distributed_factors_agree_with_the_factor_on_every_rank() {
         "distributed factor, 2 ranks",
     );
 }
+
+#[test]
+fn mpi_exported_pinch_responses_equal_the_stored_pinches_and_a_dense_reference() {
+    // `pinch export --softest-response` recomputes the response of the stored pair of lowest
+    // omega^(ij) and `--response I,J` that of a chosen pair: on 1 and 2 ranks their omega^(ij) equals
+    // the one `pinch dipoles` stored, and the normalised fields equal u = H+ d from an independent
+    // dense Hessian, as ASE reads them.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    quenched_glass(d, "300", "5");
+    success(&pinch(
+        d,
+        &[
+            "dipoles",
+            "--in",
+            "glass.h5",
+            "--out",
+            "dipoles.h5",
+            "--all-dipoles",
+        ],
+    ));
+    let stored = |member: &str| {
+        pinch::io::h5md::read_array_f64(&d.join("dipoles.h5"), member)
+            .unwrap()
+            .unwrap()
+            .0
+    };
+    let omega = stored("dipoles/omega");
+    let pairs = pinch::io::h5md::read_array_u64(&d.join("dipoles.h5"), "dipoles/pairs")
+        .unwrap()
+        .unwrap()
+        .0;
+    let softest = (0..omega.len())
+        .min_by(|&a, &b| omega[a].total_cmp(&omega[b]))
+        .unwrap();
+    let chosen = (softest + omega.len() / 2) % omega.len();
+    let chosen_pair = format!("{},{}", pairs[2 * chosen], pairs[2 * chosen + 1]);
+    for ranks in [1, 2] {
+        let out = format!("fields-{ranks}.xyz");
+        success(&pinch_mpi(
+            d,
+            ranks,
+            &[
+                "export",
+                "dipoles.h5",
+                &out,
+                "--softest-response",
+                "--response",
+                &chosen_pair,
+            ],
+        ));
+        let report = python_json(d, "reference_pinch_field.py", &["glass.h5", &out]);
+        for (index, expected_omega) in [(softest, omega[softest]), (chosen, omega[chosen])] {
+            let name = format!("response_{}_{}", pairs[2 * index], pairs[2 * index + 1]);
+            let field = &report[&name];
+            assert_eq!(
+                field["shape"],
+                serde_json::json!([300, 3]),
+                "{ranks}: {report}"
+            );
+            assert!(
+                (field["norm"].as_f64().unwrap() - 1.0).abs() < 1e-12,
+                "{field}"
+            );
+            assert!(
+                field["field_deviation"].as_f64().unwrap() < 1e-8,
+                "{ranks}: {field}"
+            );
+            assert!(
+                field["omega_deviation"].as_f64().unwrap() < 1e-9,
+                "{ranks}: {field}"
+            );
+            let header = std::fs::read_to_string(d.join(&out)).unwrap();
+            let line = header.lines().nth(1).unwrap();
+            let exported: f64 = line
+                .split_whitespace()
+                .find_map(|entry| entry.strip_prefix(&format!("{name}_omega=")))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(
+                (exported - expected_omega).abs() < 1e-10 * expected_omega,
+                "{ranks} ranks, {name}: exported omega {exported} against stored {expected_omega}"
+            );
+        }
+    }
+}

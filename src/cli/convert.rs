@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::ModelArgs;
+use pinch_petsc::Session;
+
 use super::generate::write_configuration;
+use super::{EngineArgs, ModelArgs, PetscArgs};
 use crate::error::{Error, Result};
 use crate::io::{self, Format};
 use crate::provenance::Provenance;
+use crate::response::dipoles::pinch_responses;
 
 /// Arguments of `pinch import`.
 #[derive(Debug, Args)]
@@ -39,6 +42,31 @@ pub struct ExportArgs {
     /// with its frequency, participation ratio and centre in the header (repeatable).
     #[arg(long = "mode", value_name = "K")]
     pub modes: Vec<usize>,
+    /// Add the response u = H⁺d to the pinch of the interacting pair I,J (particle ids), recomputed
+    /// from the input's inherent state, as the column response_I_J, normalised, with ω^(ij) and the
+    /// pair in the header (repeatable; run under mpirun for several ranks).
+    #[arg(long = "response", value_name = "I,J", value_parser = parse_pair)]
+    pub responses: Vec<[u64; 2]>,
+    /// Add the response to the pinch of the pair of lowest ω^(ij) among the input's stored dipoles
+    /// (`pinch dipoles --all-dipoles`).
+    #[arg(long)]
+    pub softest_response: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub petsc: PetscArgs,
+}
+
+/// Two particle ids "I,J".
+fn parse_pair(text: &str) -> std::result::Result<[u64; 2], String> {
+    let ids: Vec<u64> = text
+        .split(',')
+        .map(|id| id.trim().parse::<u64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| format!("{text:?} is not two particle ids I,J ({e})"))?;
+    <[u64; 2]>::try_from(ids).map_err(|_| format!("{text:?} is not two particle ids I,J"))
 }
 
 /// Arguments of `pinch replicate`.
@@ -151,17 +179,44 @@ pub fn export(args: ExportArgs) -> Result<()> {
             });
         }
     }
-    let stored = io::h5md::read(&args.input)?;
-    let fields = args
+    let mut pairs = args.responses.clone();
+    if args.softest_response {
+        let (pair, omega) = io::fields::softest_stored_pair(&args.input)?;
+        log::info!(
+            "the softest stored pinch is of pair {} {} (omega = {omega})",
+            pair[0],
+            pair[1]
+        );
+        pairs.push(pair);
+    }
+    let loaded = super::load_configuration(&args.input, false, &args.model)?;
+    let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
+    let mut fields = args
         .modes
         .iter()
         .map(|&k| io::fields::stored_mode(&args.input, k))
         .collect::<Result<Vec<_>>>()?;
-    let model = stored.model.unwrap_or_default();
-    io::fields::write(&args.output, &stored.configuration, &model, &fields)?;
+    if !pairs.is_empty() {
+        let mut engine = super::build_engine(&session, &loaded, &args.engine)?;
+        super::measure::check_inherent_state(&mut engine, &args.input)?;
+        for response in pinch_responses(&session, &mut engine, &pairs)? {
+            if let Some(displacement) = response.displacement.clone() {
+                fields.push(io::fields::response_field(&response, displacement));
+            }
+        }
+    }
+    if session.rank() != 0 {
+        return Ok(());
+    }
+    io::fields::write(
+        &args.output,
+        &loaded.configuration,
+        &loaded.parameters,
+        &fields,
+    )?;
     log::info!(
         "exported {} particles{} from {} to {}",
-        stored.configuration.len(),
+        loaded.configuration.len(),
         if fields.is_empty() {
             String::new()
         } else {

@@ -168,14 +168,7 @@ fn run_on_inherent_state(
     let loaded = load_configuration(input, false, &common.model)?;
     let session = Session::initialize("pinch", &common.petsc.petsc_options)?;
     let mut engine = build_engine(&session, &loaded, &common.engine)?;
-    let evaluation = engine.evaluate();
-    let max_force = engine.max_force(&evaluation.forces);
-    if max_force > INHERENT_STATE_FORCE {
-        return Err(Error::Usage(format!(
-            "{}: not an inherent state: its largest force component is {max_force:e} (above {INHERENT_STATE_FORCE:e}); quench it first with `pinch quench`",
-            input.display()
-        )));
-    }
+    check_inherent_state(&mut engine, input)?;
     let mut record = SampleRecord {
         observables: loaded.observables.clone(),
         ..Default::default()
@@ -189,6 +182,19 @@ fn run_on_inherent_state(
         record,
         stable,
     )
+}
+
+/// Refuses a configuration (read from `input`) that is not an inherent state. Collective.
+pub fn check_inherent_state(engine: &mut Engine, input: &Path) -> Result<()> {
+    let evaluation = engine.evaluate();
+    let max_force = engine.max_force(&evaluation.forces);
+    if max_force > INHERENT_STATE_FORCE {
+        return Err(Error::Usage(format!(
+            "{}: not an inherent state: its largest force component is {max_force:e} (above {INHERENT_STATE_FORCE:e}); quench it first with `pinch quench`",
+            input.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Writes the results with the engine's configuration; exits with [`UNSTABLE`] for an unstable state.

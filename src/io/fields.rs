@@ -7,11 +7,12 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::h5md::{self, Extras};
-use super::layout::modes;
+use super::layout::{dipoles, modes};
 use super::xyz::{self, Field};
 use crate::error::{Error, Result};
 use crate::model::{Configuration, ModelParameters};
 use crate::provenance::Provenance;
+use crate::response::dipoles::PairResponse;
 
 /// A displacement field over every particle, in id order, normalised (Σ_i |u_i|² = 1).
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +103,54 @@ pub fn stored_mode(path: &Path, k: usize) -> Result<DisplacementField> {
         .insert("participation_ratio".into(), json!(participation));
     mode.info.insert("centre".into(), json!(centre));
     Ok(mode)
+}
+
+/// The response to the pinch of a pair as a field `response_<i>_<j>`, with the pair, ω^(ij), dᵀH⁺d,
+/// dᵀH⁺²d, the pair's midpoint, the participation ratio and the centre (`displacement` in id order).
+pub fn response_field(response: &PairResponse, displacement: Vec<[f64; 3]>) -> DisplacementField {
+    let [i, j] = response.ids;
+    let mut info = Map::new();
+    info.insert("pair".into(), json!([i, j]));
+    info.insert("omega".into(), json!(response.omega()));
+    info.insert("d_hinv_d".into(), json!(response.d_hinv_d));
+    info.insert("d_hinv2_d".into(), json!(response.d_hinv2_d));
+    info.insert("midpoint".into(), json!(response.midpoint));
+    let mut field = DisplacementField::normalised(format!("response_{i}_{j}"), displacement, info);
+    let (participation, centre) = (field.participation_ratio(), field.centre());
+    field
+        .info
+        .insert("participation_ratio".into(), json!(participation));
+    field.info.insert("centre".into(), json!(centre));
+    field
+}
+
+/// The pair of lowest ω^(ij) among the dipoles the measurement file `path` holds (`pinch dipoles`,
+/// best with `--all-dipoles`), with that ω^(ij).
+pub fn softest_stored_pair(path: &Path) -> Result<([u64; 2], f64)> {
+    let fail = |message: String| Error::Hdf5 {
+        path: path.display().to_string(),
+        message,
+    };
+    let absent = || {
+        fail(format!(
+            "holds no {}: measure with `pinch dipoles --all-dipoles` first",
+            dipoles::OMEGA
+        ))
+    };
+    let (omega, _) = h5md::read_array_f64(path, dipoles::OMEGA)?.ok_or_else(absent)?;
+    let (pairs, _) = h5md::read_array_u64(path, dipoles::PAIRS)?.ok_or_else(absent)?;
+    if pairs.len() != 2 * omega.len() {
+        return Err(fail(format!(
+            "{} holds {} values for {} dipoles",
+            dipoles::PAIRS,
+            pairs.len(),
+            omega.len()
+        )));
+    }
+    let softest = (0..omega.len())
+        .min_by(|&a, &b| omega[a].total_cmp(&omega[b]))
+        .ok_or_else(absent)?;
+    Ok(([pairs[2 * softest], pairs[2 * softest + 1]], omega[softest]))
 }
 
 /// Writes `configuration` with `fields` to `path`: extended XYZ (by the `.xyz`/`.extxyz` extension),

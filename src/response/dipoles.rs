@@ -201,6 +201,139 @@ fn choose_pairs(
     Ok((pairs, total))
 }
 
+/// The responses u = H⁺d to the dipoles of `pairs`, column by column in the layout of the Hessian's
+/// local rows, with dᵀH⁺d and dᵀH⁺²d of each (interleaved). Collective.
+fn solve_dipoles(
+    engine: &Engine,
+    solver: &mut ResponseSolver,
+    local_index: &HashMap<u64, usize>,
+    pairs: &[Pair],
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let columns = pairs.len();
+    let local_rows = 3 * engine.n_local();
+    let mut forces = vec![0.0; local_rows * columns];
+    for (c, pair) in pairs.iter().enumerate() {
+        for (id, sign) in [(pair.ids[0], -1.0), (pair.ids[1], 1.0)] {
+            if let Some(&i) = local_index.get(&id) {
+                for a in 0..3 {
+                    forces[c * local_rows + 3 * i + a] = sign * pair.unit[a];
+                }
+            }
+        }
+    }
+    let (solutions, _) = solver.solve(engine, &forces, columns, super::SOLUTION_TOLERANCE)?;
+    let mut products = vec![0.0; 2 * columns];
+    for c in 0..columns {
+        let u = &solutions[c * local_rows..(c + 1) * local_rows];
+        let f = &forces[c * local_rows..(c + 1) * local_rows];
+        products[2 * c] = u.iter().zip(f).map(|(a, b)| a * b).sum();
+        products[2 * c + 1] = u.iter().map(|a| a * a).sum();
+    }
+    sum_in_place(engine.comm(), &mut products);
+    Ok((solutions, products))
+}
+
+/// The response to the pinch of one chosen pair.
+#[derive(Clone, Debug)]
+pub struct PairResponse {
+    /// The pair's ids, as given.
+    pub ids: [u64; 2],
+    /// The midpoint of the pair (minimum image).
+    pub midpoint: [f64; 3],
+    /// dᵀH⁺d.
+    pub d_hinv_d: f64,
+    /// dᵀH⁺²d = |u|².
+    pub d_hinv2_d: f64,
+    /// u = H⁺d of every particle in id order, on rank 0 (`None` elsewhere).
+    pub displacement: Option<Vec<[f64; 3]>>,
+}
+
+impl PairResponse {
+    /// ω^(ij) = √(dᵀH⁺d / dᵀH⁺²d).
+    pub fn omega(&self) -> f64 {
+        (self.d_hinv_d / self.d_hinv2_d).sqrt()
+    }
+}
+
+/// The response to the dipole of the pair `ids`, which must interact. Collective.
+pub fn pair_response(
+    engine: &Engine,
+    solver: &mut ResponseSolver,
+    ids: [u64; 2],
+) -> Result<PairResponse> {
+    let n = engine.n_global() as u64;
+    if ids[0] == ids[1] || ids.iter().any(|&id| id >= n) {
+        return Err(Error::Usage(format!(
+            "the pair {} {} is not two particles of the {n}",
+            ids[0], ids[1]
+        )));
+    }
+    let local_index: HashMap<u64, usize> = engine
+        .local_ids()
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    // Positions and sizes of the two, from their owners.
+    let mut words = [0.0; 8];
+    for (k, id) in ids.iter().enumerate() {
+        if let Some(&i) = local_index.get(id) {
+            let x = engine.local_positions()[i];
+            words[4 * k..4 * k + 4].copy_from_slice(&[x[0], x[1], x[2], engine.local_sizes()[i]]);
+        }
+    }
+    sum_in_place(engine.comm(), &mut words);
+    let l = engine.decomposition().box_length;
+    // From i to j: the dipole pulls i along −n and j along n.
+    let d = crate::model::minimum_image(
+        [words[0], words[1], words[2]],
+        [words[4], words[5], words[6]],
+        l,
+    );
+    let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+    let potential = engine.potential();
+    let reach = potential.cutoff() * potential.pair_size(words[3], words[7]);
+    if r >= reach {
+        return Err(Error::Usage(format!(
+            "particles {} and {} do not interact (r = {r:.4}, beyond x_c λ_ij = {reach:.4}): a pinch acts on an interacting pair",
+            ids[0], ids[1]
+        )));
+    }
+    let pair = Pair {
+        ids,
+        unit: d.map(|v| v / r),
+        midpoint: std::array::from_fn(|a| words[a] + 0.5 * d[a]),
+    };
+    let (solution, products) =
+        solve_dipoles(engine, solver, &local_index, std::slice::from_ref(&pair))?;
+    let local: Vec<[f64; 3]> = solution
+        .chunks_exact(3)
+        .map(|v| [v[0], v[1], v[2]])
+        .collect();
+    Ok(PairResponse {
+        ids,
+        midpoint: pair.midpoint,
+        d_hinv_d: products[0],
+        d_hinv2_d: products[1],
+        displacement: engine.gather(&local),
+    })
+}
+
+/// The responses to the pinches of the pairs `pairs` of the engine's inherent state, from its
+/// Hessian. Collective.
+pub fn pinch_responses(
+    session: &pinch_petsc::Session,
+    engine: &mut Engine,
+    pairs: &[[u64; 2]],
+) -> Result<Vec<PairResponse>> {
+    let hessian = crate::hessian::assemble(session, engine)?;
+    let mut solver = ResponseSolver::new(session, &hessian, engine.n_global())?;
+    pairs
+        .iter()
+        .map(|&ids| pair_response(engine, &mut solver, ids))
+        .collect()
+}
+
 /// The dipole responses of the engine's configuration. Collective.
 pub fn dipole_responses(
     engine: &Engine,
@@ -227,26 +360,7 @@ pub fn dipole_responses(
         method: solver.method()?,
     };
     for batch in pairs.chunks(request.batch.max(1)) {
-        let columns = batch.len();
-        let mut forces = vec![0.0; local_rows * columns];
-        for (c, pair) in batch.iter().enumerate() {
-            for (id, sign) in [(pair.ids[0], -1.0), (pair.ids[1], 1.0)] {
-                if let Some(&i) = local_index.get(&id) {
-                    for a in 0..3 {
-                        forces[c * local_rows + 3 * i + a] = sign * pair.unit[a];
-                    }
-                }
-            }
-        }
-        let (solutions, _) = solver.solve(engine, &forces, columns, super::SOLUTION_TOLERANCE)?;
-        let mut products = vec![0.0; 2 * columns];
-        for c in 0..columns {
-            let u = &solutions[c * local_rows..(c + 1) * local_rows];
-            let f = &forces[c * local_rows..(c + 1) * local_rows];
-            products[2 * c] = u.iter().zip(f).map(|(a, b)| a * b).sum();
-            products[2 * c + 1] = u.iter().map(|a| a * a).sum();
-        }
-        sum_in_place(engine.comm(), &mut products);
+        let (solutions, products) = solve_dipoles(engine, solver, &local_index, batch)?;
         for (c, pair) in batch.iter().enumerate() {
             let (d_hinv_d, d_hinv2_d) = (products[2 * c], products[2 * c + 1]);
             result.d_hinv_d.push(d_hinv_d);

@@ -1,0 +1,59 @@
+"""Dense reference for the pinch responses `pinch export --response` writes.
+
+The Hessian comes from matscipy (an independent implementation of the model) and its pseudo-inverse
+from LAPACK; for every response column of FIELDS.xyz (read with ASE), u = H⁺d for the dipole of its
+pair (−n at i, n at j, n the unit vector from i to j), normalised, is compared with the column, and
+ω^(ij) = √(dᵀH⁺d / dᵀH⁺²d) with the header's.
+
+Usage: reference_pinch_field.py GLASS.h5 FIELDS.xyz
+Prints JSON: per column, its shape, norm, largest deviation from the reference field, and the
+relative deviation of ω^(ij).
+"""
+import json
+import sys
+
+import ase
+import ase.io
+import h5py
+import numpy as np
+from matscipy.calculators.polydisperse import InversePowerLawPotential, Polydisperse
+
+glass, fields = sys.argv[1:3]
+with h5py.File(glass, "r") as f:
+    positions = f["particles/all/position"][:]
+    sizes = f["particles/all/diameter"][:]
+    box = float(f["particles/all/box/edges"][0])
+    model = dict(f["parameters/model"].attrs)
+potential = InversePowerLawPotential(
+    1.0, float(model["cutoff"]), float(model["non_additivity"]), int(model["smoothing_order"]),
+    float(model["lambda_min"]), float(model["lambda_max"]))
+atoms = ase.Atoms(positions=positions, cell=[box, box, box], pbc=True)
+atoms.set_array("size", sizes)
+atoms.calc = Polydisperse(potential)
+n = len(atoms)
+hessian = atoms.calc.get_hessian(atoms, "sparse").toarray()
+values, vectors = np.linalg.eigh(0.5 * (hessian + hessian.T))
+nonzero = np.sort(np.argsort(np.abs(values))[3:])
+pseudo_inverse = (vectors[:, nonzero] / values[nonzero]) @ vectors[:, nonzero].T
+
+exported = ase.io.read(fields, format="extxyz")
+report = {}
+for name, field in exported.arrays.items():
+    if not name.startswith("response_"):
+        continue
+    i, j = (int(v) for v in np.atleast_1d(exported.info[f"{name}_pair"]))
+    d = positions[j] - positions[i]
+    d -= box * np.round(d / box)
+    unit = d / np.linalg.norm(d)
+    dipole = np.zeros(3 * n)
+    dipole[3 * i:3 * i + 3] = -unit
+    dipole[3 * j:3 * j + 3] = unit
+    u = pseudo_inverse @ dipole
+    omega = np.sqrt(dipole @ u / (u @ u))
+    report[name] = {
+        "shape": list(field.shape),
+        "norm": float(np.linalg.norm(field)),
+        "field_deviation": float(np.max(np.abs(field.ravel() - u / np.linalg.norm(u)))),
+        "omega_deviation": float(abs(exported.info[f"{name}_omega"] - omega) / omega),
+    }
+print(json.dumps(report))
