@@ -33,6 +33,11 @@ const ATTEMPTS_PER_CORE_SECOND: [(f64, f64); 4] = [
     (1.0e6, 6.1e5),
 ];
 
+/// Swaps restricted to sizes closer than 0.5 (the default at T_p ≤ 0.6) skip the energies of swaps
+/// that are rejected anyway: 1.067–1.079 times the sweeps per core-second at T_p = 0.6, 0.5 and 0.45
+/// (`bench-results/sweep-cost.json`).
+const RESTRICTED_SWAP_SPEEDUP: f64 = 1.07;
+
 /// Core-seconds to quench and measure one sample of N = 2,000 (the validation campaign), and the
 /// power of N they grow with: 170 s at N = 32,000 (`docs/campaigns.md`) gives 1.5.
 const MEASUREMENT_SECONDS_AT_2000: f64 = 2.5;
@@ -130,6 +135,20 @@ pub fn attempts_per_core_second(n_particles: usize) -> f64 {
     (a0.ln() + f * (a1.ln() - a0.ln())).exp()
 }
 
+/// Core-seconds of one sweep at `point` with the campaign's swap parameters there.
+fn sweep_seconds(campaign: &Campaign, point: &Point) -> f64 {
+    let n = point.n_particles;
+    let restricted = campaign
+        .swap_parameters(point.parent_temperature)
+        .is_ok_and(|p| p.max_size_difference.is_some_and(|d| d <= 0.5));
+    let speedup = if restricted {
+        RESTRICTED_SWAP_SPEEDUP
+    } else {
+        1.0
+    };
+    n as f64 / (attempts_per_core_second(n) * speedup)
+}
+
 /// Core-seconds to quench and measure one sample of `n_particles`.
 pub fn measurement_seconds(n_particles: usize) -> f64 {
     MEASUREMENT_SECONDS_AT_2000 * (n_particles as f64 / 2000.0).powf(MEASUREMENT_EXPONENT)
@@ -209,7 +228,7 @@ fn chain_cost(campaign: &Campaign, chain: &Chain, tau: f64) -> ChainCost {
     let start = StartKind::of(campaign, chain);
     let (before, between) = chain_sweeps(campaign, start, chain.samples, tau);
     let n = chain.point.n_particles;
-    let sweep_seconds = n as f64 / attempts_per_core_second(n);
+    let sweep_seconds = sweep_seconds(campaign, &chain.point);
     // Spacing by the inherent-state energy quenches a copy every interval until stationarity.
     let calibration_quenches = match sampling.spacing_from {
         SpacingRule::InherentEnergy if start != StartKind::Branch => {
@@ -245,7 +264,7 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
     }
     let n = point.n_particles;
     let monte_carlo_seconds =
-        (equilibration_sweeps + sampling_sweeps) * n as f64 / attempts_per_core_second(n);
+        (equilibration_sweeps + sampling_sweeps) * sweep_seconds(campaign, &point);
     PointCost {
         n_particles: n,
         parent_temperature: point.parent_temperature,
