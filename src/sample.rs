@@ -189,8 +189,9 @@ impl SampleRecord {
         }
     }
 
-    /// The dipoles' record, datasets and profile.
-    fn dipoles(&mut self, dipoles: &Dipoles, summary: &DipolesRecord) {
+    /// The dipoles' record, datasets and profile, and when every interacting pair was pinched, the
+    /// local pinch frequencies of the `n` particles.
+    fn dipoles(&mut self, dipoles: &Dipoles, summary: &DipolesRecord, n: usize) {
         let m = dipoles.pairs.len();
         self.group(summary);
         self.u64_arrays.push((
@@ -205,6 +206,11 @@ impl SampleRecord {
             vec![m],
         );
         self.array(layout::dipoles::OMEGA, dipoles.omega(), vec![m]);
+        if m as u64 == dipoles.interacting_pairs {
+            let [lowest, mean] = dipoles.local_omega(n);
+            self.array(layout::dipoles::LOCAL_OMEGA_MIN, lowest, vec![n]);
+            self.array(layout::dipoles::LOCAL_OMEGA_MEAN, mean, vec![n]);
+        }
         self.profile(
             layout::dipoles::PROFILE,
             layout::dipoles::PROFILE_SUMS,
@@ -283,7 +289,7 @@ pub fn measure(
         let dipoles = dipole_responses(engine, &mut solver, request)?;
         let summary = DipolesRecord::new(&dipoles, request.seed, method, seconds_since(start));
         log_dipoles(session, &summary);
-        record.dipoles(&dipoles, &summary);
+        record.dipoles(&dipoles, &summary, engine.n_global());
     }
     Ok(stable)
 }

@@ -478,9 +478,24 @@ fn mpi_exported_pinch_responses_equal_the_stored_pinches_and_a_dense_reference()
                 "--softest-response",
                 "--response",
                 &chosen_pair,
+                "--softness",
             ],
         ));
-        let report = python_json(d, "reference_pinch_field.py", &["glass.h5", &out]);
+        let report = python_json(
+            d,
+            "reference_pinch_field.py",
+            &["glass.h5", &out, "dipoles.h5"],
+        );
+        let softness = &report["softness"];
+        assert!(
+            softness["local_omega_min"].as_f64().unwrap() < 1e-12,
+            "{softness}"
+        );
+        assert!(
+            softness["local_omega_mean"].as_f64().unwrap() < 1e-12,
+            "{softness}"
+        );
+        assert_eq!(softness["same_missing"], true, "{softness}");
         for (index, expected_omega) in [(softest, omega[softest]), (chosen, omega[chosen])] {
             let name = format!("response_{}_{}", pairs[2 * index], pairs[2 * index + 1]);
             let field = &report[&name];

@@ -51,6 +51,10 @@ pub struct ExportArgs {
     /// (`pinch dipoles --all-dipoles`).
     #[arg(long)]
     pub softest_response: bool,
+    /// Add each particle's lowest and mean ω^(ij) over the pairs it belongs to (a softness map, from
+    /// `pinch dipoles --all-dipoles`) as the columns local_omega_min and local_omega_mean.
+    #[arg(long)]
+    pub softness: bool,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
@@ -208,11 +212,17 @@ pub fn export(args: ExportArgs) -> Result<()> {
     if session.rank() != 0 {
         return Ok(());
     }
+    let softness = if args.softness {
+        io::fields::stored_softness(&args.input)?
+    } else {
+        Vec::new()
+    };
     io::fields::write(
         &args.output,
         &loaded.configuration,
         &loaded.parameters,
         &fields,
+        &softness,
     )?;
     log::info!(
         "exported {} particles{} from {} to {}",

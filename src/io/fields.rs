@@ -153,21 +153,52 @@ pub fn softest_stored_pair(path: &Path) -> Result<([u64; 2], f64)> {
     Ok(([pairs[2 * softest], pairs[2 * softest + 1]], omega[softest]))
 }
 
-/// Writes `configuration` with `fields` to `path`: extended XYZ (by the `.xyz`/`.extxyz` extension),
-/// each field a `name:R:3` column and its description as `name_key=value` entries of the comment line;
-/// or H5MD, each field `/particles/all/<name>` (N, 3) and its description the attributes of
-/// `/fields/<name>`.
+/// A number per particle, in id order, e.g. a local pinch frequency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalarField {
+    /// The column or dataset name.
+    pub name: &'static str,
+    /// One value per particle.
+    pub values: Vec<f64>,
+}
+
+/// The softness map of the measurement file `path`: each particle's lowest and mean ω^(ij) over the
+/// pairs it belongs to.
+pub fn stored_softness(path: &Path) -> Result<Vec<ScalarField>> {
+    [dipoles::LOCAL_OMEGA_MIN, dipoles::LOCAL_OMEGA_MEAN]
+        .into_iter()
+        .map(|member| {
+            let (values, _) = h5md::read_array_f64(path, member)?.ok_or_else(|| Error::Hdf5 {
+                path: path.display().to_string(),
+                message: format!(
+                    "holds no {member}: measure every interacting pair with `pinch dipoles \
+                     --all-dipoles` first"
+                ),
+            })?;
+            let name = member.rsplit('/').next().expect("a member has a name");
+            Ok(ScalarField { name, values })
+        })
+        .collect()
+}
+
+/// Writes `configuration` with `fields` and `scalars` to `path`: extended XYZ (by the
+/// `.xyz`/`.extxyz` extension), each field a `name:R:3` column and its description as
+/// `name_key=value` entries of the comment line, each scalar a `name:R:1` column; or H5MD, each field
+/// `/particles/all/<name>` (N, 3) with its description as the attributes of `/fields/<name>`, each
+/// scalar `/particles/all/<name>` (N,).
 pub fn write(
     path: &Path,
     configuration: &Configuration,
     model: &ModelParameters,
     fields: &[DisplacementField],
+    scalars: &[ScalarField],
 ) -> Result<()> {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if matches!(extension.to_ascii_lowercase().as_str(), "xyz" | "extxyz") {
         let columns: Vec<Field> = fields
             .iter()
             .map(|f| Field::Vector(&f.name, &f.vectors))
+            .chain(scalars.iter().map(|s| Field::Scalar(s.name, &s.values)))
             .collect();
         let info: Vec<(String, String)> = fields
             .iter()
@@ -187,6 +218,12 @@ pub fn write(
         extras.attribute_groups.push((
             format!("fields/{}", field.name),
             Value::Object(field.info.clone()),
+        ));
+    }
+    for scalar in scalars {
+        extras.arrays.push((
+            format!("particles/all/{}", scalar.name),
+            h5md::Array::F64(&scalar.values, vec![scalar.values.len()]),
         ));
     }
     h5md::write(

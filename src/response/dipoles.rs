@@ -66,6 +66,12 @@ impl Dipoles {
         (omega.iter().map(|w| w * w).sum::<f64>() / omega.len() as f64).sqrt()
     }
 
+    /// Each of `n` particles' lowest and mean ω^(ij) over the dipoles it belongs to (NaN for a
+    /// particle in none): a local pinch frequency, low where the glass is soft.
+    pub fn local_omega(&self, n: usize) -> [Vec<f64>; 2] {
+        local_omega(n, &self.pairs, &self.omega())
+    }
+
     /// The median of ω^(ij).
     pub fn median_omega(&self) -> f64 {
         let mut omega = self.omega();
@@ -77,6 +83,32 @@ impl Dipoles {
             0.5 * (omega[m / 2 - 1] + omega[m / 2])
         }
     }
+}
+
+/// Each of `n` particles' lowest and mean `omega` over the `pairs` it belongs to (NaN for a particle
+/// in none).
+pub fn local_omega(n: usize, pairs: &[[u64; 2]], omega: &[f64]) -> [Vec<f64>; 2] {
+    let mut lowest = vec![f64::INFINITY; n];
+    let (mut sum, mut count) = (vec![0.0; n], vec![0u32; n]);
+    for (pair, &w) in pairs.iter().zip(omega) {
+        for &id in pair {
+            let i = id as usize;
+            lowest[i] = lowest[i].min(w);
+            sum[i] += w;
+            count[i] += 1;
+        }
+    }
+    let mean = sum
+        .iter()
+        .zip(&count)
+        .map(|(s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
+        .collect();
+    for (w, &c) in lowest.iter_mut().zip(&count) {
+        if c == 0 {
+            *w = f64::NAN;
+        }
+    }
+    [lowest, mean]
 }
 
 /// A chosen pair as every rank needs it: ids, the unit vector n from i to j, and the midpoint.
@@ -382,4 +414,22 @@ pub fn dipole_responses(
     }
     result.profile.reduce(engine.comm());
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_omega_is_the_lowest_and_mean_over_a_particles_pairs() {
+        let pairs = [[0, 1], [1, 2], [0, 2], [2, 3]];
+        let omega = [2.0, 1.0, 4.0, 3.0];
+        let [lowest, mean] = local_omega(5, &pairs, &omega);
+        assert_eq!(&lowest[..4], &[2.0, 1.0, 1.0, 3.0]);
+        assert_eq!(&mean[..4], &[3.0, 1.5, 8.0 / 3.0, 3.0]);
+        assert!(
+            lowest[4].is_nan() && mean[4].is_nan(),
+            "particle 4 is in no pair"
+        );
+    }
 }

@@ -12,6 +12,10 @@ pub const D_HINV_D: &str = "dipoles/d_hinv_d";
 pub const D_HINV2_D: &str = "dipoles/d_hinv2_d";
 /// ω^(ij) per pair (M,).
 pub const OMEGA: &str = "dipoles/omega";
+/// Each particle's lowest ω^(ij) over the dipoles it belongs to, NaN if none (N,): a softness map.
+pub const LOCAL_OMEGA_MIN: &str = "dipoles/local_omega_min";
+/// Each particle's mean ω^(ij) over the dipoles it belongs to, NaN if none (N,).
+pub const LOCAL_OMEGA_MEAN: &str = "dipoles/local_omega_mean";
 /// The radial profile of the responses about the pairs' midpoints.
 pub const PROFILE: &str = "dipoles/profile";
 /// The sums of the dipole profile's shells, after `radius` and `count`.

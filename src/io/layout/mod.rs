@@ -106,6 +106,8 @@ mod tests {
             dipoles::D_HINV_D,
             dipoles::D_HINV2_D,
             dipoles::OMEGA,
+            dipoles::LOCAL_OMEGA_MIN,
+            dipoles::LOCAL_OMEGA_MEAN,
             ElasticRecord::PATH,
             POSITION,
             BOX_EDGES,
