@@ -11,6 +11,7 @@ pub mod fits;
 pub mod point;
 pub mod resampling;
 pub mod samples;
+pub mod softness;
 pub mod summary;
 pub mod temperature;
 
