@@ -118,6 +118,16 @@ struct Pair {
     midpoint: [f64; 3],
 }
 
+/// The local index of each local particle, by id.
+fn local_index(engine: &Engine) -> HashMap<u64, usize> {
+    engine
+        .local_ids()
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect()
+}
+
 /// The interacting partners j > i (by id) of local particle i, in ascending id order, with r_ij.
 fn forward_partners(engine: &Engine, i: usize) -> Vec<(u64, [f64; 3])> {
     let potential = engine.potential();
@@ -300,12 +310,7 @@ pub fn pair_response(
             ids[0], ids[1]
         )));
     }
-    let local_index: HashMap<u64, usize> = engine
-        .local_ids()
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| (id, i))
-        .collect();
+    let local_index = local_index(engine);
     // Positions and sizes of the two, from their owners.
     let mut words = [0.0; 8];
     for (k, id) in ids.iter().enumerate() {
@@ -372,12 +377,7 @@ pub fn dipole_responses(
     solver: &mut ResponseSolver,
     request: &DipoleRequest,
 ) -> Result<Dipoles> {
-    let local_index: HashMap<u64, usize> = engine
-        .local_ids()
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| (id, i))
-        .collect();
+    let local_index = local_index(engine);
     let (pairs, interacting_pairs) =
         choose_pairs(engine, &local_index, request.count, request.seed)?;
     let n_local = engine.n_local();

@@ -9,30 +9,21 @@ Prints JSON with G_xy and K from the finite differences.
 import json
 import sys
 
-import ase
-import h5py
 import numpy as np
 import scipy.sparse.linalg
-from matscipy.calculators.polydisperse import InversePowerLawPotential, Polydisperse
 from matscipy.neighbours import neighbour_list
 
+from matscipy_model import atoms_of, potential_of, read_state
+
 path = sys.argv[1]
-with h5py.File(path, "r") as f:
-    positions = f["particles/all/position"][:]
-    sizes = f["particles/all/diameter"][:]
-    box = float(f["particles/all/box/edges"][0])
-    model = dict(f["parameters/model"].attrs)
-potential = InversePowerLawPotential(
-    1.0, float(model["cutoff"]), float(model["non_additivity"]), int(model["smoothing_order"]),
-    float(model["lambda_min"]), float(model["lambda_max"]))
+positions, sizes, box, model = read_state(path)
+potential = potential_of(model)
 cutoff = float(model["cutoff"])
 
 
 def relaxed(cell, x):
     """The state relaxed at fixed cell by Newton steps (particle 0 pinned)."""
-    atoms = ase.Atoms(positions=x, cell=cell, pbc=True)
-    atoms.set_array("size", sizes)
-    atoms.calc = Polydisperse(potential)
+    atoms = atoms_of(x, sizes, cell, potential)
     for _ in range(20):
         forces = atoms.get_forces()
         if np.abs(forces).max() < 1e-12:

@@ -15,30 +15,19 @@ relative deviation of ω^(ij); and the softness columns' largest deviation.
 import json
 import sys
 
-import ase
 import ase.io
 import h5py
 import numpy as np
-from matscipy.calculators.polydisperse import InversePowerLawPotential, Polydisperse
+
+from matscipy_model import atoms_of, dense_hessian, potential_of, pseudo_inverse, read_state
 
 glass, fields = sys.argv[1:3]
 dipoles = sys.argv[3] if len(sys.argv) > 3 else None
-with h5py.File(glass, "r") as f:
-    positions = f["particles/all/position"][:]
-    sizes = f["particles/all/diameter"][:]
-    box = float(f["particles/all/box/edges"][0])
-    model = dict(f["parameters/model"].attrs)
-potential = InversePowerLawPotential(
-    1.0, float(model["cutoff"]), float(model["non_additivity"]), int(model["smoothing_order"]),
-    float(model["lambda_min"]), float(model["lambda_max"]))
-atoms = ase.Atoms(positions=positions, cell=[box, box, box], pbc=True)
-atoms.set_array("size", sizes)
-atoms.calc = Polydisperse(potential)
+positions, sizes, box, model = read_state(glass)
+atoms = atoms_of(positions, sizes, [box, box, box], potential_of(model))
 n = len(atoms)
-hessian = atoms.calc.get_hessian(atoms, "sparse").toarray()
-values, vectors = np.linalg.eigh(0.5 * (hessian + hessian.T))
-nonzero = np.sort(np.argsort(np.abs(values))[3:])
-pseudo_inverse = (vectors[:, nonzero] / values[nonzero]) @ vectors[:, nonzero].T
+_, values, vectors = dense_hessian(atoms)
+h_plus, _ = pseudo_inverse(values, vectors)
 
 exported = ase.io.read(fields, format="extxyz")
 report = {}
@@ -52,7 +41,7 @@ for name, field in exported.arrays.items():
     dipole = np.zeros(3 * n)
     dipole[3 * i:3 * i + 3] = -unit
     dipole[3 * j:3 * j + 3] = unit
-    u = pseudo_inverse @ dipole
+    u = h_plus @ dipole
     omega = np.sqrt(dipole @ u / (u @ u))
     report[name] = {
         "shape": list(field.shape),
