@@ -40,6 +40,18 @@ def dense_hessian(atoms):
     return hessian, values, vectors
 
 
+def dipole_of(positions, box, i, j):
+    """The force dipole of the pair (i, j): −n on i and n on j, n the unit vector from i to j
+    (minimum image), as a 3N vector; and the separation vector from i to j."""
+    vector = positions[j] - positions[i]
+    vector -= box * np.round(vector / box)
+    unit = vector / np.linalg.norm(vector)
+    dipole = np.zeros(positions.size)
+    dipole[3 * i:3 * i + 3] = -unit
+    dipole[3 * j:3 * j + 3] = unit
+    return dipole, vector
+
+
 def pseudo_inverse(values, vectors):
     """H⁺ from the eigenpairs, leaving out the three translations (the eigenvalues smallest in
     magnitude); also the indices of the nonzero eigenvalues, ascending."""

@@ -19,7 +19,8 @@ import ase.io
 import h5py
 import numpy as np
 
-from matscipy_model import atoms_of, dense_hessian, potential_of, pseudo_inverse, read_state
+from matscipy_model import (
+    atoms_of, dense_hessian, dipole_of, potential_of, pseudo_inverse, read_state)
 
 glass, fields = sys.argv[1:3]
 dipoles = sys.argv[3] if len(sys.argv) > 3 else None
@@ -35,12 +36,7 @@ for name, field in exported.arrays.items():
     if not name.startswith("response_"):
         continue
     i, j = (int(v) for v in np.atleast_1d(exported.info[f"{name}_pair"]))
-    d = positions[j] - positions[i]
-    d -= box * np.round(d / box)
-    unit = d / np.linalg.norm(d)
-    dipole = np.zeros(3 * n)
-    dipole[3 * i:3 * i + 3] = -unit
-    dipole[3 * j:3 * j + 3] = unit
+    dipole, _ = dipole_of(positions, box, i, j)
     u = h_plus @ dipole
     omega = np.sqrt(dipole @ u / (u @ u))
     report[name] = {

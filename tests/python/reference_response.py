@@ -14,7 +14,8 @@ import h5py
 import numpy as np
 from matscipy.neighbours import neighbour_list
 
-from matscipy_model import atoms_of, dense_hessian, potential_of, pseudo_inverse, read_state
+from matscipy_model import (
+    atoms_of, dense_hessian, dipole_of, potential_of, pseudo_inverse, read_state)
 
 path = sys.argv[1]
 positions, sizes, box, model = read_state(path)
@@ -135,12 +136,7 @@ report["pressure"] = relative(elastic["pressure"], pressure)
 
 d_hinv_d, d_hinv2_d = [], []
 for a, b in stored["pairs"]:
-    vector = positions[b] - positions[a]
-    vector -= box * np.round(vector / box)
-    unit = vector / np.linalg.norm(vector)
-    dipole = np.zeros(3 * n)
-    dipole[3 * a:3 * a + 3] = -unit
-    dipole[3 * b:3 * b + 3] = unit
+    dipole, vector = dipole_of(positions, box, a, b)
     response = h_plus @ dipole
     d_hinv_d.append(dipole @ response)
     d_hinv2_d.append(response @ response)
