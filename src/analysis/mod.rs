@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use dos::WindowRule;
 use fits::Value;
 pub use point::{OmegaEstimator, PointSummary};
+use samples::SampleData;
 use temperature::{Boltzmann, Onset, Series};
 
 /// Why the data do not resolve a quantity, in words: the summary reports it as *unresolved* with
@@ -122,11 +123,28 @@ impl Summary {
     }
 }
 
-/// The number of samples a bootstrap block holds: enough to span `block_tau_alpha` τ_α.
-pub fn block_length(campaign: &Campaign, options: &AnalysisOptions) -> usize {
-    (options.block_tau_alpha / campaign.sampling.spacing_tau_alpha - 1e-9)
-        .ceil()
-        .max(1.0) as usize
+/// The number of samples a bootstrap block holds: enough to span `block_tau_alpha` τ_α at the
+/// closest spacing of consecutive samples of a chain among `samples` (spacing by the inherent-state
+/// energy varies from chain to chain), or at the campaign's `spacing_tau_alpha` where no chain has two.
+pub fn block_length(
+    samples: &[SampleData],
+    campaign: &Campaign,
+    options: &AnalysisOptions,
+) -> usize {
+    let closest = samples
+        .windows(2)
+        .filter(|w| (w[0].chain, w[0].branch) == (w[1].chain, w[1].branch))
+        .map(|w| {
+            (w[1].sweep_tau_alpha - w[0].sweep_tau_alpha) / (w[1].position - w[0].position) as f64
+        })
+        .filter(|spacing| spacing.is_finite() && *spacing > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let spacing = if closest.is_finite() {
+        closest
+    } else {
+        campaign.sampling.spacing_tau_alpha
+    };
+    (options.block_tau_alpha / spacing - 1e-9).ceil().max(1.0) as usize
 }
 
 /// Reads every complete sample of the campaign and summarises them.
@@ -135,12 +153,12 @@ pub fn analyse(
     inventory: &Inventory,
     options: &AnalysisOptions,
 ) -> Result<Summary> {
-    let block = block_length(campaign, options);
     let mut points = Vec::new();
     let mut excluded_total = 0;
     for point in campaign.points() {
         let (samples, excluded) = samples::read_point(campaign, inventory, point);
         excluded_total += excluded.len();
+        let block = block_length(&samples, campaign, options);
         if let Some(summary) = point::summarise_point(&samples, excluded, block, options) {
             points.push(summary);
         }

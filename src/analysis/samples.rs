@@ -70,8 +70,10 @@ pub struct SampleData {
     /// Which chain of its trunk's family it comes from (0: the trunk, or a chain that does not
     /// branch).
     pub branch: usize,
-    /// Its place in its own chain (samples are spaced by a fixed number of τ_α).
+    /// Its place in its own chain.
     pub position: usize,
+    /// The chain's sweep it was taken at, in units of the chain's τ_α (NaN if not recorded).
+    pub sweep_tau_alpha: f64,
     /// N.
     pub n_particles: usize,
     /// T_p.
@@ -208,6 +210,10 @@ pub fn read_sample(path: &Path, id: &str) -> Result<SampleData> {
     };
     let mut sample = SampleData {
         id: id.to_owned(),
+        sweep_tau_alpha: match (own.sweep, own.tau_alpha) {
+            (Some(sweep), Some(tau)) => sweep as f64 / tau,
+            _ => f64::NAN,
+        },
         n_particles,
         parent_temperature: own.parent_temperature,
         box_length,

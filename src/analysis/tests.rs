@@ -213,3 +213,31 @@ fn onset_and_boltzmann_energy_are_recovered_and_the_plateau_alone_gives_no_energ
         "{widened:?} against {energy:?}"
     );
 }
+
+#[test]
+fn bootstrap_blocks_span_block_tau_alpha_at_the_closest_spacing_of_the_samples() {
+    let campaign = Campaign::parse(
+        "name = \"blocks\"\nseed = 1\nsizes = [2000]\nparent_temperatures = [0.5]\n",
+        "test",
+    )
+    .unwrap();
+    let options = AnalysisOptions::default();
+    let sample = |chain: usize, position: usize, sweep_tau_alpha: f64| SampleData {
+        chain,
+        position,
+        sweep_tau_alpha,
+        ..Default::default()
+    };
+    // Spaced by the inherent-state energy: 0.42 and 0.5 τ_α in two chains; blocks of 3 τ_α need 8.
+    let spaced = [
+        sample(0, 0, 20.0),
+        sample(0, 1, 20.42),
+        sample(0, 2, 20.84),
+        sample(1, 0, 31.0),
+        sample(1, 2, 32.0),
+    ];
+    assert_eq!(block_length(&spaced, &campaign, &options), 8);
+    // Unknown sweeps fall back to `spacing_tau_alpha` (2): blocks of 2.
+    let unknown = [sample(0, 0, f64::NAN), sample(0, 1, f64::NAN)];
+    assert_eq!(block_length(&unknown, &campaign, &options), 2);
+}
