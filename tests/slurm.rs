@@ -334,7 +334,7 @@ chains = 2
 samples_per_chain = 3
 equilibration_tau_alpha = 3
 spacing_tau_alpha = 1
-min_sweeps = 50000
+min_sweeps = 120000
 max_lag = 1000
 origin_interval = 50
 [measurements]
@@ -348,7 +348,8 @@ fn a_job_past_its_time_limit_checkpoints_resubmits_itself_and_finishes_identical
     let directory = tempfile::tempdir().unwrap();
     std::fs::write(directory.path().join("long.toml"), LONG_CHAIN).unwrap();
     // A 1-minute limit with the warning 55 s before it: Slurm signals 5-35 s into the job (it checks
-    // its limits every 30 s).
+    // its limits every 30 s). The chains take about a minute of sweeps on one core, so the warning
+    // always comes before they end.
     let submit = [
         "campaign",
         "submit",
