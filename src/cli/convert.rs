@@ -194,23 +194,29 @@ pub fn export(args: ExportArgs) -> Result<()> {
         pairs.push(pair);
     }
     let loaded = super::load_configuration(&args.input, false, &args.model)?;
-    let session = Session::initialize("pinch", &args.petsc.petsc_options)?;
     let mut fields = args
         .modes
         .iter()
         .map(|&k| io::fields::stored_mode(&args.input, k))
         .collect::<Result<Vec<_>>>()?;
-    if !pairs.is_empty() {
-        let mut engine = super::build_engine(&session, &loaded, &args.engine)?;
+    // PETSc (and MPI) only for recomputed responses; the session lives until the file is written.
+    let session = if pairs.is_empty() {
+        None
+    } else {
+        Some(Session::initialize("pinch", &args.petsc.petsc_options)?)
+    };
+    if let Some(session) = &session {
+        let mut engine = super::build_engine(session, &loaded, &args.engine)?;
         super::measure::check_inherent_state(&mut engine, &args.input)?;
-        for response in pinch_responses(&session, &mut engine, &pairs)? {
+        let responses = pinch_responses(session, &mut engine, &pairs)?;
+        if session.rank() != 0 {
+            return Ok(());
+        }
+        for response in responses {
             if let Some(displacement) = response.displacement.clone() {
                 fields.push(io::fields::response_field(&response, displacement));
             }
         }
-    }
-    if session.rank() != 0 {
-        return Ok(());
     }
     let softness = if args.softness {
         io::fields::stored_softness(&args.input)?
