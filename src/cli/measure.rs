@@ -198,7 +198,7 @@ pub fn check_inherent_state(engine: &mut Engine, input: &Path) -> Result<()> {
 }
 
 /// Writes the results with the engine's configuration; exits with [`UNSTABLE`] for an unstable state.
-fn finish(
+pub(super) fn finish(
     session: &Session,
     engine: &Engine,
     output: &Path,

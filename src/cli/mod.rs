@@ -13,6 +13,7 @@ mod measure;
 mod plot;
 mod quench;
 mod selftest;
+mod soft_spots;
 
 use std::path::{Path, PathBuf};
 

@@ -445,6 +445,16 @@ pub fn read(path: &Path) -> Result<StoredConfiguration> {
     reading(path, |file, _| read_from(file, &path.display().to_string()))
 }
 
+/// Reads the configuration stored below group `group` of `path` (a campaign's sample, say).
+pub fn read_entry(path: &Path, group: &str) -> Result<StoredConfiguration> {
+    reading(path, |file, fail| {
+        let base = file
+            .group(group)
+            .map_err(|_| fail(format!("holds no group /{group}")))?;
+        read_from(&base, &format!("{}:/{group}", path.display()))
+    })
+}
+
 /// Reads what [`write_contents`] wrote below `base`; `name` names it in errors (file and group).
 pub fn read_from(file: &hdf5::Group, name: &str) -> Result<StoredConfiguration> {
     let name = name.to_owned();
