@@ -11,7 +11,8 @@ Writes into OUT:
   frequency (filled if its centre lies in the slab, open if not);
 - qlm-response-<glass>.{png,pdf}: the lowest QLM and the response of its core pair in a slab through
   their centres, and |u| against r on log-log axes beside the r^-2 far field.
-Frequencies in c_inf/a0 when SUMMARY gives c_inf, in simulation units otherwise.
+Frequencies in c_inf/a0 when SUMMARY (summary.h5 or summary.json of `pinch analyze`) gives c_inf, in
+simulation units otherwise.
 
 Usage: plot_soft_spots.py --out OUT [--summary SUMMARY] --glass LABEL MEASUREMENT FIELDS ...
 """
@@ -77,13 +78,23 @@ class Glass:
         d = self.x - origin
         return d - self.box * np.round(d / self.box)
 
+    def softness_percentile(self, particle):
+        """The fraction of the other particles with a lower local pinch frequency (as
+        analysis::softness::softness_percentile)."""
+        known = np.isfinite(self.local_omega)
+        return np.sum(self.local_omega[known] < self.local_omega[particle]) / max(known.sum() - 1, 1)
+
     def core_size(self, k):
         return self.a0 * (self.participation[k] * self.n) ** (1 / 3)
 
 
 def units(summary):
+    """c_inf from a summary of `pinch analyze` (summary.h5, or summary.json of the same model and N)."""
     c_inf = float("nan")
-    if summary:
+    if summary and summary.endswith(".json"):
+        with open(summary) as f:
+            c_inf = float(json.load(f).get("sound_speed_infinity") or "nan")
+    elif summary:
         with h5py.File(summary, "r") as f:
             c_inf = float(f.attrs.get("sound_speed_infinity", float("nan")))
     if math.isfinite(c_inf) and c_inf > 0:
@@ -93,6 +104,22 @@ def units(summary):
 
 def frequency_scale(glass, c_inf):
     return glass.a0 / c_inf if c_inf else 1.0
+
+
+def discs(d, glass, members, scale, **style):
+    """The particles `members` as discs of `scale` times their size at their in-plane positions `d`."""
+    return PatchCollection([Circle((d[k, 0], d[k, 1]), scale * glass.sizes[k]) for k in members], **style)
+
+
+def slab_axes(ax, glass, title):
+    """A slab's axes: the whole box about the slab's centre, equal scales."""
+    half = glass.box / 2
+    ax.set_xlim(-half, half)
+    ax.set_ylim(-half, half)
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"$x$ [$\lambda_\mathrm{min}$]")
+    ax.set_ylabel(r"$y$ [$\lambda_\mathrm{min}$]")
+    ax.set_title(title, fontsize=10)
 
 
 def soft_spot_map(glasses, c_inf, label, out):
@@ -111,14 +138,9 @@ def soft_spot_map(glasses, c_inf, label, out):
         d = glass.relative(centre)
         inside = np.flatnonzero(np.abs(d[:, 2]) < SLAB_A0 * glass.a0 / 2)
         inside = inside[np.argsort(-np.nan_to_num(omega[inside], nan=np.inf))]  # the softest on top
-        discs = PatchCollection(
-            [Circle((d[k, 0], d[k, 1]), DISC * glass.sizes[k]) for k in inside],
-            cmap="viridis_r",
-            norm=particle_norm,
-            edgecolor="none",
-        )
-        discs.set_array(omega[inside])
-        ax.add_collection(discs)
+        particles = discs(d, glass, inside, DISC, cmap="viridis_r", norm=particle_norm, edgecolor="none")
+        particles.set_array(omega[inside])
+        ax.add_collection(particles)
         in_slab = 0
         for k in glass.qlms:
             q = glass.relative(centre)[glass.centres[k]]
@@ -129,23 +151,19 @@ def soft_spot_map(glasses, c_inf, label, out):
                 Circle(
                     (q[0], q[1]),
                     0.5 * glass.core_size(k),
-                    facecolor=colour if here else "none",
-                    edgecolor=colour if not here else "black",
-                    alpha=0.5 if here else 1.0,
-                    linewidth=1.0 if here else 2.0,
+                    facecolor=(*colour[:3], 0.3) if here else "none",
+                    edgecolor=colour,
+                    linewidth=2.5,
                     linestyle="-" if here else "--",
                 )
             )
-        half = glass.box / 2
-        ax.set_xlim(-half, half)
-        ax.set_ylim(-half, half)
-        ax.set_aspect("equal")
-        ax.set_xlabel(r"$x$ [$\lambda_\mathrm{min}$]")
-        ax.set_ylabel(r"$y$ [$\lambda_\mathrm{min}$]")
-        ax.set_title(
+        ranks = ", ".join(f"{100 * glass.softness_percentile(glass.centres[k]):.1f}" for k in glass.qlms)
+        slab_axes(
+            ax,
+            glass,
             f"{glass.label}, N = {glass.n}: {len(glass.qlms)} QLMs below the lowest phonon\n"
-            f"({in_slab} centred in this slab of {SLAB_A0:g} $a_0$, the others dashed)",
-            fontsize=10,
+            f"({in_slab} centred in this slab of {SLAB_A0:g} $a_0$, the others dashed);\n"
+            f"their centres at softness percentiles {ranks}%",
         )
     fig.colorbar(
         plt.cm.ScalarMappable(norm=particle_norm, cmap="viridis_r"),
@@ -183,12 +201,7 @@ def field_slab(ax, glass, field, origin, title):
     d = glass.relative(origin)
     inside = np.abs(d[:, 2]) < FIELD_SLAB_A0 * glass.a0 / 2
     ax.add_collection(
-        PatchCollection(
-            [Circle((p[0], p[1]), 0.5 * s) for p, s in zip(d[inside], glass.sizes[inside])],
-            facecolor="0.88",
-            edgecolor="0.7",
-            linewidth=0.3,
-        )
+        discs(d, glass, np.flatnonzero(inside), 0.5, facecolor="0.88", edgecolor="0.7", linewidth=0.3)
     )
     u = field[inside]
     magnitude = np.linalg.norm(u, axis=1)
@@ -208,13 +221,7 @@ def field_slab(ax, glass, field, origin, title):
         scale=1.0,
         width=0.004,
     )
-    half = glass.box / 2
-    ax.set_xlim(-half, half)
-    ax.set_ylim(-half, half)
-    ax.set_aspect("equal")
-    ax.set_xlabel(r"$x$ [$\lambda_\mathrm{min}$]")
-    ax.set_ylabel(r"$y$ [$\lambda_\mathrm{min}$]")
-    ax.set_title(title, fontsize=10)
+    slab_axes(ax, glass, title)
 
 
 def qlm_and_response(glass, c_inf, label, out):

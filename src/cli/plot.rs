@@ -21,7 +21,9 @@ pub struct PlotArgs {
     /// The campaign directory, if not the default one of the description.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// The summary to plot [default: summary.h5 in the campaign directory].
+    /// The summary to plot [default: summary.h5 in the campaign directory]. With --soft-spots, where
+    /// c_inf comes from (summary.h5 or summary.json of a campaign of the same model), for frequencies
+    /// in c_inf/a0.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// Where to write the figures [default: figures/ in the campaign directory].

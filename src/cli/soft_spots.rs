@@ -2,7 +2,7 @@
 //! of the highest and one of the lowest T_p of a campaign), every interacting pair is pinched and the
 //! lowest modes are kept with their vectors; the lowest quasilocalised mode (QLM) and the pinch
 //! response of the pair at its core are written as displacement fields. The figure script draws the
-//! rest (docs/figures.md).
+//! rest (docs/soft-spots.md).
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,12 @@ use crate::error::{Error, Result};
 use crate::io::layout::{dipoles, elastic::ElasticRecord, modes};
 use crate::io::{self, fields};
 use crate::modes::ModesRequest;
+use crate::response::ResponseSolver;
 use crate::response::dipoles::{DipoleRequest, pinch_responses};
+use crate::response::elastic::elastic_constants;
 use crate::sample::{Measurements, SampleRecord, Stages, measure};
 
-/// Modes computed per glass: enough to hold every mode below the lowest transverse phonon of a
-/// glass of a few thousand particles.
+/// Modes computed per glass at least; more where needed to reach past the lowest transverse phonon.
 pub const MODES: usize = 50;
 
 /// Participation ratio below which a mode under the phonon is quasilocalised (as in `pinch analyze`).
@@ -158,11 +159,12 @@ pub fn measure_glass(
     let mut engine = build_engine(session, &loaded, engine_args)?;
     let source = PathBuf::from(format!("{}:/{}", glass.file.display(), glass.group));
     super::measure::check_inherent_state(&mut engine, &source)?;
+    let phonon = lowest_phonon(session, &mut engine)?;
     let bin_width = Measurements::default().profile_bin_width;
     let stages = Stages {
         modes: Some(ModesRequest {
             count: MODES,
-            max_frequency: None,
+            max_frequency: Some(phonon),
             vectors: true,
             profile_bin_width: bin_width,
         }),
@@ -227,6 +229,17 @@ pub fn measure_glass(
         )?;
     }
     Ok(measured)
+}
+
+/// The lowest transverse phonon frequency of the engine's glass, from its own athermal G, so that
+/// every mode below it is computed. Collective.
+fn lowest_phonon(session: &Session, engine: &mut crate::domain::Engine) -> Result<f64> {
+    let hessian = crate::hessian::assemble(session, engine)?;
+    let mut solver = ResponseSolver::new(session, &hessian, engine.n_global())?;
+    let shear = elastic_constants(engine, &mut solver)?.mean_shear();
+    let l = engine.decomposition().box_length;
+    let density = engine.n_global() as f64 / l.powi(3);
+    Ok(lowest_transverse_phonon(shear, density, l))
 }
 
 /// The lowest QLM of the measurement file `path` (with the indices of all its QLMs and the lowest
