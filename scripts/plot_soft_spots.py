@@ -59,19 +59,27 @@ class Glass:
             self.centres = f["modes/centres"][()]
             self.local_omega = f["dipoles/local_omega_min"][()]
             self.shear = float(f["elastic"].attrs["shear_mean"])
-        with h5py.File(fields, "r") as f:
-            names = list(f["fields"])
-            self.mode_name = next(n for n in names if n.startswith("mode_"))
-            self.response_name = next(n for n in names if n.startswith("response_"))
-            self.mode = f[f"particles/all/{self.mode_name}"][()]
-            self.response = f[f"particles/all/{self.response_name}"][()]
-            self.mode_info = dict(f[f"fields/{self.mode_name}"].attrs)
-            self.response_info = dict(f[f"fields/{self.response_name}"].attrs)
         self.n = len(self.x)
         self.a0 = self.box / self.n ** (1 / 3)
-        self.qlms = integers(self.mode_info["quasilocalised_modes"])
-        self.mode_index = int(self.mode_name.split("_")[1])
-        self.pair = integers(self.response_info["pair"])
+        # A glass without a QLM below its phonon has no fields: its map is centred on its softest
+        # particle.
+        self.has_qlm = False
+        self.qlms = np.array([], dtype=int)
+        self.centre = int(np.nanargmin(self.local_omega))
+        with h5py.File(fields, "r") as f:
+            names = list(f["fields"]) if "fields" in f else []
+            mode_name = next((n for n in names if n.startswith("mode_")), None)
+            response_name = next((n for n in names if n.startswith("response_")), None)
+            if mode_name and response_name:
+                self.has_qlm = True
+                self.mode = f[f"particles/all/{mode_name}"][()]
+                self.response = f[f"particles/all/{response_name}"][()]
+                self.mode_info = dict(f[f"fields/{mode_name}"].attrs)
+                self.response_info = dict(f[f"fields/{response_name}"].attrs)
+                self.qlms = integers(self.mode_info["quasilocalised_modes"])
+                self.mode_index = int(mode_name.split("_")[1])
+                self.centre = int(self.centres[self.mode_index])
+                self.pair = integers(self.response_info["pair"])
 
     def relative(self, origin):
         """Positions relative to `origin`, by minimum image."""
@@ -126,15 +134,14 @@ def soft_spot_map(glasses, c_inf, label, out):
     scaled = [g.local_omega * frequency_scale(g, c_inf) for g in glasses]
     pooled = np.concatenate([s[np.isfinite(s)] for s in scaled])
     particle_norm = LogNorm(*np.percentile(pooled, [1, 99]))
-    qlm_values = np.concatenate(
-        [g.frequencies[g.qlms] * frequency_scale(g, c_inf) for g in glasses if len(g.qlms)]
-    )
-    qlm_norm = Normalize(qlm_values.min(), qlm_values.max() if len(qlm_values) > 1 else qlm_values.min() * 1.01)
+    qlm_values = np.concatenate([g.frequencies[g.qlms] * frequency_scale(g, c_inf) for g in glasses])
+    low, high = (qlm_values.min(), qlm_values.max()) if len(qlm_values) else (0.0, 1.0)
+    qlm_norm = Normalize(low, high if high > low else low * 1.01 + 1e-12)
     fig, axes = plt.subplots(
         1, len(glasses), figsize=(5.6 * len(glasses) + 2.4, 6.0), squeeze=False, layout="constrained"
     )
     for ax, glass, omega in zip(axes[0], glasses, scaled):
-        centre = glass.x[glass.centres[glass.mode_index]]
+        centre = glass.x[glass.centre]
         d = glass.relative(centre)
         inside = np.flatnonzero(np.abs(d[:, 2]) < SLAB_A0 * glass.a0 / 2)
         inside = inside[np.argsort(-np.nan_to_num(omega[inside], nan=np.inf))]  # the softest on top
@@ -158,13 +165,15 @@ def soft_spot_map(glasses, c_inf, label, out):
                 )
             )
         ranks = ", ".join(f"{100 * glass.softness_percentile(glass.centres[k]):.1f}" for k in glass.qlms)
-        slab_axes(
-            ax,
-            glass,
-            f"{glass.label}, N = {glass.n}: {len(glass.qlms)} QLMs below the lowest phonon\n"
-            f"({in_slab} centred in this slab of {SLAB_A0:g} $a_0$, the others dashed);\n"
-            f"their centres at softness percentiles {ranks}%",
-        )
+        title = f"{glass.label}, N = {glass.n}: {len(glass.qlms)} QLMs below the lowest phonon\n"
+        if glass.has_qlm:
+            title += (
+                f"({in_slab} centred in this slab of {SLAB_A0:g} $a_0$, the others dashed);\n"
+                f"their centres at softness percentiles {ranks}%"
+            )
+        else:
+            title += f"(a slab of {SLAB_A0:g} $a_0$ through its softest particle)"
+        slab_axes(ax, glass, title)
     fig.colorbar(
         plt.cm.ScalarMappable(norm=particle_norm, cmap="viridis_r"),
         ax=axes[0].tolist(),
@@ -226,7 +235,7 @@ def field_slab(ax, glass, field, origin, title):
 
 def qlm_and_response(glass, c_inf, label, out):
     scale = frequency_scale(glass, c_inf)
-    mode_centre = glass.x[glass.centres[glass.mode_index]]
+    mode_centre = glass.x[glass.centre]
     i, j = glass.pair
     midpoint = glass.x[i] + 0.5 * glass.relative(glass.x[i])[j]
     overlap = abs(np.sum(glass.mode * glass.response))
@@ -287,7 +296,8 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     soft_spot_map(glasses, c_inf, label, args.out)
     for glass in glasses:
-        qlm_and_response(glass, c_inf, label, args.out)
+        if glass.has_qlm:
+            qlm_and_response(glass, c_inf, label, args.out)
     print(f"   wrote soft-spots.png/.pdf and qlm-response-*.png/.pdf in {args.out}")
 
 

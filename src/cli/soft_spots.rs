@@ -194,40 +194,57 @@ pub fn measure_glass(
         stable,
     )?;
     // Rank 0 chooses the mode and its core pair from the file it wrote; every rank solves for it.
+    let choice = (session.rank() == 0).then(|| choose_qlm(&measured.measurement, &loaded));
     let mut words = [0.0; 3];
-    let mut chosen = None;
-    if session.rank() == 0 {
-        let (mode, pair) = lowest_qlm_and_core_pair(&measured.measurement, &loaded)?;
-        words = [mode.0 as f64, pair[0] as f64, pair[1] as f64];
-        chosen = Some(mode);
+    if let Some(Ok(QlmChoice {
+        core: Some((_, pair)),
+        ..
+    })) = &choice
+    {
+        words = [1.0, pair[0] as f64, pair[1] as f64];
     }
     let words = engine.sums([words]);
-    let pair = [words[1] as u64, words[2] as u64];
-    let responses = pinch_responses(session, &mut engine, &[pair])?;
-    if let Some((k, qlms, phonon)) = chosen {
+    let responses = if words[0] == 1.0 {
+        pinch_responses(session, &mut engine, &[[words[1] as u64, words[2] as u64]])?
+    } else {
+        Vec::new()
+    };
+    let Some(choice) = choice else {
+        return Ok(measured);
+    };
+    let choice = choice?;
+    let mut drawn = Vec::new();
+    if let (Some((k, _)), Some(response)) = (choice.core, responses.first()) {
         let mut mode = fields::stored_mode(&measured.measurement, k)?;
-        mode.info.insert("quasilocalised_modes".into(), json!(qlms));
         mode.info
-            .insert("lowest_transverse_phonon".into(), json!(phonon));
+            .insert("quasilocalised_modes".into(), json!(choice.qlms));
+        mode.info
+            .insert("lowest_transverse_phonon".into(), json!(choice.phonon));
         mode.info.insert(
             "qlm_participation_threshold".into(),
             json!(QLM_PARTICIPATION),
         );
-        let response = &responses[0];
         let displacement = response
             .displacement
             .clone()
             .expect("rank 0 holds the response");
         let mut response = fields::response_field(response, displacement);
         response.info.insert("mode".into(), json!(k));
-        fields::write(
-            &measured.fields,
-            &loaded.configuration,
-            &loaded.parameters,
-            &[mode, response],
-            &fields::stored_softness(&measured.measurement)?,
-        )?;
+        drawn = vec![mode, response];
+    } else {
+        log::warn!(
+            "{}: no quasilocalised mode below the lowest transverse phonon (omega = {:.4}); its map has no QLMs",
+            glass.name,
+            choice.phonon
+        );
     }
+    fields::write(
+        &measured.fields,
+        &loaded.configuration,
+        &loaded.parameters,
+        &drawn,
+        &fields::stored_softness(&measured.measurement)?,
+    )?;
     Ok(measured)
 }
 
@@ -242,11 +259,18 @@ fn lowest_phonon(session: &Session, engine: &mut crate::domain::Engine) -> Resul
     Ok(lowest_transverse_phonon(shear, density, l))
 }
 
-/// The lowest QLM of the measurement file `path` (with the indices of all its QLMs and the lowest
-/// transverse phonon frequency), and the interacting pair at its core.
-type Choice = ((usize, Vec<usize>, f64), [u64; 2]);
+/// The QLMs of a measured glass and the one drawn.
+struct QlmChoice {
+    /// Indices of the modes below `phonon` with participation ratio under [`QLM_PARTICIPATION`].
+    qlms: Vec<usize>,
+    /// The lowest transverse phonon frequency 2πc_s/L.
+    phonon: f64,
+    /// The lowest QLM and the interacting pair at its core, if there is a QLM.
+    core: Option<(usize, [u64; 2])>,
+}
 
-fn lowest_qlm_and_core_pair(path: &Path, loaded: &LoadedConfiguration) -> Result<Choice> {
+/// The QLMs of the measurement file `path` and the pair at the lowest one's core.
+fn choose_qlm(path: &Path, loaded: &LoadedConfiguration) -> Result<QlmChoice> {
     let fail = |message: String| Error::Hdf5 {
         path: path.display().to_string(),
         message,
@@ -266,10 +290,11 @@ fn lowest_qlm_and_core_pair(path: &Path, loaded: &LoadedConfiguration) -> Result
     let phonon = lowest_transverse_phonon(elastic.shear_mean, density, configuration.box_length);
     let qlms = quasilocalised_modes(&frequencies, &participation, phonon, QLM_PARTICIPATION);
     let Some(&lowest) = qlms.first() else {
-        return Err(fail(format!(
-            "none of its {} lowest modes is quasilocalised (participation ratio below {QLM_PARTICIPATION} under the lowest transverse phonon, omega = {phonon:.4})",
-            frequencies.len()
-        )));
+        return Ok(QlmChoice {
+            qlms,
+            phonon,
+            core: None,
+        });
     };
     let mode = fields::stored_mode(path, lowest)?;
     let (flat, _) = io::h5md::read_array_u64(path, dipoles::PAIRS)?
@@ -282,7 +307,11 @@ fn lowest_qlm_and_core_pair(path: &Path, loaded: &LoadedConfiguration) -> Result
         &pairs,
     )
     .ok_or_else(|| fail("holds no interacting pairs".into()))?;
-    Ok(((lowest, qlms, phonon), pairs[k]))
+    Ok(QlmChoice {
+        qlms,
+        phonon,
+        core: Some((lowest, pairs[k])),
+    })
 }
 
 /// The figure script's arguments for `measured`: label, measurement and fields of each glass.
