@@ -50,7 +50,8 @@ def long_run(path):
         }
     epoch = max(1, max_lag // 8 // origin_interval) * origin_interval
     lags = [k * interval for k in range(total.shape[1])]
-    scale = run["tau_alpha"]
+    # The run's own tau_alpha (second half) sets the scale; a checkpoint has none, so all its origins.
+    scale = run.get("tau_alpha") or tau_of_curve(lags, total.sum(axis=0), origins.sum(axis=0))
     first = math.ceil(DISCARD_TAU * scale / epoch)
     per_block = math.ceil(BLOCK_TAU * scale / epoch)
     blocks = []

@@ -30,9 +30,10 @@ pub const QLM_PARTICIPATION: f64 = 0.15;
 /// A glass to draw: where its inherent state is stored and how the figure names it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Glass {
-    /// A file holding it, and the group below which it is stored (empty: the file's root).
+    /// The file holding it.
     pub file: PathBuf,
-    /// The group of a campaign entry, e.g. `samples/N1000-T0.55-chain0-sample3`.
+    /// The group below which it is stored, e.g. `samples/N1000-T0.55-chain0-sample3` for a campaign
+    /// entry; empty for a sample file.
     pub group: String,
     /// The name of its files.
     pub name: String,
@@ -44,8 +45,11 @@ pub struct Glass {
 /// pinch with the softness map) and the fields (the lowest QLM and its core pair's response).
 #[derive(Clone, Debug)]
 pub struct Measured {
+    /// The glass.
     pub glass: Glass,
+    /// Its measurement file.
     pub measurement: PathBuf,
+    /// Its fields file.
     pub fields: PathBuf,
 }
 
