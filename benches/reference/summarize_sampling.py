@@ -69,14 +69,19 @@ def agreement(a, b):
     return abs(a["mean"] - b["mean"]) / (a["error"] ** 2 + b["error"] ** 2) ** 0.5
 
 
-def sweep_cost(work, variant, t):
-    """Core-seconds per sweep of N attempts (one rank): the median of the alternated short runs."""
-    rates = sorted(
-        observables(path)["attempts_per_second_per_rank"]
+def sweep_costs(work, variant, t):
+    """Core-seconds per sweep of N attempts (one rank) of each alternated short run, ascending."""
+    return sorted(
+        N / observables(path)["attempts_per_second_per_rank"]
         for path in work.glob(f"speed-{variant}-{t}-*.h5")
         if not path.name.endswith(".checkpoint.h5")
     )
-    return N / rates[len(rates) // 2]
+
+
+def sweep_cost(work, variant, t):
+    """The median of `sweep_costs`."""
+    costs = sweep_costs(work, variant, t)
+    return costs[len(costs) // 2]
 
 
 def campaign_cost(stationarity_sweeps, tau, cost, sample_seconds, branches):

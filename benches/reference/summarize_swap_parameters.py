@@ -18,7 +18,7 @@ import math
 import pathlib
 
 import h5py
-from summarize_sampling import agreement, block_mean, observables, sweep_cost
+from summarize_sampling import agreement, block_mean, observables, sweep_cost, sweep_costs
 
 DISCARD_TAU = 4.0
 BLOCK_TAU = 4.0
@@ -91,17 +91,10 @@ def main():
     args = parser.parse_args()
     t = args.temperature
     runs = {name: long_run(args.work / f"long-{name}-{t}.h5") for name in ["default", "tuned"]}
-    costs = {}
-    for name in runs:
-        rates = sorted(
-            observables(path)["attempts_per_second_per_rank"]
-            for path in args.work.glob(f"speed-{name}-{t}-*.h5")
-            if not path.name.endswith(".checkpoint.h5")
-        )
-        costs[name] = {
-            "median": sweep_cost(args.work, name, t),
-            "runs": [2000 / r for r in rates],
-        }
+    costs = {
+        name: {"median": sweep_cost(args.work, name, t), "runs": sweep_costs(args.work, name, t)}
+        for name in runs
+    }
     tau_d, tau_t = runs["default"]["tau_alpha"], runs["tuned"]["tau_alpha"]
     ratio = tau_d["mean"] / tau_t["mean"]
     ratio_error = ratio * math.hypot(tau_d["error"] / tau_d["mean"], tau_t["error"] / tau_t["mean"])
