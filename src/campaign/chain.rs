@@ -24,11 +24,17 @@ use crate::io::layout::{self, ChainProgress, ChainRecord, SampleAttributes};
 use crate::model::{Configuration, ModelParameters, random_configuration};
 use crate::monte_carlo::SwapMonteCarlo;
 use crate::monte_carlo::checkpoint;
-use crate::monte_carlo::equilibration::{integrated_autocorrelation_time, next_test_sweep};
+use crate::monte_carlo::equilibration::{
+    SamplingMeasurements, integrated_autocorrelation_time, next_test_sweep,
+};
 use crate::monte_carlo::run::{Advance, Run};
 use crate::provenance::Provenance;
 use crate::sample::{SampleRecord, measure};
 use crate::supervision::CheckpointClock;
+
+/// Energy and pressure measurements per sample spacing once a chain is stationary: enough to see a
+/// drift between samples (`docs/sampling.md`).
+pub const MEASUREMENTS_PER_SPACING: u64 = 20;
 
 /// How a chain's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -554,6 +560,13 @@ impl<'a> ChainRun<'a> {
             "{}: equilibrated at sweep {sweep} (τ_α = {tau:.0} sweeps); samples every {spacing} sweeps",
             self.chain_id
         );
+        // Before the stationary state is kept, so that branches continue to measure the same way.
+        run.start_sampling(SamplingMeasurements::per_spacing(
+            sweep,
+            spacing,
+            run.state.schedule.measure_interval,
+            MEASUREMENTS_PER_SPACING,
+        ));
         if self.context.campaign.keeps_stationary_state(self.chain) {
             let file = stationary_state_path(self.context.directory, self.chain);
             self.save_to(run, progress, &file)?;

@@ -217,6 +217,7 @@ impl Sampling {
             max_lag: self.max_lag,
             tau_alpha_multiple: self.equilibration_tau_alpha,
             burn_in_tau_alpha: None,
+            sampling: None,
         }
     }
 

@@ -13,7 +13,7 @@ use super::{ModelArgs, load_configuration};
 use crate::error::{Error, Result};
 use crate::model::{ModelParameters, random_configuration};
 use crate::monte_carlo::checkpoint;
-use crate::monte_carlo::equilibration::{Schedule, next_test_sweep};
+use crate::monte_carlo::equilibration::{SamplingMeasurements, Schedule, next_test_sweep};
 use crate::monte_carlo::run::{Advance, Run};
 use crate::monte_carlo::{SwapMonteCarlo, SwapParameters};
 use crate::provenance::Provenance;
@@ -64,6 +64,20 @@ pub struct EquilibrateArgs {
     /// this many tau_alpha into the run instead of at its middle (docs/sampling.md).
     #[arg(long, value_name = "X", requires = "input")]
     pub burn_in_tau_alpha: Option<f64>,
+    /// From this sweep on, the run only samples, as a campaign's chain does once stationary: F_s is
+    /// no longer followed and energy, pressure and acceptance rates are measured every
+    /// --sampling-measure-interval sweeps (docs/sampling.md). The trajectory is unchanged.
+    #[arg(
+        long,
+        value_name = "SWEEP",
+        requires = "sampling_measure_interval",
+        conflicts_with = "until_stationary"
+    )]
+    pub sampling_from: Option<u64>,
+    /// Sweeps between measurements after --sampling-from.
+    #[arg(long, value_name = "N", requires = "sampling_from",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub sampling_measure_interval: Option<u64>,
     /// Stop at the first passing test of stationarity (tested every 1,000 sweeps, as in campaigns),
     /// or at --sweeps.
     #[arg(long)]
@@ -192,7 +206,18 @@ fn sweep_to_end(
     Ok((Advance::Reached, None))
 }
 
-/// The trajectory of the checkpoint, to continue up to `--sweeps` if given.
+/// What `--sampling-from` and `--sampling-measure-interval` ask for.
+fn sampling_measurements(args: &EquilibrateArgs) -> Option<SamplingMeasurements> {
+    args.sampling_from
+        .zip(args.sampling_measure_interval)
+        .map(|(from, measure_interval)| SamplingMeasurements {
+            from,
+            measure_interval,
+        })
+}
+
+/// The trajectory of the checkpoint, to continue up to `--sweeps` if given (and to sample as
+/// `--sampling-from` says, if given).
 fn resume<'c>(
     args: &EquilibrateArgs,
     checkpoint_path: &Path,
@@ -209,7 +234,11 @@ fn resume<'c>(
         saved.run.schedule.sweeps
     );
     let model = saved.model.clone();
-    Ok((Run::resume(world, saved)?, model))
+    let mut run = Run::resume(world, saved)?;
+    if let Some(sampling) = sampling_measurements(args) {
+        run.start_sampling(sampling);
+    }
+    Ok((run, model))
 }
 
 /// A new trajectory from `--in` or from a random configuration of `--n-particles`.
@@ -260,6 +289,7 @@ fn start<'c>(
         max_lag: args.max_lag,
         tau_alpha_multiple: args.tau_alpha_multiple,
         burn_in_tau_alpha: args.burn_in_tau_alpha,
+        sampling: sampling_measurements(&args),
     };
     schedule.validate().map_err(|error| Error::Parameter {
         origin: "command line".into(),

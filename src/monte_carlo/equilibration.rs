@@ -23,6 +23,33 @@ pub struct Schedule {
     /// may begin this many τ_α into the run instead of at its middle (`docs/sampling.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burn_in_tau_alpha: Option<f64>,
+    /// Once the run only samples (a stationary chain): measure less from here on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<SamplingMeasurements>,
+}
+
+/// What a run measures once it only samples (`docs/sampling.md`, "Measurements while sampling"):
+/// after sweep `from`, F_s is no longer followed (τ_α and the sample spacing are fixed at the test
+/// that passed) and energy, pressure and acceptance rates are measured every `measure_interval`
+/// sweeps. The trajectory is the same as with every measurement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamplingMeasurements {
+    /// The sweep from which the run samples.
+    pub from: u64,
+    /// Sweeps between measurements from then on.
+    pub measure_interval: u64,
+}
+
+impl SamplingMeasurements {
+    /// Measurements `per_spacing` times per sample spacing of `spacing` sweeps, at a multiple of the
+    /// run's `measure_interval`.
+    pub fn per_spacing(from: u64, spacing: u64, measure_interval: u64, per_spacing: u64) -> Self {
+        let interval = (spacing / per_spacing / measure_interval).max(1) * measure_interval;
+        SamplingMeasurements {
+            from,
+            measure_interval: interval,
+        }
+    }
 }
 
 impl Default for Schedule {
@@ -34,6 +61,7 @@ impl Default for Schedule {
             max_lag: 5_000,
             tau_alpha_multiple: 10.0,
             burn_in_tau_alpha: None,
+            sampling: None,
         }
     }
 }
@@ -60,6 +88,11 @@ impl Schedule {
                     ),
                 );
             }
+        }
+        if let Some(sampling) = self.sampling
+            && sampling.measure_interval == 0
+        {
+            return bad("sampling_measure_interval", "must be at least 1".into());
         }
         if self.tau_alpha_multiple.is_nan() || self.tau_alpha_multiple <= 0.0 {
             return bad("tau_alpha_multiple", "must be positive".into());
@@ -168,6 +201,16 @@ impl Record {
     /// Measures the sampler's state after a sweep. Collective.
     pub fn measure(&mut self, sampler: &mut SwapMonteCarlo, schedule: &Schedule, wavenumber: f64) {
         let sweep = sampler.state().sweep;
+        self.measure_thermodynamics(sampler);
+        for (origin, value) in sampler.self_intermediate_scattering(wavenumber) {
+            self.add_scattering(schedule, origin, sweep - origin, value);
+        }
+    }
+
+    /// Records energy, pressure, acceptance rates and step size at the current sweep (no F_s).
+    /// Collective.
+    pub fn measure_thermodynamics(&mut self, sampler: &mut SwapMonteCarlo) {
+        let sweep = sampler.state().sweep;
         let evaluation = sampler.evaluate();
         let engine = sampler.engine();
         let n = engine.n_global() as f64;
@@ -182,9 +225,6 @@ impl Record {
             .push(counts.translation_acceptance());
         self.swap_acceptance.push(counts.swap_acceptance());
         self.step_size.push(sampler.state().step_size);
-        for (origin, value) in sampler.self_intermediate_scattering(wavenumber) {
-            self.add_scattering(schedule, origin, sweep - origin, value);
-        }
     }
 
     /// Adds F_s(k*, `lag`) from the time origin at sweep `origin` to the accumulators (lags beyond
@@ -390,6 +430,7 @@ mod tests {
             max_lag: 1000,
             tau_alpha_multiple: 10.0,
             burn_in_tau_alpha: None,
+            sampling: None,
         };
         let mut record = Record::default();
         // Origins from sweep 10,000 on: F_s = exp(−t/200), τ_α = 200 sweeps; those at the start decay
@@ -442,6 +483,7 @@ mod tests {
             max_lag: 30_000,
             tau_alpha_multiple: 4.0,
             burn_in_tau_alpha: None,
+            sampling: None,
         };
         assert_eq!(schedule.epoch_length(), 3000);
         let mut record = Record::default();
@@ -470,6 +512,7 @@ mod tests {
             max_lag: 1000,
             tau_alpha_multiple: 10.0,
             burn_in_tau_alpha: Some(4.0),
+            sampling: None,
         };
         let noise = |k: usize| ((k as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
         let mut record = Record::default();

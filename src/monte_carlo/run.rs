@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use mpi::topology::SimpleCommunicator;
 
 use super::checkpoint::{self, Checkpoint, RunState};
-use super::equilibration::{Record, Schedule, default_wavenumber};
+use super::equilibration::{Record, SamplingMeasurements, Schedule, default_wavenumber};
 use super::{SwapMonteCarlo, SwapParameters};
 use crate::error::Result;
 use crate::model::{Configuration, ModelParameters};
@@ -94,6 +94,15 @@ impl<'c> Run<'c> {
         self.sampler.sweep();
         let sweep = self.sweep_count();
         let schedule = &self.state.schedule;
+        if let Some(sampling) = schedule.sampling
+            && sweep > sampling.from
+        {
+            self.sampler.drop_origins_before(u64::MAX);
+            if (sweep - sampling.from).is_multiple_of(sampling.measure_interval) {
+                self.record.measure_thermodynamics(&mut self.sampler);
+            }
+            return;
+        }
         if sweep.is_multiple_of(schedule.origin_interval) {
             self.sampler.add_origin(self.state.wavenumber);
         }
@@ -103,6 +112,12 @@ impl<'c> Run<'c> {
             self.sampler
                 .drop_origins_before(sweep.saturating_sub(schedule.max_lag));
         }
+    }
+
+    /// After `sampling.from`, the run only samples: it measures as `sampling` says and follows no
+    /// time origin of F_s any more.
+    pub fn start_sampling(&mut self, sampling: SamplingMeasurements) {
+        self.state.schedule.sampling = Some(sampling);
     }
 
     /// Sweeps until `target`. After every sweep it calls `each_sweep`, then polls `clock`: `save`
