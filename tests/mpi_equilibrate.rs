@@ -385,3 +385,87 @@ fn until_stationary_stops_at_the_first_passing_test_and_a_ladder_start_passes_so
     assert!(halves >= 32.0 * tau, "{halves} sweeps, tau_alpha {tau}");
     assert!(burnt_in < halves, "{burnt_in} against {halves} sweeps");
 }
+
+#[test]
+fn a_run_that_only_samples_keeps_its_trajectory_and_measures_as_told() {
+    // From sweep 600, a run that samples (as a stationary chain does) follows no F_s and measures every
+    // 200 sweeps; its trajectory is bit for bit that of the run that measures throughout, also when
+    // sampling is asked for on resuming a checkpoint, and on 2 ranks.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let common = [
+        "-n",
+        "1000",
+        "--seed",
+        "4",
+        "-t",
+        "0.8",
+        "--measure-interval",
+        "20",
+        "--origin-interval",
+        "100",
+        "--max-lag",
+        "400",
+    ];
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["equilibrate", "--sweeps", "1400", "--out", out];
+        args.extend(common);
+        args.extend(extra);
+        success(&pinch(d, &args));
+    };
+    run("dense.h5", &[]);
+    let sampling = [
+        "--sampling-from",
+        "600",
+        "--sampling-measure-interval",
+        "200",
+    ];
+    run("sampling.h5", &sampling);
+    let mut args = vec!["equilibrate", "--sweeps", "1400", "--out", "sampling-2.h5"];
+    args.extend(common);
+    args.extend(sampling);
+    success(&pinch_mpi(d, 2, &args));
+    // The same run stopped at 600 and resumed as a sampling run.
+    let mut args = vec!["equilibrate", "--sweeps", "600", "--out", "resumed.h5"];
+    args.extend(common);
+    success(&pinch(d, &args));
+    success(&pinch(
+        d,
+        &[
+            "equilibrate",
+            "--resume",
+            "--sweeps",
+            "1400",
+            "--out",
+            "resumed.h5",
+            "--sampling-from",
+            "600",
+            "--sampling-measure-interval",
+            "200",
+        ],
+    ));
+    let positions = |name: &str| f64s(&d.join(name), "particles/all/position");
+    for name in ["sampling.h5", "sampling-2.h5", "resumed.h5"] {
+        assert_eq!(positions(name), positions("dense.h5"), "{name}");
+        let sweeps =
+            pinch::io::h5md::read_array_u64(&d.join(name), "observables/equilibration/sweep")
+                .unwrap()
+                .unwrap()
+                .0;
+        let expected: Vec<u64> = (1..=30)
+            .map(|k| 20 * k)
+            .chain([800, 1000, 1200, 1400])
+            .collect();
+        assert_eq!(sweeps, expected, "{name}");
+    }
+    // Energies at the sweeps both measured are the same bits.
+    let energy = |name: &str| {
+        f64s(
+            &d.join(name),
+            "observables/equilibration/energy_per_particle",
+        )
+    };
+    let (dense, sampling) = (energy("dense.h5"), energy("sampling.h5"));
+    assert_eq!(sampling[..30], dense[..30]);
+    assert_eq!(sampling[30..], [dense[39], dense[49], dense[59], dense[69]]);
+}

@@ -38,6 +38,11 @@ const ATTEMPTS_PER_CORE_SECOND: [(f64, f64); 4] = [
 /// (`bench-results/sweep-cost.json`).
 const RESTRICTED_SWAP_SPEEDUP: f64 = 1.07;
 
+/// A stationary chain's sweeps are cheaper: it measures energy and pressure 20 times per spacing and
+/// follows no F_s (`docs/sampling.md`): 1.067–1.085 times the sweeps per core-second at T_p = 0.45
+/// (`bench-results/sampling-measurements.json`).
+const SAMPLING_SPEEDUP: f64 = 1.07;
+
 /// Core-seconds to quench and measure one sample of N = 2,000 (the validation campaign), and the
 /// power of N they grow with: 170 s at N = 32,000 (`docs/campaigns.md`) gives 1.5.
 const MEASUREMENT_SECONDS_AT_2000: f64 = 2.5;
@@ -216,10 +221,11 @@ pub fn estimate(
         .collect()
 }
 
-/// One chain's sweeps before and between its samples, and its core-seconds in all.
+/// One chain's sweeps before and between its samples, its core-seconds of Monte Carlo and in all.
 struct ChainCost {
     before: f64,
     between: f64,
+    monte_carlo_seconds: f64,
     core_seconds: f64,
 }
 
@@ -236,10 +242,17 @@ fn chain_cost(campaign: &Campaign, chain: &Chain, tau: f64) -> ChainCost {
         }
         _ => 0.0,
     };
+    // A branch continues its trunk's stationary run: all its sweeps sample.
+    let (testing, sampling_sweeps) = match start {
+        StartKind::Branch => (0.0, before + between),
+        _ => (before, between),
+    };
+    let monte_carlo_seconds = (testing + sampling_sweeps / SAMPLING_SPEEDUP) * sweep_seconds;
     ChainCost {
         before,
         between,
-        core_seconds: (before + between) * sweep_seconds
+        monte_carlo_seconds,
+        core_seconds: monte_carlo_seconds
             + (chain.samples as f64 + calibration_quenches * QUENCH_SHARE) * measurement_seconds(n),
     }
 }
@@ -250,7 +263,8 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
         None => reference_tau_alpha(point.parent_temperature),
     };
     let sampling = &campaign.sampling;
-    let (mut equilibration_sweeps, mut sampling_sweeps, mut core_seconds) = (0.0, 0.0, 0.0);
+    let (mut equilibration_sweeps, mut sampling_sweeps) = (0.0, 0.0);
+    let (mut monte_carlo_seconds, mut core_seconds) = (0.0, 0.0);
     let (mut chains, mut samples, mut beyond_max_sweeps) = (0, 0, false);
     for chain in campaign.chains_at(point) {
         let cost = chain_cost(campaign, &chain, tau_alpha);
@@ -258,13 +272,12 @@ fn point_cost(campaign: &Campaign, point: Point, measured: Option<f64>) -> Point
             && StartKind::of(campaign, &chain) != StartKind::Branch;
         equilibration_sweeps += cost.before;
         sampling_sweeps += cost.between;
+        monte_carlo_seconds += cost.monte_carlo_seconds;
         core_seconds += cost.core_seconds;
         chains += 1;
         samples += chain.samples;
     }
     let n = point.n_particles;
-    let monte_carlo_seconds =
-        (equilibration_sweeps + sampling_sweeps) * sweep_seconds(campaign, &point);
     PointCost {
         n_particles: n,
         parent_temperature: point.parent_temperature,
