@@ -289,7 +289,7 @@ fn start<'c>(
         max_lag: args.max_lag,
         tau_alpha_multiple: args.tau_alpha_multiple,
         burn_in_tau_alpha: args.burn_in_tau_alpha,
-        sampling: sampling_measurements(&args),
+        sampling: sampling_measurements(args),
     };
     schedule.validate().map_err(|error| Error::Parameter {
         origin: "command line".into(),
