@@ -103,7 +103,8 @@ pub enum Command {
     /// giving E_QLM; into summary.{h5,csv,json}, raw and in the paper's units.
     Analyze(analyze::AnalyzeArgs),
     /// Draw the paper's figures (Figs. 2, 4, 5, 6 and a finite-size figure) from a campaign's summary,
-    /// as PNG and PDF (Python with h5py and matplotlib).
+    /// or with --soft-spots its Fig. 1 in 3D from two glasses, as PNG and PDF (Python with h5py and
+    /// matplotlib).
     Plot(plot::PlotArgs),
     /// Measure the throughput and memory of the engine's stages on random configurations (run under
     /// mpirun/srun for several ranks; results as JSON).
