@@ -683,7 +683,11 @@ impl<'a> ChainRun<'a> {
     fn store_record(&self, writer: &mut Writer, run: &Run, progress: &Progress) -> Result<()> {
         let chain = self.chain;
         let schedule = &run.state.schedule;
-        let verdict = run.record.stationarity(schedule);
+        // A stationary chain's verdict is that of its pass: after it, the chain follows no F_s.
+        let verdict = match schedule.sampling {
+            Some(sampling) => run.record.until(sampling.from).stationarity(schedule),
+            None => run.record.stationarity(schedule),
+        };
         let curve: (Vec<u64>, Vec<f64>) = run
             .record
             .self_intermediate_scattering(

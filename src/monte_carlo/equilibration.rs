@@ -198,6 +198,25 @@ pub struct Stationarity {
 }
 
 impl Record {
+    /// The record as it stood at sweep `last`: its measurements up to it, and all of F_s (a run that
+    /// samples after `last` follows no time origin beyond it).
+    pub fn until(&self, last: u64) -> Record {
+        let keep = self.sweep.partition_point(|&s| s <= last);
+        let inherent = self.inherent_sweep.partition_point(|&s| s <= last);
+        Record {
+            sweep: self.sweep[..keep].to_vec(),
+            energy_per_particle: self.energy_per_particle[..keep].to_vec(),
+            pressure: self.pressure[..keep].to_vec(),
+            translation_acceptance: self.translation_acceptance[..keep].to_vec(),
+            swap_acceptance: self.swap_acceptance[..keep].to_vec(),
+            step_size: self.step_size[..keep].to_vec(),
+            fs_sum: self.fs_sum.clone(),
+            fs_count: self.fs_count.clone(),
+            inherent_sweep: self.inherent_sweep[..inherent].to_vec(),
+            inherent_energy_per_particle: self.inherent_energy_per_particle[..inherent].to_vec(),
+        }
+    }
+
     /// Measures the sampler's state after a sweep. Collective.
     pub fn measure(&mut self, sampler: &mut SwapMonteCarlo, schedule: &Schedule, wavenumber: f64) {
         let sweep = sampler.state().sweep;
@@ -497,6 +516,30 @@ mod tests {
             .tau_alpha(&schedule, 6000)
             .expect("τ_α from origins 6,000 to 11,000");
         assert!((tau - 300.0).abs() < 3.0, "{tau}");
+    }
+
+    #[test]
+    fn a_record_until_a_sweep_keeps_what_was_measured_by_then() {
+        let mut record = Record::default();
+        for k in 1..=100u64 {
+            record.sweep.push(10 * k);
+            record.energy_per_particle.push(k as f64);
+            record.pressure.push(-(k as f64));
+            record.translation_acceptance.push(0.4);
+            record.swap_acceptance.push(0.1);
+            record.step_size.push(0.1);
+        }
+        record.inherent_sweep = vec![200, 600];
+        record.inherent_energy_per_particle = vec![1.0, 2.0];
+        record.fs_sum = vec![1.0, 0.5];
+        record.fs_count = vec![1, 1];
+        let before = record.until(505);
+        assert_eq!(before.sweep.len(), 50);
+        assert_eq!(before.sweep.last(), Some(&500));
+        assert_eq!(before.pressure.last(), Some(&-50.0));
+        assert_eq!(before.inherent_sweep, vec![200]);
+        assert_eq!(before.fs_sum, record.fs_sum);
+        assert_eq!(record.until(1000), record);
     }
 
     #[test]
