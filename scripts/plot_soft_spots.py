@@ -10,7 +10,9 @@ Writes into OUT:
   the glass as a disc at its centre, of diameter its core size a0 (e N)^(1/3) and coloured by its
   frequency (filled if its centre lies in the slab, open if not);
 - qlm-response-<glass>.{png,pdf}: the lowest QLM and the response of its core pair in a slab through
-  their centres, and |u| against r on log-log axes beside the r^-2 far field.
+  their centres, and |u| against r on log-log axes beside the r^-2 far field, with the slopes of both
+  beyond 2 a0;
+- soft-spots.json: the numbers the figures show, per glass.
 Frequencies in c_inf/a0 when SUMMARY (summary.h5 or summary.json of `pinch analyze`) gives c_inf, in
 simulation units otherwise.
 
@@ -35,15 +37,20 @@ from matplotlib.patches import Circle
 SLAB_A0 = 2.0  # slab thickness of the softness map, in a0
 FIELD_SLAB_A0 = 1.5  # slab thickness of the displacement fields, in a0
 FAR_FIELD_A0 = 2.5  # the r^-2 line is drawn through the mean |u| of the shell at this radius
+SLOPE_FROM_A0 = 2.0  # far-field slopes: least squares over the shells from here out to L/2
 DISC = 0.35  # particles drawn as discs of this fraction of their size, so that two layers stay apart
 ARROW_POWER = 1 / 3  # arrow length ∝ |u|^(1/3): the far field stays visible beside the core
 
 
-def integers(value):
-    """An integer list attribute: stored as an array, or as JSON text where pinch writes a list."""
+def listed(value):
+    """A list attribute: stored as an array, or as JSON text where pinch writes a list."""
     if isinstance(value, (bytes, str, np.str_)):
         value = json.loads(value)
-    return np.atleast_1d(value).astype(int)
+    return list(np.atleast_1d(value))
+
+
+def integers(value):
+    return np.array(listed(value), dtype=int)
 
 
 class Glass:
@@ -65,6 +72,7 @@ class Glass:
         # particle.
         self.has_qlm = False
         self.qlms = np.array([], dtype=int)
+        self.core_sizes, self.percentiles = [], []
         self.centre = int(np.nanargmin(self.local_omega))
         with h5py.File(fields, "r") as f:
             names = list(f["fields"]) if "fields" in f else []
@@ -77,6 +85,10 @@ class Glass:
                 self.mode_info = dict(f[f"fields/{mode_name}"].attrs)
                 self.response_info = dict(f[f"fields/{response_name}"].attrs)
                 self.qlms = integers(self.mode_info["quasilocalised_modes"])
+                # Chosen and measured by pinch (analysis::softness): the core sizes a0 (eN)^(1/3)
+                # and the softness percentiles of the QLMs' centres.
+                self.core_sizes = [float(v) for v in listed(self.mode_info["core_sizes"])]
+                self.percentiles = listed(self.mode_info["centre_softness_percentiles"])
                 self.mode_index = int(mode_name.split("_")[1])
                 self.centre = int(self.centres[self.mode_index])
                 self.pair = integers(self.response_info["pair"])
@@ -86,14 +98,6 @@ class Glass:
         d = self.x - origin
         return d - self.box * np.round(d / self.box)
 
-    def softness_percentile(self, particle):
-        """The fraction of the other particles with a lower local pinch frequency (as
-        analysis::softness::softness_percentile)."""
-        known = np.isfinite(self.local_omega)
-        return np.sum(self.local_omega[known] < self.local_omega[particle]) / max(known.sum() - 1, 1)
-
-    def core_size(self, k):
-        return self.a0 * (self.participation[k] * self.n) ** (1 / 3)
 
 
 def units(summary):
@@ -149,7 +153,7 @@ def soft_spot_map(glasses, c_inf, label, out):
         particles.set_array(omega[inside])
         ax.add_collection(particles)
         in_slab = 0
-        for k in glass.qlms:
+        for k, core_size in zip(glass.qlms, glass.core_sizes):
             q = glass.relative(centre)[glass.centres[k]]
             here = abs(q[2]) < SLAB_A0 * glass.a0 / 2
             in_slab += here
@@ -157,14 +161,14 @@ def soft_spot_map(glasses, c_inf, label, out):
             ax.add_patch(
                 Circle(
                     (q[0], q[1]),
-                    0.5 * glass.core_size(k),
+                    0.5 * core_size,
                     facecolor=(*colour[:3], 0.3) if here else "none",
                     edgecolor=colour,
                     linewidth=2.5,
                     linestyle="-" if here else "--",
                 )
             )
-        ranks = ", ".join(f"{100 * glass.softness_percentile(glass.centres[k]):.1f}" for k in glass.qlms)
+        ranks = ", ".join("–" if p is None else f"{100 * p:.1f}" for p in glass.percentiles)
         title = f"{glass.label}, N = {glass.n}: {len(glass.qlms)} QLMs below the lowest phonon\n"
         if glass.has_qlm:
             title += (
@@ -259,14 +263,18 @@ def qlm_and_response(glass, c_inf, label, out):
         f"overlap with the QLM $|\\psi\\cdot\\hat u|$ = {overlap:.3f}",
     )
     ax = axes[2]
-    for field, origin, name, style in [
-        (glass.mode, mode_centre, "QLM about its centre", "o-"),
-        (glass.response, midpoint, "pinch response about the pair", "s-"),
+    slopes = {}
+    for field, origin, name, key, style in [
+        (glass.mode, mode_centre, "QLM about its centre", "qlm", "o-"),
+        (glass.response, midpoint, "pinch response about the pair", "pinch", "s-"),
     ]:
         r, u = radial_profile(glass, field, origin)
-        ax.loglog(r / glass.a0, u, style, label=name, markersize=4)
+        far = r / glass.a0 >= SLOPE_FROM_A0
+        slopes[key] = float(np.polyfit(np.log(r[far]), np.log(u[far]), 1)[0])
+        ax.loglog(r / glass.a0, u, style, markersize=4,
+                  label=f"{name}: slope {slopes[key]:.2f} beyond {SLOPE_FROM_A0:g} $a_0$")
     r_ref = np.geomspace(1.0, glass.box / 2 / glass.a0, 20)
-    r, u = radial_profile(glass, glass.response, midpoint)
+    # Through the pinch response's profile, the last one drawn.
     anchor = np.interp(np.log(FAR_FIELD_A0), np.log(r / glass.a0), np.log(u))
     ax.loglog(r_ref, np.exp(anchor) * (r_ref / FAR_FIELD_A0) ** -2, "k--", label=r"$r^{-2}$")
     ax.set_xlabel(r"$r/a_0$")
@@ -282,6 +290,33 @@ def qlm_and_response(glass, c_inf, label, out):
     for extension in ("png", "pdf"):
         fig.savefig(out / f"qlm-response-{glass.name}.{extension}", dpi=150)
     plt.close(fig)
+    return {
+        "lowest_qlm": {
+            "frequency": float(glass.frequencies[glass.mode_index] * scale),
+            "participation_ratio": float(glass.participation[glass.mode_index]),
+        },
+        "core_pair": [int(i), int(j)],
+        "pinch_frequency": float(glass.response_info["omega"]) * scale,
+        "overlap_with_the_qlm": float(overlap),
+        "far_field_slopes": slopes,
+    }
+
+
+def numbers(glass, c_inf):
+    """What the soft-spot map shows of `glass`, in the figure's units."""
+    scale = frequency_scale(glass, c_inf)
+    return {
+        "label": glass.label,
+        "n_particles": glass.n,
+        "shear_modulus": glass.shear,
+        "lowest_transverse_phonon": (
+            float(glass.mode_info["lowest_transverse_phonon"]) * scale if glass.has_qlm else None
+        ),
+        "median_local_pinch_frequency": float(np.nanmedian(glass.local_omega) * scale),
+        "qlm_frequencies": [float(glass.frequencies[k] * scale) for k in glass.qlms],
+        "qlm_core_sizes_a0": [size / glass.a0 for size in glass.core_sizes],
+        "qlm_centre_softness_percentiles": glass.percentiles,
+    }
 
 
 def main():
@@ -295,10 +330,14 @@ def main():
     c_inf, label = units(args.summary)
     args.out.mkdir(parents=True, exist_ok=True)
     soft_spot_map(glasses, c_inf, label, args.out)
+    report = {"frequency_unit": "c_inf/a0" if c_inf else "sqrt(epsilon/m)/lambda_min", "glasses": []}
     for glass in glasses:
+        entry = numbers(glass, c_inf)
         if glass.has_qlm:
-            qlm_and_response(glass, c_inf, label, args.out)
-    print(f"   wrote soft-spots.png/.pdf and qlm-response-*.png/.pdf in {args.out}")
+            entry |= qlm_and_response(glass, c_inf, label, args.out)
+        report["glasses"].append(entry)
+    (args.out / "soft-spots.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"   wrote soft-spots.png/.pdf, qlm-response-*.png/.pdf and soft-spots.json in {args.out}")
 
 
 if __name__ == "__main__":

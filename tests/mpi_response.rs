@@ -21,6 +21,19 @@ fn quenched_glass(directory: &std::path::Path, n: &str, seed: &str) {
     ));
 }
 
+/// Writes a random configuration of `n` particles (`liquid-<seed>.h5`) and, by `pinch sample` with
+/// `options`, a poorly annealed glass measured from it (`out`), into `directory`.
+fn sampled_glass(directory: &std::path::Path, n: &str, seed: &str, out: &str, options: &[&str]) {
+    let liquid = format!("liquid-{seed}.h5");
+    success(&pinch(
+        directory,
+        &["generate", "-n", n, "--seed", seed, "-o", &liquid],
+    ));
+    let mut args = vec!["sample", "--in", &liquid, "--out", out];
+    args.extend(options);
+    success(&pinch(directory, &args));
+}
+
 fn numbers(value: &Value) -> Vec<f64> {
     value
         .as_array()
@@ -543,32 +556,14 @@ fn the_softness_map_marks_the_lowest_quasilocalised_mode_beyond_chance() {
     let d = dir.path();
     let mut percentiles = Vec::new();
     for seed in 1..=6 {
-        let (liquid, sample) = (format!("liquid-{seed}.h5"), format!("sample-{seed}.h5"));
-        success(&pinch(
+        let sample = format!("sample-{seed}.h5");
+        sampled_glass(
             d,
-            &[
-                "generate",
-                "-n",
-                "1000",
-                "--seed",
-                &seed.to_string(),
-                "-o",
-                &liquid,
-            ],
-        ));
-        success(&pinch(
-            d,
-            &[
-                "sample",
-                "--in",
-                &liquid,
-                "--out",
-                &sample,
-                "--modes",
-                "20",
-                "--all-dipoles",
-            ],
-        ));
+            "1000",
+            &seed.to_string(),
+            &sample,
+            &["--modes", "20", "--all-dipoles"],
+        );
         let path = d.join(&sample);
         let read = |member: &str| {
             pinch::io::h5md::read_array_f64(&path, member)
@@ -609,23 +604,13 @@ fn mpi_soft_spot_figures_draw_the_lowest_qlm_and_the_pinch_of_its_core_pair() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for seed in ["1", "2"] {
-        let (liquid, sample) = (format!("liquid-{seed}.h5"), format!("glass-{seed}.h5"));
-        success(&pinch(
+        sampled_glass(
             d,
-            &["generate", "-n", "500", "--seed", seed, "-o", &liquid],
-        ));
-        success(&pinch(
-            d,
-            &[
-                "sample",
-                "--in",
-                &liquid,
-                "--out",
-                &sample,
-                "--dipoles",
-                "10",
-            ],
-        ));
+            "500",
+            seed,
+            &format!("glass-{seed}.h5"),
+            &["--dipoles", "10"],
+        );
     }
     let python = python();
     let plot = [
@@ -659,6 +644,8 @@ fn mpi_soft_spot_figures_draw_the_lowest_qlm_and_the_pinch_of_its_core_pair() {
     println!("{report}");
     assert_eq!(report["mode_drawn"], report["mode_expected"]);
     assert_eq!(report["pair_drawn"], report["pair_expected"]);
+    assert!(report["core_size_deviation"].as_f64().unwrap() < 1e-12);
+    assert!(report["percentile_deviation"].as_f64().unwrap() < 1e-12);
     assert!(report["mode_frequency_deviation"].as_f64().unwrap() < 1e-8);
     assert!(report["mode_dense_overlap"].as_f64().unwrap() > 1.0 - 1e-8);
     assert!(report["response_deviation"].as_f64().unwrap() < 1e-8);

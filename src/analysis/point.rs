@@ -9,6 +9,7 @@ use super::dos::{self, Sensitivity, Spectrum, Window};
 use super::fits::{self, Crossover, Value};
 use super::resampling::{self, Blocks};
 use super::samples::{Profile, SampleData};
+use super::softness::{core_size, quasilocalised_modes};
 
 /// The estimators of ω_g from a sample's dipole frequencies ω^(ij).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -509,17 +510,16 @@ fn qlm_population(
     let mut profile = Profile::default();
     let mut lengths = Vec::new();
     for sample in samples {
-        for (k, (&w, &e)) in sample
-            .frequencies
-            .iter()
-            .zip(&sample.participation_ratios)
-            .enumerate()
-        {
-            if w < below && e < options.qlm_participation {
-                lengths.push(a0 * (e * sample.n_particles as f64).cbrt());
-                if let Some(mode) = sample.mode_profiles.get(k) {
-                    profile.add(mode);
-                }
+        let participation = &sample.participation_ratios;
+        for k in quasilocalised_modes(
+            &sample.frequencies,
+            participation,
+            below,
+            options.qlm_participation,
+        ) {
+            lengths.push(core_size(participation[k], sample.n_particles, a0));
+            if let Some(mode) = sample.mode_profiles.get(k) {
+                profile.add(mode);
             }
         }
     }

@@ -40,6 +40,11 @@ pub fn quasilocalised_modes(
         .collect()
 }
 
+/// A QLM's core size a0 (e N)^{1/3}: the linear size of the e N particles that take part in it.
+pub fn core_size(participation_ratio: f64, n_particles: usize, a0: f64) -> f64 {
+    a0 * (participation_ratio * n_particles as f64).cbrt()
+}
+
 /// The pair a mode pinches hardest: among `pairs`, the one of largest |(ψ_j − ψ_i)·n̂_ij|, the
 /// overlap of the mode with the pair's unit force dipole. Its pinch response is the one most like
 /// the mode (the response is H⁺d, and the mode enters it weighted by (d·ψ)²/ω²).
@@ -84,6 +89,7 @@ mod tests {
             quasilocalised_modes(&frequencies, &participation, 1.0, 0.15),
             vec![0, 2, 3]
         );
+        assert!((core_size(0.1, 1250, 2.0) - 10.0).abs() < 1e-12);
         // G = ρ and L = 2π: c_s = 1, the lowest transverse phonon at 1.
         assert!(
             (lowest_transverse_phonon(2.0, 2.0, 2.0 * std::f64::consts::PI) - 1.0).abs() < 1e-15

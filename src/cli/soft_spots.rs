@@ -10,10 +10,13 @@ use pinch_petsc::Session;
 use serde_json::{Value, json};
 
 use super::{EngineArgs, LoadedConfiguration, build_engine};
-use crate::analysis::softness::{core_pair, lowest_transverse_phonon, quasilocalised_modes};
+use crate::analysis::AnalysisOptions;
+use crate::analysis::softness::{
+    core_pair, core_size, lowest_transverse_phonon, quasilocalised_modes, softness_percentile,
+};
 use crate::campaign::store;
 use crate::error::{Error, Result};
-use crate::io::layout::{dipoles, elastic::ElasticRecord, modes};
+use crate::io::layout::{dipoles, modes};
 use crate::io::{self, fields};
 use crate::modes::ModesRequest;
 use crate::response::ResponseSolver;
@@ -23,9 +26,6 @@ use crate::sample::{Measurements, SampleRecord, Stages, measure};
 
 /// Modes computed per glass at least; more where needed to reach past the lowest transverse phonon.
 pub const MODES: usize = 50;
-
-/// Participation ratio below which a mode under the phonon is quasilocalised (as in `pinch analyze`).
-pub const QLM_PARTICIPATION: f64 = 0.15;
 
 /// A glass to draw: where its inherent state is stored and how the figure names it.
 #[derive(Clone, Debug, PartialEq)]
@@ -198,7 +198,7 @@ pub fn measure_glass(
         stable,
     )?;
     // Rank 0 chooses the mode and its core pair from the file it wrote; every rank solves for it.
-    let choice = (session.rank() == 0).then(|| choose_qlm(&measured.measurement, &loaded));
+    let choice = (session.rank() == 0).then(|| choose_qlm(&measured.measurement, &loaded, phonon));
     let mut words = [0.0; 3];
     if let Some(Ok(QlmChoice {
         core: Some((_, pair)),
@@ -220,14 +220,15 @@ pub fn measure_glass(
     let mut drawn = Vec::new();
     if let (Some((k, _)), Some(response)) = (choice.core, responses.first()) {
         let mut mode = fields::stored_mode(&measured.measurement, k)?;
-        mode.info
-            .insert("quasilocalised_modes".into(), json!(choice.qlms));
-        mode.info
-            .insert("lowest_transverse_phonon".into(), json!(choice.phonon));
-        mode.info.insert(
-            "qlm_participation_threshold".into(),
-            json!(QLM_PARTICIPATION),
-        );
+        for (key, value) in [
+            ("quasilocalised_modes", json!(choice.qlms)),
+            ("core_sizes", json!(choice.core_sizes)),
+            ("centre_softness_percentiles", json!(choice.percentiles)),
+            ("lowest_transverse_phonon", json!(phonon)),
+            ("qlm_participation_threshold", json!(qlm_participation())),
+        ] {
+            mode.info.insert(key.into(), value);
+        }
         let displacement = response
             .displacement
             .clone()
@@ -239,7 +240,7 @@ pub fn measure_glass(
         log::warn!(
             "{}: no quasilocalised mode below the lowest transverse phonon (omega = {:.4}); its map has no QLMs",
             glass.name,
-            choice.phonon
+            phonon
         );
     }
     fields::write(
@@ -263,18 +264,27 @@ fn lowest_phonon(session: &Session, engine: &mut crate::domain::Engine) -> Resul
     Ok(lowest_transverse_phonon(shear, density, l))
 }
 
+/// The participation ratio below which a mode under the phonon is quasilocalised: that of
+/// `pinch analyze`.
+fn qlm_participation() -> f64 {
+    AnalysisOptions::default().qlm_participation
+}
+
 /// The QLMs of a measured glass and the one drawn.
 struct QlmChoice {
-    /// Indices of the modes below `phonon` with participation ratio under [`QLM_PARTICIPATION`].
+    /// Indices of the modes below the phonon with participation ratio under [`qlm_participation`].
     qlms: Vec<usize>,
-    /// The lowest transverse phonon frequency 2πc_s/L.
-    phonon: f64,
+    /// Their core sizes a0 (eN)^{1/3}.
+    core_sizes: Vec<f64>,
+    /// Where their centres rank in the softness map (0: the softest particle).
+    percentiles: Vec<Option<f64>>,
     /// The lowest QLM and the interacting pair at its core, if there is a QLM.
     core: Option<(usize, [u64; 2])>,
 }
 
-/// The QLMs of the measurement file `path` and the pair at the lowest one's core.
-fn choose_qlm(path: &Path, loaded: &LoadedConfiguration) -> Result<QlmChoice> {
+/// The QLMs of the measurement file `path` (modes below `phonon`) and the pair at the lowest one's
+/// core.
+fn choose_qlm(path: &Path, loaded: &LoadedConfiguration, phonon: f64) -> Result<QlmChoice> {
     let fail = |message: String| Error::Hdf5 {
         path: path.display().to_string(),
         message,
@@ -286,17 +296,26 @@ fn choose_qlm(path: &Path, loaded: &LoadedConfiguration) -> Result<QlmChoice> {
     };
     let frequencies = read(modes::FREQUENCIES)?;
     let participation = read(modes::PARTICIPATION_RATIOS)?;
-    let elastic: ElasticRecord =
-        io::h5md::read_record(path)?.ok_or_else(|| fail("holds no /elastic".into()))?;
+    let local_omega = read(dipoles::LOCAL_OMEGA_MIN)?;
+    let (centres, _) = io::h5md::read_array_u64(path, modes::CENTRES)?
+        .ok_or_else(|| fail(format!("holds no {}", modes::CENTRES)))?;
     let configuration = &loaded.configuration;
     let n = configuration.positions.len();
-    let density = n as f64 / configuration.box_length.powi(3);
-    let phonon = lowest_transverse_phonon(elastic.shear_mean, density, configuration.box_length);
-    let qlms = quasilocalised_modes(&frequencies, &participation, phonon, QLM_PARTICIPATION);
+    let a0 = configuration.box_length / (n as f64).cbrt();
+    let qlms = quasilocalised_modes(&frequencies, &participation, phonon, qlm_participation());
+    let core_sizes = qlms
+        .iter()
+        .map(|&k| core_size(participation[k], n, a0))
+        .collect();
+    let percentiles = qlms
+        .iter()
+        .map(|&k| softness_percentile(&local_omega, centres[k] as usize))
+        .collect();
     let Some(&lowest) = qlms.first() else {
         return Ok(QlmChoice {
             qlms,
-            phonon,
+            core_sizes,
+            percentiles,
             core: None,
         });
     };
@@ -313,7 +332,8 @@ fn choose_qlm(path: &Path, loaded: &LoadedConfiguration) -> Result<QlmChoice> {
     .ok_or_else(|| fail("holds no interacting pairs".into()))?;
     Ok(QlmChoice {
         qlms,
-        phonon,
+        core_sizes,
+        percentiles,
         core: Some((lowest, pairs[k])),
     })
 }
